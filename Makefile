@@ -1,0 +1,94 @@
+# aliasd: one GNU Makefile for the store, the rewriters, the milter, the
+# command-line tool and the tests.  `make check` is all a fresh Debian
+# machine needs (as root it installs what is missing: see tools/deps.sh).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -I. $(CPPFLAGS)
+
+# The sanitizer build lives in its own tree so the two never mix.
+ifeq ($(SAN),1)
+B = build-san
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+B = build
+endif
+
+PKGS_STORE = sqlite3 libsodium
+PKGS_MIME = gmime-3.0
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS_STORE) $(PKGS_MIME) 2>/dev/null)
+LIBS_STORE = $(shell $(PKG_CONFIG) --libs $(PKGS_STORE) 2>/dev/null)
+LIBS_MIME = $(shell $(PKG_CONFIG) --libs $(PKGS_MIME) 2>/dev/null)
+LIBS_CMOCKA = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+COMMON_SRC = common/config.c common/cidr.c
+PURE_SRC = rewriter/address.c rewriter/template.c
+STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/source.c
+POLICY_SRC = rewriter/policy.c
+CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
+	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
+	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
+	cli/cmd_import.c cli/maps.c
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+CORE_OBJ = $(call obj,$(COMMON_SRC) $(PURE_SRC) $(STORE_SRC) $(POLICY_SRC))
+CLI_OBJ = $(call obj,$(CLI_SRC))
+
+PROGRAMS = $(B)/aliasctl
+
+UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
+	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_policy \
+	$(B)/tests/test_maps
+
+.PHONY: all deps check clean install demo bench
+all: deps $(PROGRAMS)
+
+deps:
+	@sh tools/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP \
+		-c -o $@ $<
+
+$(B)/aliasctl: $(CLI_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STORE)
+
+# Unit tests link only what they test.
+$(B)/tests/test_address: $(call obj,tests/unit/test_address.c rewriter/address.c)
+$(B)/tests/test_template: $(call obj,tests/unit/test_template.c rewriter/template.c rewriter/address.c)
+$(B)/tests/test_config: $(call obj,tests/unit/test_config.c $(COMMON_SRC) $(PURE_SRC))
+$(B)/tests/test_store: $(call obj,tests/unit/test_store.c $(STORE_SRC) $(PURE_SRC))
+$(B)/tests/test_policy: $(call obj,tests/unit/test_policy.c $(POLICY_SRC) $(PURE_SRC))
+$(B)/tests/test_maps: $(call obj,tests/unit/test_maps.c cli/maps.c $(PURE_SRC))
+$(UNIT_TESTS):
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STORE) $(LIBS_CMOCKA)
+
+check: all $(UNIT_TESTS)
+	@B=$(B) sh tests/run.sh $(UNIT_TESTS)
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(B)/aliasctl $(DESTDIR)$(BINDIR)/aliasctl
+	install -m 0644 doc/aliasctl.1 $(DESTDIR)$(MANDIR)/man1/aliasctl.1
+
+demo: all
+	@sh tools/demo.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,145 @@
+/*
+ * cmd_new.c: aliasctl new [--name NAME] [--domain DOMAIN]
+ *     [--expires WHEN] [--note TEXT] [CORRESPONDENT]
+ *
+ * Prints the new address and nothing else on stdout, so that scripts can
+ * capture it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/when.h"
+#include "rewriter/address.h"
+
+struct new_args {
+	const char *name;
+	const char *domain;
+	const char *expires;
+	const char *note;
+	const char *correspondent;
+};
+
+static int
+parse_args(struct ctx *c, int argc, char **argv, struct new_args *a)
+{
+	static const struct option options[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "note", required_argument, NULL, 'N' },
+		COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct verb *v = verb_find("new");
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'd':
+			a->domain = optarg;
+			break;
+		case 'e':
+			a->expires = optarg;
+			break;
+		case 'N':
+			a->note = optarg;
+			break;
+		default:
+			if ((rc = common_option(c, v, opt)) != -1)
+				return rc;
+		}
+	}
+	if (argc - optind > 1)
+		return verb_usage(v, EX_USAGE);
+	a->correspondent = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+static int
+check_name(struct ctx *c, const char *name, char *local, size_t len)
+{
+	if (snprintf(local, len, "%s", name) >= (int)len ||
+	    !address_local_valid(local, strlen(local)))
+		return fail(EX_DATAERR, "\"%s\" is not a valid local part",
+		    name);
+	address_lower(local);
+	if (config_is_passthrough(c->config, local))
+		return fail(EX_DATAERR, "%s is in passthrough and never "
+		    "managed: choose another name", local);
+	return 0;
+}
+
+static int
+pick_domain(struct ctx *c, const char *want, const char **domain)
+{
+	if (c->config->ndomains == 0)
+		return fail(EX_CONFIG, "no domain configured: set domain in "
+		    "%s (or run aliasctl init --domain DOMAIN)",
+		    c->config_path);
+	if (want == NULL) {
+		*domain = c->config->domains[0];
+		return 0;
+	}
+	for (size_t i = 0; i < c->config->ndomains; i++)
+		if (strcasecmp(c->config->domains[i], want) == 0) {
+			*domain = c->config->domains[i];
+			return 0;
+		}
+	return fail(EX_DATAERR, "%s is not a managed domain (domain = %s...)",
+	    want, c->config->domains[0]);
+}
+
+int
+cmd_new(struct ctx *c, int argc, char **argv)
+{
+	struct new_args a = { NULL, NULL, NULL, NULL, NULL };
+	char correspondent[ADDRESS_MAX], local[LOCAL_MAX + 1];
+	struct store_address out;
+	enum store_status st;
+	const char *domain = NULL, *why;
+	time_t expires = 0;
+	int rc;
+
+	correspondent[0] = '\0';
+	if ((rc = parse_args(c, argc, argv, &a)) != 0 ||
+	    (rc = ctx_load_config(c)) != 0 ||
+	    (rc = pick_domain(c, a.domain, &domain)) != 0)
+		return rc;
+	if (a.correspondent != NULL && (why = address_parse_correspondent(
+	    a.correspondent, correspondent, sizeof(correspondent))) != NULL)
+		return fail(EX_DATAERR, "bad correspondent \"%s\": %s; write "
+		    "joe@example.org or @example.org", a.correspondent, why);
+	if (a.name != NULL &&
+	    (rc = check_name(c, a.name, local, sizeof(local))) != 0)
+		return rc;
+	if (a.expires != NULL && (when_parse(a.expires, c->now, &expires) ==
+	    -1 || expires <= c->now))
+		return fail(EX_USAGE, "bad --expires \"%s\": give a future "
+		    "date 2026-12-31, a time 2026-12-31T18:00 or a span 12h, "
+		    "30d, 2w", a.expires);
+	if (a.note != NULL && (rc = check_text("--note", a.note, NOTE_MAX)))
+		return rc;
+	if ((rc = ctx_template(c)) != 0 || (rc = ctx_open_store(c, false)) != 0)
+		return rc;
+	st = store_create(c->store, c->template, a.name != NULL ? local : NULL,
+	    domain, correspondent, expires, a.note, c->now, &out);
+	if (st != STORE_OK)
+		return ctx_store_fail(c, st, "cannot create the address");
+	if (c->json) {
+		json_address(stdout, &out);
+		putchar('\n');
+		return 0;
+	}
+	printf("%s\n", out.address);
+	return 0;
+}

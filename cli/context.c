@@ -1,0 +1,212 @@
+/*
+ * context.c: configuration and store for the verbs, and the mapping of
+ * every failure to one line on stderr and a sysexits.h exit code.
+ */
+#include <ctype.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli/context.h"
+#include "rewriter/template.h"
+
+/* Writers wait this long for another writer before giving up (75). */
+#define BUSY_MS 5000
+
+int
+fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("aliasctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+void
+warnx_cli(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("aliasctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+ctx_load_config(struct ctx *c)
+{
+	char err[1024];
+
+	if (c->config != NULL)
+		return 0;
+	c->config_path = config_find(c->config_option, &c->config_explicit);
+	if (c->config_path == NULL)
+		return fail(EX_CONFIG, "cannot find a configuration: set HOME "
+		    "or ALIASD_CONF, or give -c FILE");
+	c->config = config_load(c->config_path, c->config_explicit, err,
+	    sizeof(err));
+	if (c->config == NULL)
+		return fail(EX_CONFIG, "%s", err);
+	if (c->config->database == NULL)
+		return fail(EX_CONFIG, "no database: set database in %s",
+		    c->config_path);
+	return 0;
+}
+
+int
+ctx_store_fail(struct ctx *c, enum store_status st, const char *what)
+{
+	const char *msg = c->store != NULL ? store_error(c->store) : what;
+
+	switch (st) {
+	case STORE_OK:
+		return 0;
+	case STORE_NOTFOUND:
+		return fail(EX_NOUSER, "%s", what);
+	case STORE_EXISTS:
+		return fail(EX_CANTCREAT, "%s", msg);
+	case STORE_AMBIGUOUS:
+		return fail(EX_USAGE, "%s", what);
+	case STORE_BUSY:
+		return fail(EX_TEMPFAIL, "%s; try again later", msg);
+	case STORE_MISSING:
+		return fail(EX_CONFIG, "%s", msg);
+	case STORE_READONLY:
+		return fail(EX_CANTCREAT, "%s: check the permissions of %s",
+		    msg, c->config->database);
+	case STORE_CANTCREATE:
+		return fail(EX_CANTCREAT, "%s", msg);
+	case STORE_INVALID:
+		return fail(EX_CONFIG, "%s", msg);
+	case STORE_ERROR:
+		break;
+	}
+	return fail(EX_TEMPFAIL, "%s", msg);
+}
+
+/* As root, the store belongs to the daemon's user (SPEC "user"). */
+static void
+store_owner(const struct config *cfg, struct store_options *o)
+{
+	struct passwd *pw;
+
+	o->uid = (uid_t)-1;
+	o->gid = (gid_t)-1;
+	if (geteuid() != 0)
+		return;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		warnx_cli("user %s does not exist: the store stays root's "
+		    "(create it with adduser --system --group %s)", cfg->user,
+		    cfg->user);
+		return;
+	}
+	o->uid = pw->pw_uid;
+	o->gid = pw->pw_gid;
+}
+
+int
+ctx_open_store(struct ctx *c, bool create)
+{
+	struct store_options o = { .create = create, .busy_ms = BUSY_MS,
+	    .durable = true };
+	enum store_status st;
+	char err[1024];
+	int rc;
+
+	if (c->store != NULL)
+		return 0;
+	if ((rc = ctx_load_config(c)) != 0)
+		return rc;
+	if (create)
+		store_owner(c->config, &o);
+	else
+		o.uid = (uid_t)-1, o.gid = (gid_t)-1;
+	st = store_open(c->config->database, &o, &c->store, err, sizeof(err));
+	if (st == STORE_OK)
+		return 0;
+	switch (st) {
+	case STORE_MISSING:
+		return fail(EX_CONFIG, "%s (database = %s)", err,
+		    c->config->database);
+	case STORE_BUSY:
+		return fail(EX_TEMPFAIL, "%s; try again later", err);
+	case STORE_READONLY:
+	case STORE_CANTCREATE:
+		return fail(EX_CANTCREAT, "%s", err);
+	default:
+		return fail(EX_TEMPFAIL, "%s: %s", c->config->database, err);
+	}
+}
+
+int
+ctx_template(struct ctx *c)
+{
+	char err[256];
+	int rc;
+
+	if (c->template != NULL)
+		return 0;
+	if ((rc = ctx_load_config(c)) != 0)
+		return rc;
+	c->template = template_parse(c->config->template, err, sizeof(err));
+	if (c->template == NULL)
+		return fail(EX_CONFIG, "%s: template: %s", c->config_path, err);
+	return 0;
+}
+
+int
+ctx_resolve(struct ctx *c, const char *what, struct store_address *a)
+{
+	char candidates[1024];
+	enum store_status st;
+	int rc;
+
+	if ((rc = ctx_open_store(c, false)) != 0)
+		return rc;
+	st = store_resolve(c->store, what, c->now, a, candidates,
+	    sizeof(candidates));
+	switch (st) {
+	case STORE_OK:
+		return 0;
+	case STORE_NOTFOUND:
+		return fail(EX_NOUSER, "no address matches \"%s\": see "
+		    "aliasctl list --all", what);
+	case STORE_AMBIGUOUS:
+		return fail(EX_USAGE, "\"%s\" is ambiguous: it matches %s; "
+		    "type more of it", what, candidates);
+	default:
+		return ctx_store_fail(c, st, "cannot look up the address");
+	}
+}
+
+int
+check_text(const char *what, const char *text, size_t max)
+{
+	if (strlen(text) >= max)
+		return fail(EX_DATAERR, "%s is longer than %zu characters",
+		    what, max - 1);
+	for (const char *s = text; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s))
+			return fail(EX_DATAERR, "%s must be one line of "
+			    "printable text", what);
+	return 0;
+}
+
+void
+ctx_free(struct ctx *c)
+{
+	store_close(c->store);
+	template_free(c->template);
+	config_free(c->config);
+	free(c->config_path);
+}

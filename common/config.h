@@ -1,0 +1,70 @@
+/*
+ * config.h: the one configuration file of aliasd, aliasctl and
+ * alias-sendmail (SPEC "Configuration").
+ *
+ * A struct config is an immutable snapshot once config_load() returns:
+ * reload builds a new one and swaps it in only if it is good.
+ */
+#ifndef ALIASD_CONFIG_H
+#define ALIASD_CONFIG_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/cidr.h"
+
+#define CONFIG_MAX_LIST 32
+
+enum on_error {
+	ON_ERROR_TEMPFAIL,
+	ON_ERROR_ACCEPT
+};
+
+struct config {
+	char *path;		/* the file read, or NULL: none, defaults */
+	char *database;
+	char *domains[CONFIG_MAX_LIST];	/* lowercased; [0] for new ones */
+	size_t ndomains;
+	char *owner;
+	char *full_name;
+	char *template;
+	char *bounce_address;
+	char *socket;
+	char *user;
+	struct cidr trusted[CONFIG_MAX_LIST];
+	size_t ntrusted;
+	char *outbound_daemon_name;
+	char *passthrough[CONFIG_MAX_LIST];	/* lowercased local parts */
+	size_t npassthrough;
+	enum on_error on_error;
+	char *sendmail_program;
+	bool auto_create;
+};
+
+/* Which file to read: -c FILE, else $ALIASD_CONF, else /etc/aliasd.conf
+ * for root and $XDG_CONFIG_HOME/aliasd/aliasd.conf for anybody else.
+ * Returns a malloc'd path, or NULL when no home can be found.  *explicit
+ * tells whether the file must exist (given with -c or $ALIASD_CONF). */
+char	*config_find(const char *option_path, bool *explicit);
+
+/* The default database path for this user (malloc'd), or NULL. */
+char	*config_default_database(void);
+
+/* Read path (may be NULL: defaults only).  When must_exist is false a
+ * missing file gives the defaults.  On error returns NULL and writes one
+ * line "FILE:LINE: what is wrong" into err. */
+struct config *config_load(const char *path, bool must_exist, char *err,
+	    size_t errlen);
+void	config_free(struct config *);
+
+/* Is domain (any case) one of ours? */
+bool	config_is_managed_domain(const struct config *, const char *domain);
+bool	config_is_passthrough(const struct config *, const char *local);
+
+/* Does the binary address (AF_INET: 4 bytes, AF_INET6: 16) fall into
+ * trusted_networks? */
+bool	config_is_trusted(const struct config *, int family,
+	    const void *addr);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * store.c: opening the store, its statements, errors, transactions and
+ * settings.
+ *
+ * The file is created by us with open(2) before SQLite sees it, so that
+ * its mode is 0600 from the first byte (SQLite gives the -wal and -shm
+ * files the same mode and owner).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/store_int.h"
+
+static const char *const statements[ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_FIND] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+	    "WHERE a.local = ?1 AND a.domain = ?2",
+	[ST_FIND_ID] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+	    "WHERE a.id = ?1",
+	[ST_FIND_CORRESPONDENT] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+	    "WHERE a.correspondent = ?1 AND a.state = 0 "
+	    "AND (a.expires IS NULL OR a.expires > ?2) "
+	    "ORDER BY a.id DESC LIMIT 1",
+	[ST_FIND_LOCAL] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+	    "WHERE a.local = ?1 ORDER BY a.domain LIMIT 6",
+	/* A range on the (local, domain) index: ?2 is ?1 with its last
+	 * byte raised by one. */
+	[ST_FIND_PREFIX] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+	    "WHERE a.local >= ?1 AND a.local < ?2 "
+	    "ORDER BY a.local, a.domain LIMIT 6",
+	[ST_INSERT] = "INSERT INTO address (local, domain, seq, "
+	    "correspondent, state, reason, note, created, retired, expires) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_RETIRE] = "UPDATE address SET state = 1, reason = ?2, "
+	    "retired = ?3 WHERE id = ?1",
+	[ST_REVIVE] = "UPDATE address SET state = 0, reason = NULL, "
+	    "retired = NULL, expires = NULL WHERE id = ?1",
+	[ST_GET_SETTING] = "SELECT value FROM setting WHERE key = ?1",
+	[ST_SET_SETTING] = "INSERT INTO setting (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_DELETE_SETTING] = "DELETE FROM setting WHERE key = ?1",
+	[ST_COUNT_MESSAGE] = "INSERT INTO counter (address, messages, last) "
+	    "VALUES (?1, 1, ?2) ON CONFLICT (address) DO UPDATE SET "
+	    "messages = messages + 1, last = max(coalesce(last, 0), "
+	    "excluded.last)",
+	[ST_COUNT_DOMAIN] = "INSERT INTO sender_domain (address, domain, "
+	    "messages, last) VALUES (?1, ?2, 1, ?3) "
+	    "ON CONFLICT (address, domain) DO UPDATE SET "
+	    "messages = messages + 1, last = max(coalesce(last, 0), "
+	    "excluded.last)",
+	[ST_SENDER_DOMAINS] = "SELECT domain, messages, coalesce(last, 0) "
+	    "FROM sender_domain WHERE address = ?1 ORDER BY last DESC, domain",
+};
+
+enum store_status
+store_fail(struct store *s, int rc, const char *what)
+{
+	int base = rc & 0xff;
+
+	snprintf(s->error, sizeof(s->error), "%s: %s", what,
+	    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	switch (base) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		snprintf(s->error, sizeof(s->error), "%s: the store is locked "
+		    "by another program", what);
+		return STORE_BUSY;
+	case SQLITE_READONLY:
+		return STORE_READONLY;
+	case SQLITE_CANTOPEN:
+		return STORE_CANTCREATE;
+	case SQLITE_CONSTRAINT:
+		return STORE_EXISTS;
+	default:
+		return STORE_ERROR;
+	}
+}
+
+const char *
+store_error(const struct store *s)
+{
+	return s->error;
+}
+
+bool
+store_created(const struct store *s)
+{
+	return s->created;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->stmt[id];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* mkdir -p for the store's directory; created levels get mode 0700 and,
+ * for root making the store of aliasd, the daemon's owner. */
+static enum store_status
+make_parent(struct store *s, const char *path, const struct store_options *o)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		goto toolong;
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return STORE_OK;
+	*slash = '\0';
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, 0700) == 0) {
+			if (o->uid != (uid_t)-1 && chown(dir, o->uid, o->gid))
+				goto fail;
+		} else if (errno != EEXIST)
+			goto fail;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	return STORE_OK;
+toolong:
+	snprintf(s->error, sizeof(s->error), "%s: path too long", path);
+	return STORE_CANTCREATE;
+fail:
+	snprintf(s->error, sizeof(s->error), "cannot create directory %.400s: %s",
+	    dir, strerror(errno));
+	return errno == EROFS || errno == EACCES ? STORE_READONLY :
+	    STORE_CANTCREATE;
+}
+
+static enum store_status
+make_file(struct store *s, const char *path, const struct store_options *o)
+{
+	enum store_status st;
+	int fd;
+
+	if ((st = make_parent(s, path, o)) != STORE_OK)
+		return st;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == EEXIST)
+		return STORE_OK;
+	if (fd == -1) {
+		snprintf(s->error, sizeof(s->error), "cannot create %s: %s",
+		    path, strerror(errno));
+		return errno == EROFS || errno == EACCES ? STORE_READONLY :
+		    STORE_CANTCREATE;
+	}
+	s->created = true;
+	if (o->uid != (uid_t)-1 && fchown(fd, o->uid, o->gid) == -1) {
+		snprintf(s->error, sizeof(s->error), "cannot give %s to its "
+		    "owner: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return STORE_CANTCREATE;
+	}
+	close(fd);
+	return STORE_OK;
+}
+
+static enum store_status
+configure(struct store *s, const struct store_options *o)
+{
+	const char *sync = o->durable ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL";
+	int rc;
+
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, o->busy_ms);
+	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+	    NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_exec(s->db, sync, NULL, NULL, NULL)) != SQLITE_OK)
+		return store_fail(s, rc, "cannot open the store");
+	return STORE_OK;
+}
+
+static enum store_status
+prepare_all(struct store *s)
+{
+	for (int i = 0; i < ST_MAX; i++) {
+		int rc = sqlite3_prepare_v3(s->db, statements[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL);
+
+		if (rc != SQLITE_OK)
+			return store_fail(s, rc, "cannot prepare a statement");
+	}
+	return STORE_OK;
+}
+
+enum store_status
+store_open(const char *path, const struct store_options *o,
+    struct store **out, char *err, size_t errlen)
+{
+	enum store_status st = STORE_ERROR;
+	struct store *s;
+	struct stat sb;
+	int flags, rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_ERROR;
+	}
+	if (o->create && !o->readonly) {
+		if ((st = make_file(s, path, o)) != STORE_OK)
+			goto fail;
+	} else if (stat(path, &sb) == -1) {
+		snprintf(s->error, sizeof(s->error), "no store at %s: %s",
+		    path, errno == ENOENT ? "run aliasctl init to create it" :
+		    strerror(errno));
+		st = errno == ENOENT ? STORE_MISSING : STORE_ERROR;
+		goto fail;
+	}
+	flags = (o->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	    SQLITE_OPEN_NOMUTEX;
+	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
+		st = store_fail(s, rc, "cannot open the store");
+		goto fail;
+	}
+	if ((st = configure(s, o)) != STORE_OK)
+		goto fail;
+	st = s->created ? schema_migrate(s) : schema_check(s, o->create &&
+	    !o->readonly);
+	if (st == STORE_MISSING && o->create && !o->readonly)
+		st = schema_migrate(s);	/* an empty file left by a crash */
+	if (st != STORE_OK || (st = prepare_all(s)) != STORE_OK)
+		goto fail;
+	*out = s;
+	return STORE_OK;
+fail:
+	snprintf(err, errlen, "%s", s->error[0] != '\0' ? s->error :
+	    "cannot open the store");
+	if (s->created)
+		unlink(path);
+	s->created = false;
+	store_close(s);
+	return st;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static enum store_status
+step_done(struct store *s, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *st = s->stmt[id];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return STORE_OK;
+	return store_fail(s, rc, what);
+}
+
+enum store_status
+store_begin(struct store *s)
+{
+	store_stmt(s, ST_BEGIN);
+	return step_done(s, ST_BEGIN, "cannot lock the store");
+}
+
+enum store_status
+store_commit(struct store *s)
+{
+	store_stmt(s, ST_COMMIT);
+	return step_done(s, ST_COMMIT, "cannot write the store");
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	store_stmt(s, ST_ROLLBACK);
+	step_done(s, ST_ROLLBACK, "cannot roll back");
+}
+
+enum store_status
+store_get_setting(struct store *s, const char *key, char *value,
+    size_t valuelen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_GET_SETTING);
+	enum store_status result = STORE_NOTFOUND;
+	const unsigned char *text;
+	int rc;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		text = sqlite3_column_text(st, 0);
+		snprintf(value, valuelen, "%s", text != NULL ?
+		    (const char *)text : "");
+		result = STORE_OK;
+	} else if (rc != SQLITE_DONE)
+		result = store_fail(s, rc, "cannot read a setting");
+	sqlite3_reset(st);
+	return result;
+}
+
+enum store_status
+store_set_setting(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+
+	if (value == NULL) {
+		st = store_stmt(s, ST_DELETE_SETTING);
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		return step_done(s, ST_DELETE_SETTING, "cannot write a setting");
+	}
+	st = store_stmt(s, ST_SET_SETTING);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return step_done(s, ST_SET_SETTING, "cannot write a setting");
+}
+
+const char *
+store_state_name(enum address_state state)
+{
+	switch (state) {
+	case STATE_ACTIVE:
+		return "active";
+	case STATE_RETIRED:
+		return "retired";
+	case STATE_EXPIRED:
+		return "expired";
+	}
+	return "unknown";
+}

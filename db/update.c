@@ -1,0 +1,304 @@
+/*
+ * update.c: writing addresses: create, import, retire, revive, the
+ * default, and the counters of accepted mail.
+ *
+ * Each function is one transaction of its own, or joins the caller's when
+ * one is open (an import is a single transaction).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/store_int.h"
+#include "rewriter/template.h"
+
+/* A random collision needs the same sequence number and suffix; with a
+ * template without %n it is likelier, and bounded by this. */
+#define CREATE_TRIES 50
+
+/* Begin a transaction unless the caller holds one; *own says whether we
+ * must end it. */
+static enum store_status
+txn_start(struct store *s, bool *own)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	return *own ? store_begin(s) : STORE_OK;
+}
+
+static enum store_status
+txn_end(struct store *s, bool own, enum store_status st)
+{
+	if (!own)
+		return st;
+	if (st == STORE_OK)
+		st = store_commit(s);
+	if (st != STORE_OK)
+		store_rollback(s);
+	return st;
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int col, const char *text)
+{
+	if (text != NULL && text[0] != '\0')
+		sqlite3_bind_text(st, col, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static void
+bind_time_or_null(sqlite3_stmt *st, int col, time_t t)
+{
+	if (t != 0)
+		sqlite3_bind_int64(st, col, (sqlite3_int64)t);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static enum store_status
+insert_row(struct store *s, const struct store_address *a)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INSERT);
+	int rc;
+
+	sqlite3_bind_text(st, 1, a->local, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->domain, -1, SQLITE_STATIC);
+	if (a->seq >= 0)
+		sqlite3_bind_int64(st, 3, a->seq);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_text_or_null(st, 4, a->correspondent);
+	sqlite3_bind_int(st, 5, a->state == STATE_RETIRED ? 1 : 0);
+	bind_text_or_null(st, 6, a->state == STATE_RETIRED ? a->reason : NULL);
+	bind_text_or_null(st, 7, a->note);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)a->created);
+	bind_time_or_null(st, 9, a->state == STATE_RETIRED ? a->retired : 0);
+	bind_time_or_null(st, 10, a->expires);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		snprintf(s->error, sizeof(s->error), "%s@%s already exists",
+		    a->local, a->domain);
+		return STORE_EXISTS;
+	}
+	return store_fail(s, rc, "cannot add the address");
+}
+
+static enum store_status
+next_sequence(struct store *s, int64_t *seq)
+{
+	char value[32];
+	enum store_status st;
+
+	st = store_get_setting(s, "next_seq", value, sizeof(value));
+	if (st == STORE_NOTFOUND) {
+		*seq = 1;
+		return STORE_OK;
+	}
+	if (st == STORE_OK)
+		*seq = strtoll(value, NULL, 10);
+	return st;
+}
+
+/* Sequence numbers never repeat: the next one only ever goes up. */
+static enum store_status
+raise_sequence(struct store *s, int64_t used)
+{
+	char value[32];
+	enum store_status st;
+	int64_t next;
+
+	if ((st = next_sequence(s, &next)) != STORE_OK)
+		return st;
+	if (used + 1 <= next)
+		return STORE_OK;
+	snprintf(value, sizeof(value), "%" PRId64, used + 1);
+	return store_set_setting(s, "next_seq", value);
+}
+
+static enum store_status
+create_in_txn(struct store *s, const struct template *t, const char *local,
+    struct store_address *a)
+{
+	enum store_status st;
+	int64_t seq = -1;
+
+	if (local != NULL) {
+		snprintf(a->local, sizeof(a->local), "%s", local);
+		a->seq = -1;
+		return insert_row(s, a);
+	}
+	if (template_has_sequence(t) &&
+	    (st = next_sequence(s, &seq)) != STORE_OK)
+		return st;
+	for (int i = 0; i < CREATE_TRIES; i++) {
+		if (template_render(t, (uint64_t)(seq < 0 ? 0 : seq),
+		    a->local, sizeof(a->local)) == -1) {
+			snprintf(s->error, sizeof(s->error), "the template "
+			    "gives no valid local part for number %" PRId64,
+			    seq);
+			return STORE_INVALID;
+		}
+		a->seq = seq;
+		if ((st = insert_row(s, a)) != STORE_EXISTS)
+			break;
+	}
+	if (st == STORE_EXISTS) {
+		snprintf(s->error, sizeof(s->error), "no free address after "
+		    "%d tries: give the template more random characters",
+		    CREATE_TRIES);
+		return STORE_INVALID;
+	}
+	if (st == STORE_OK && seq >= 0)
+		st = raise_sequence(s, seq);
+	return st;
+}
+
+enum store_status
+store_create(struct store *s, const struct template *t, const char *local,
+    const char *domain, const char *correspondent, time_t expires,
+    const char *note, time_t now, struct store_address *out)
+{
+	struct store_address a;
+	enum store_status st;
+	bool own;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.domain, sizeof(a.domain), "%s", domain);
+	snprintf(a.correspondent, sizeof(a.correspondent), "%s",
+	    correspondent != NULL ? correspondent : "");
+	snprintf(a.note, sizeof(a.note), "%s", note != NULL ? note : "");
+	a.created = now;
+	a.expires = expires;
+	a.state = STATE_ACTIVE;
+	if ((st = txn_start(s, &own)) != STORE_OK)
+		return st;
+	st = create_in_txn(s, t, local, &a);
+	if ((st = txn_end(s, own, st)) != STORE_OK)
+		return st;
+	snprintf(a.address, sizeof(a.address), "%s@%s", a.local, a.domain);
+	a.state = expires != 0 && expires <= now ? STATE_EXPIRED : a.state;
+	*out = a;
+	return STORE_OK;
+}
+
+enum store_status
+store_insert(struct store *s, const struct store_address *a)
+{
+	enum store_status st;
+	bool own;
+
+	if ((st = txn_start(s, &own)) != STORE_OK)
+		return st;
+	st = insert_row(s, a);
+	if (st == STORE_OK && a->seq >= 0)
+		st = raise_sequence(s, a->seq);
+	return txn_end(s, own, st);
+}
+
+static enum store_status
+update_one(struct store *s, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *st = s->stmt[id];
+	enum store_status result = STORE_OK;
+	bool own;
+	int rc;
+
+	if ((result = txn_start(s, &own)) != STORE_OK) {
+		sqlite3_reset(st);
+		return result;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		result = store_fail(s, rc, what);
+	else if (sqlite3_changes(s->db) == 0)
+		result = STORE_NOTFOUND;
+	return txn_end(s, own, result);
+}
+
+enum store_status
+store_retire(struct store *s, int64_t id, const char *reason, time_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_RETIRE);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, reason != NULL && reason[0] != '\0' ?
+	    reason : DEFAULT_REASON, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	return update_one(s, ST_RETIRE, "cannot retire the address");
+}
+
+enum store_status
+store_revive(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_REVIVE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return update_one(s, ST_REVIVE, "cannot revive the address");
+}
+
+enum store_status
+store_set_default(struct store *s, int64_t id)
+{
+	char value[32];
+	enum store_status st;
+	bool own;
+
+	if ((st = txn_start(s, &own)) != STORE_OK)
+		return st;
+	if (id == 0)
+		st = store_set_setting(s, "default", NULL);
+	else {
+		snprintf(value, sizeof(value), "%" PRId64, id);
+		st = store_set_setting(s, "default", value);
+	}
+	return txn_end(s, own, st);
+}
+
+static enum store_status
+count_one(struct store *s, const struct store_count *c)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_COUNT_MESSAGE);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->when);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot count mail");
+	if (c->sender_domain[0] == '\0')
+		return STORE_OK;
+	st = store_stmt(s, ST_COUNT_DOMAIN);
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, c->sender_domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->when);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot count mail");
+	return STORE_OK;
+}
+
+/* A batch of counts in one short transaction.  A count for an address
+ * deleted meanwhile would break the foreign key; it is skipped, not
+ * allowed to lose the others. */
+enum store_status
+store_add_counts(struct store *s, const struct store_count *c, size_t n)
+{
+	enum store_status st;
+	bool own;
+
+	if ((st = txn_start(s, &own)) != STORE_OK)
+		return st;
+	for (size_t i = 0; i < n && st == STORE_OK; i++) {
+		st = count_one(s, &c[i]);
+		if (st == STORE_EXISTS)
+			st = STORE_OK;
+	}
+	return txn_end(s, own, st);
+}

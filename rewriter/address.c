@@ -1,0 +1,184 @@
+/*
+ * address.c: address syntax, kept strict enough that nothing odd reaches
+ * the store or a map file, and loose enough for real mail: RFC 5321
+ * dot-atoms plus 8-bit bytes for SMTPUTF8.  Quoted local parts are not
+ * taken as correspondents: nobody types them, and a map file could not
+ * hold them.
+ */
+#include <string.h>
+
+#include "rewriter/address.h"
+
+/* RFC 5322 atext, without the ASCII letters and digits. */
+static const char atext_specials[] = "!#$%&'*+-/=?^_`{|}~";
+
+static bool
+is_atext(unsigned char c)
+{
+	if (c >= 0x80)
+		return true;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr(atext_specials, c) != NULL;
+}
+
+bool
+address_local_valid(const char *local, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > LOCAL_MAX)
+		return false;
+	if (local[0] == '.' || local[len - 1] == '.')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)local[i];
+
+		if (c == '.') {
+			if (local[i + 1] == '.')
+				return false;
+			continue;
+		}
+		if (!is_atext(c))
+			return false;
+	}
+	return true;
+}
+
+static bool
+label_valid(const char *label, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 63)
+		return false;
+	if (label[0] == '-' || label[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)label[i];
+
+		if (c >= 0x80 || c == '-' || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+bool
+address_domain_valid(const char *domain, size_t len)
+{
+	size_t start = 0, i;
+
+	if (len == 0 || len > DOMAIN_MAX)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i == len || domain[i] == '.') {
+			if (!label_valid(domain + start, i - start))
+				return false;
+			start = i + 1;
+		}
+	}
+	return true;
+}
+
+const char *
+address_domain(const char *address)
+{
+	const char *at = strrchr(address, '@');
+
+	return at == NULL ? NULL : at + 1;
+}
+
+void
+address_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+int
+address_split(const char *address, char *local, size_t locallen,
+    char *domain, size_t domainlen)
+{
+	const char *at = strrchr(address, '@');
+	size_t n;
+
+	if (at == NULL)
+		return -1;
+	n = (size_t)(at - address);
+	if (n >= locallen || strlen(at + 1) >= domainlen)
+		return -1;
+	memcpy(local, address, n);
+	local[n] = '\0';
+	strcpy(domain, at + 1);
+	return 0;
+}
+
+/* Strip one pair of angle brackets and surrounding blanks. */
+static const char *
+strip(const char *in, size_t *len)
+{
+	size_t n = strlen(in);
+
+	while (n > 0 && (*in == ' ' || *in == '\t')) {
+		in++;
+		n--;
+	}
+	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && in[0] == '<' && in[n - 1] == '>') {
+		in++;
+		n -= 2;
+	}
+	*len = n;
+	return in;
+}
+
+static const char *
+parse(const char *in, char *out, size_t outlen, bool allow_domain)
+{
+	const char *s, *at;
+	size_t len, locallen;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	s = strip(in, &len);
+	if (len == 0)
+		return "empty address";
+	if (memchr(s, '\0', len) != NULL || len >= outlen)
+		return "address too long";
+	at = NULL;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '@')
+			at = s + i;
+	if (at == NULL)
+		return "missing @domain";
+	locallen = (size_t)(at - s);
+	if (locallen == 0 && !allow_domain)
+		return "missing local part";
+	if (locallen == len - 1)
+		return "missing domain";
+	if (locallen > 0 && !address_local_valid(s, locallen))
+		return "invalid local part";
+	if (!address_domain_valid(at + 1, len - locallen - 1))
+		return "invalid domain";
+	memcpy(out, s, len);
+	out[len] = '\0';
+	address_lower(out);
+	return NULL;
+}
+
+const char *
+address_parse_correspondent(const char *in, char *out, size_t outlen)
+{
+	return parse(in, out, outlen, true);
+}
+
+const char *
+address_parse_mailbox(const char *in, char *out, size_t outlen)
+{
+	return parse(in, out, outlen, false);
+}

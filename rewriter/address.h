@@ -1,0 +1,43 @@
+/*
+ * address.h: syntax of the addresses that aliasctl, aliasd and
+ * alias-sendmail take from users and from the wire.
+ *
+ * Matching ignores ASCII case everywhere (SPEC), so every address is kept
+ * in one form: ASCII lowercased, bytes above 0x7f (SMTPUTF8) untouched.
+ */
+#ifndef ALIASD_ADDRESS_H
+#define ALIASD_ADDRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ADDRESS_MAX	320	/* 64 + 1 + 253 + NUL, rounded up */
+#define LOCAL_MAX	64
+#define DOMAIN_MAX	253
+
+/* Parse a correspondent: "joe@example.org", "<joe@example.org>",
+ * "@example.org" (a whole domain), each in any case.  On success writes the
+ * normalized form to out and returns NULL; otherwise returns a short
+ * reason ("missing domain") and leaves out empty. */
+const char *address_parse_correspondent(const char *in, char *out,
+	    size_t outlen);
+
+/* The same for a mailbox only ("joe@example.org"; no bare domain). */
+const char *address_parse_mailbox(const char *in, char *out, size_t outlen);
+
+/* Syntax checks on already split parts. */
+bool	address_local_valid(const char *local, size_t len);
+bool	address_domain_valid(const char *domain, size_t len);
+
+/* The part after the last '@', or NULL. */
+const char *address_domain(const char *address);
+
+/* ASCII-only lowercasing in place. */
+void	address_lower(char *);
+
+/* Split a normalized "local@domain" into its parts; 0 or -1 (too long or
+ * no '@'). */
+int	address_split(const char *address, char *local, size_t locallen,
+	    char *domain, size_t domainlen);
+
+#endif

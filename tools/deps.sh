@@ -1,0 +1,32 @@
+#!/bin/sh
+# deps.sh: make sure the Debian packages aliasd builds and tests with are
+# here.  As root it installs what is missing; otherwise it prints the one
+# apt-get line to run and fails.
+set -u
+
+# Build: compiler, pkg-config and the four libraries.  Tests: cmocka,
+# the sqlite3 shell (to hold locks and inspect stores).
+PACKAGES="gcc make pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev
+libmilter-dev libcmocka-dev sqlite3"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case "$status" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages; run as root:" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get install -y -q -o DPkg::Lock::Timeout=600 $missing >/dev/null ||
+	{ echo "deps: apt-get install$missing failed" >&2; exit 1; }
