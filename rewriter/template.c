@@ -6,6 +6,7 @@
  * with randombytes_uniform(), which is unbiased over the alphabet.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,12 @@ parse_conversion(struct template *t, const char *s, char *err,
 		}
 		if (width > 20) {
 			snprintf(err, errlen, "%%n wider than 20 digits");
+			return -1;
+		}
+		/* printf would pad with spaces, which no address holds. */
+		if (width > 0 && !zero) {
+			snprintf(err, errlen, "%%%dn would pad with spaces: "
+			    "use %%0%dn to pad with zeros", width, width);
 			return -1;
 		}
 		if ((p = new_part(t, PART_SEQ)) == NULL)
@@ -266,8 +273,10 @@ match_from(const struct template *t, int i, const char *s, uint64_t *seq)
 			memcpy(digits, s, n);
 			digits[n] = '\0';
 			if (match_from(t, i + 1, s + n, seq)) {
+				/* 20 digits may not fit in 64 bits. */
+				errno = 0;
 				*seq = strtoull(digits, NULL, 10);
-				return true;
+				return errno == 0;
 			}
 		}
 		return false;

@@ -1,8 +1,9 @@
 /*
  * template.h: the address template of SPEC, default "mail-%04n-%2r".
  *
- *   %n, %Nn, %0Nn	the sequence number, at least N digits (zero-padded
- *			with the 0 flag)
+ *   %n, %0Nn		the sequence number, at least N digits (zero-padded;
+ *			a width without the 0 flag is refused: it would
+ *			pad with spaces)
  *   %Nr		N random characters from SUFFIX_ALPHABET (libsodium)
  *   %%			a literal percent sign
  */

@@ -1,0 +1,117 @@
+#!/bin/bash
+# basics.sh: aliasctl's verbs doing their everyday jobs.
+set -u
+. "$ALIASD_TOP/tests/lib/tap.sh"
+. "$ALIASD_TOP/tests/cli/lib.sh"
+
+newstore main </dev/null
+
+# The issue's promise: init then new prints one address and nothing else.
+expect 0 "new joe@example.org" "$A" new joe@example.org
+if printf '%s\n' "$OUT" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{2}@example\.com' &&
+   [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] && [ -z "$ERR" ]; then
+	ok "new prints exactly one address matching the template"
+else
+	not_ok "new prints exactly one address matching the template"
+	diag "$OUT" "$ERR"
+fi
+joe=$OUT
+case "$joe" in mail-0001-*) ok "first address is number 0001" ;;
+*) not_ok "first address is number 0001 ($joe)" ;; esac
+
+mode=$(stat -c %a "$D/aliases.db")
+check "store file is mode 0600 ($mode)" [ "$mode" = 600 ]
+
+expect 0 "new with mixed-case correspondent" "$A" new Bob@Example.ORG --note "met at FOSDEM"
+bob=$OUT
+case "$bob" in mail-0002-*) ok "sequence goes on: $bob" ;;
+*) not_ok "sequence goes on ($bob)" ;; esac
+expect 0 "new for a whole domain" "$A" new @shop.example
+shop=$OUT
+expect 0 "named address" "$A" new --name ebay
+check "named address is ebay@example.com" [ "$OUT" = "ebay@example.com" ]
+expect 73 "the same name twice is refused" "$A" new --name ebay
+one_line_error "already exists"
+expect 65 "a passthrough name is refused" "$A" new --name postmaster
+
+# for: the policy the rewriters use.
+expect 0 "for joe" "$A" for joe@example.org
+check "for joe gives joe's address" [ "$OUT" = "$joe" ]
+expect 0 "for is case-insensitive" "$A" for JOE@EXAMPLE.ORG
+check "JOE@EXAMPLE.ORG is joe" [ "$OUT" = "$joe" ]
+expect 0 "for a domain correspondent" "$A" for anyone@shop.example
+check "anyone@shop.example gets the shop's address" [ "$OUT" = "$shop" ]
+expect 0 "for mixed recipients, no default" "$A" for joe@example.org bob@example.org
+check "mixed recipients without a default get nothing" [ -z "$OUT" ]
+expect 0 "for two recipients of one address" "$A" for joe@example.org Joe@example.org
+check "the same correspondent twice agrees" [ "$OUT" = "$joe" ]
+
+# default
+expect 0 "default shows nothing yet" "$A" default
+check "default without one says so on stderr" [ -z "$OUT" ]
+expect 0 "default ebay (a prefix)" "$A" default eb
+check "default confirms" [ "$OUT" = "default address is ebay@example.com" ]
+expect 0 "for mixed recipients" "$A" for joe@example.org bob@example.org
+check "mixed recipients get the default" [ "$OUT" = "ebay@example.com" ]
+expect 0 "for unknown" "$A" for stranger@example.org
+check "an unknown recipient gets the default" [ "$OUT" = "ebay@example.com" ]
+expect 0 "for --json" "$A" --json for stranger@example.org
+check "for --json names how" [ "$OUT" = '{"address":"ebay@example.com","how":"default"}' ]
+
+# retire and revive by prefix
+expect 0 "retire by prefix with a reason" "$A" retire mail-0001 --reason "Spammers found this address"
+check "retire names the full address" [ "$OUT" = "retired $joe" ]
+expect 0 "show the retired address" "$A" show "$joe"
+printf '%s\n' "$OUT" | grep -q '^reason: *Spammers found this address$'
+check "show gives the reason" [ $? -eq 0 ]
+expect 0 "for joe after retiring" "$A" for joe@example.org
+check "a retired address never matches: joe gets the default" [ "$OUT" = "ebay@example.com" ]
+expect 0 "revive" "$A" revive "${joe%@*}"
+check "revive confirms" [ "$OUT" = "revived $joe" ]
+expect 0 "revive again is harmless" "$A" revive "$joe"
+expect 0 "retire with the default reason" "$A" retire "$joe"
+expect 0 "show it" "$A" --json show "$joe"
+printf '%s' "$OUT" | grep -q '"reason":"This address has been retired"'
+check "default reason is SPEC's" [ $? -eq 0 ]
+
+# list
+expect 0 "list" "$A" list
+check "list has a header" sh -c "printf '%s\n' \"\$1\" | head -1 | grep -q '^ADDRESS '" - "$OUT"
+check "list (active) leaves out the retired one" sh -c "! printf '%s\n' \"\$1\" | grep -q \"$joe\"" - "$OUT"
+expect 0 "list --retired" "$A" list --retired
+check "list --retired shows it" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$joe .*retired\"" - "$OUT"
+expect 0 "list --all" "$A" list --all
+check "list --all has 4 addresses" [ "$(printf '%s\n' "$OUT" | grep -c '@example.com')" -eq 4 ]
+expect 0 "list --json" "$A" list --all --json
+printf '%s' "$OUT" >"$T/list.json"
+check "list --json is valid JSON" [ "$(sqlite3 :memory: "select json_valid(readfile('$T/list.json'))")" = 1 ]
+check "list --json has 4 entries" [ "$(sqlite3 :memory: "select json_array_length(readfile('$T/list.json'))")" = 4 ]
+expect 0 "show --json" "$A" --json show ebay
+printf '%s' "$OUT" >"$T/show.json"
+check "show --json is valid JSON" [ "$(sqlite3 :memory: "select json_valid(readfile('$T/show.json'))")" = 1 ]
+
+# expiry: no cron job needed
+expect 0 "new with --expires 2w" "$A" new --expires 2w temp@example.org
+temp=$OUT
+expect 0 "show an expiring address" "$A" show "$temp"
+check "show gives an expiry date" sh -c "printf '%s\n' \"\$1\" | grep -q '^expires: *2[0-9-]* '" - "$OUT"
+expect 64 "an expiry in the past is refused" "$A" new --expires 2020-01-01 x@example.org
+expect 64 "a malformed expiry is refused" "$A" new --expires 3x x@example.org
+sqlite3 "$D/aliases.db" "UPDATE address SET expires = 1000 WHERE local = '${temp%@*}'"
+expect 0 "list --retired" "$A" list --retired
+check "an expired address lists as expired" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$temp .*expired\"" - "$OUT"
+expect 0 "for an expired correspondent" "$A" for temp@example.org
+check "an expired address never matches" [ "$OUT" = "ebay@example.com" ]
+expect 65 "an expired address cannot be the default" "$A" default "$temp"
+
+expect 0 "default --none" "$A" default --none
+expect 0 "for unknown without default" "$A" for stranger@example.org
+check "no default: nothing" [ -z "$OUT" ]
+
+# help
+expect 0 "--help" "$A" --help
+for v in init new retire revive list show for default export import; do
+	expect 0 "$v --help" "$A" "$v" --help
+done
+
+finish
