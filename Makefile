@@ -36,6 +36,11 @@ COMMON_SRC = common/config.c common/cidr.c
 PURE_SRC = rewriter/address.c rewriter/template.c
 STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/source.c
 POLICY_SRC = rewriter/policy.c
+MIME_SRC = rewriter/header.c
+SMTP_SRC = rewriter/smtpaddr.c
+ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/message.c \
+	aliasd/inbound.c aliasd/outbound.c aliasd/pool.c aliasd/counter.c \
+	aliasd/snapshot.c aliasd/privs.c common/log.c
 CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
@@ -45,12 +50,13 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 CORE_OBJ = $(call obj,$(COMMON_SRC) $(PURE_SRC) $(STORE_SRC) $(POLICY_SRC))
 CLI_OBJ = $(call obj,$(CLI_SRC))
+ALIASD_OBJ = $(call obj,$(ALIASD_SRC) $(MIME_SRC) $(SMTP_SRC))
 
-PROGRAMS = $(B)/aliasctl
+PROGRAMS = $(B)/aliasctl $(B)/aliasd
 
 UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
 	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_policy \
-	$(B)/tests/test_maps
+	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_header
 
 .PHONY: all deps check clean install demo bench
 all: deps $(PROGRAMS)
@@ -66,6 +72,9 @@ $(B)/obj/%.o: %.c
 $(B)/aliasctl: $(CLI_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STORE)
 
+$(B)/aliasd: $(ALIASD_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) -lmilter
+
 # Unit tests link only what they test.
 $(B)/tests/test_address: $(call obj,tests/unit/test_address.c rewriter/address.c)
 $(B)/tests/test_template: $(call obj,tests/unit/test_template.c rewriter/template.c rewriter/address.c)
@@ -73,9 +82,11 @@ $(B)/tests/test_config: $(call obj,tests/unit/test_config.c $(COMMON_SRC) $(PURE
 $(B)/tests/test_store: $(call obj,tests/unit/test_store.c $(STORE_SRC) $(PURE_SRC))
 $(B)/tests/test_policy: $(call obj,tests/unit/test_policy.c $(POLICY_SRC) $(PURE_SRC))
 $(B)/tests/test_maps: $(call obj,tests/unit/test_maps.c cli/maps.c $(PURE_SRC))
+$(B)/tests/test_when: $(call obj,tests/unit/test_when.c cli/when.c)
+$(B)/tests/test_header: $(call obj,tests/unit/test_header.c $(MIME_SRC))
 $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STORE) $(LIBS_CMOCKA)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
 
 check: all $(UNIT_TESTS)
 	@B=$(B) sh tests/run.sh $(UNIT_TESTS)

@@ -89,7 +89,8 @@ common_option(struct ctx *c, const struct verb *v, int opt)
 		c->json = true;
 		return -1;
 	case 'h':
-		return verb_usage(v, 0);
+		/* Nothing is open yet: printing the usage is all there is. */
+		exit(verb_usage(v, 0));
 	default:
 		return verb_usage(v, EX_USAGE);
 	}

@@ -64,7 +64,7 @@ write_starter(FILE *fp, const char *domain, const char *database)
 	    "mail is rewritten.\n"
 	    "# owner = you@example.net\n"
 	    "# full_name = Your Name\n"
-	    "# bounce_address =\n"
+	    "# bounce_address = bounces@example.com\n"
 	    "# template = mail-%%04n-%%2r\n"
 	    "# socket = unix:/run/aliasd/aliasd.sock\n"
 	    "# user = aliasd\n"

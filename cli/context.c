@@ -136,6 +136,7 @@ ctx_open_store(struct ctx *c, bool create)
 		return 0;
 	switch (st) {
 	case STORE_MISSING:
+	case STORE_INVALID:
 		return fail(EX_CONFIG, "%s (database = %s)", err,
 		    c->config->database);
 	case STORE_BUSY:

@@ -16,9 +16,12 @@ parse_span(const char *text, time_t now, time_t *out)
 	long long n;
 	long long unit;
 
+	/* strtoll alone would take " 1d" and "+1d". */
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
 	errno = 0;
 	n = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || n <= 0 || end[1] != '\0')
+	if (errno != 0 || n <= 0 || *end == '\0' || end[1] != '\0')
 		return -1;
 	switch (*end) {
 	case 'h':
@@ -49,6 +52,17 @@ days_in_month(int y, int m)
 	return m == 2 && leap ? 29 : days[m - 1];
 }
 
+/* Does text have exactly this shape, '9' standing for any digit? */
+static bool
+shaped(const char *text, const char *shape)
+{
+	for (; *shape != '\0'; text++, shape++)
+		if (*shape == '9' ? !isdigit((unsigned char)*text) :
+		    *text != *shape)
+			return false;
+	return *text == '\0';
+}
+
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", local time. */
 static int
 parse_date(const char *text, time_t *out)
@@ -57,6 +71,9 @@ parse_date(const char *text, time_t *out)
 	struct tm tm;
 	time_t t;
 
+	/* sscanf's %d would take blanks and signs: "2026- 1-31". */
+	if (!shaped(text, "9999-99-99") && !shaped(text, "9999-99-99T99:99"))
+		return -1;
 	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
 		return -1;
 	if (text[10] == 'T') {

@@ -366,6 +366,8 @@ set_defaults(struct config *c)
 
 	p.err = err;
 	p.errlen = sizeof(err);
+	/* NULL without a home to put it in: the file must then name one,
+	 * which the front ends check (not an out-of-memory error). */
 	c->database = config_default_database();
 	c->template = strdup(TEMPLATE_DEFAULT);
 	c->socket = strdup("unix:/run/aliasd/aliasd.sock");
@@ -373,7 +375,7 @@ set_defaults(struct config *c)
 	c->outbound_daemon_name = strdup("ORIGINATING");
 	c->sendmail_program = strdup("/usr/sbin/sendmail");
 	c->on_error = ON_ERROR_TEMPFAIL;
-	if (c->database == NULL || c->template == NULL || c->socket == NULL ||
+	if (c->template == NULL || c->socket == NULL ||
 	    c->user == NULL || c->outbound_daemon_name == NULL ||
 	    c->sendmail_program == NULL)
 		return -1;

@@ -23,7 +23,7 @@ enum on_error {
 
 struct config {
 	char *path;		/* the file read, or NULL: none, defaults */
-	char *database;
+	char *database;		/* NULL: no default (no $HOME) and none set */
 	char *domains[CONFIG_MAX_LIST];	/* lowercased; [0] for new ones */
 	size_t ndomains;
 	char *owner;

@@ -15,6 +15,7 @@ struct store_iter {
 	struct store *store;
 	sqlite3_stmt *stmt;
 	time_t now;
+	bool done;	/* stepping past the end would start over */
 };
 
 static void
@@ -229,12 +230,15 @@ store_list(struct store *s, enum store_filter filter, time_t now,
 enum store_status
 store_next(struct store_iter *it, struct store_address *a)
 {
-	int rc = sqlite3_step(it->stmt);
+	int rc;
 
-	if (rc == SQLITE_ROW) {
+	if (it->done)
+		return STORE_NOTFOUND;
+	if ((rc = sqlite3_step(it->stmt)) == SQLITE_ROW) {
 		store_row(it->stmt, it->now, a);
 		return STORE_OK;
 	}
+	it->done = true;
 	if (rc == SQLITE_DONE)
 		return STORE_NOTFOUND;
 	return store_fail(it->store, rc, "cannot list");

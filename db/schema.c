@@ -129,6 +129,19 @@ schema_check(struct store *s, bool writable)
 	    SQLITE_OK)
 		return store_fail(s, rc, "cannot read the store");
 	if (version == 0 && appid == 0) {
+		int tables = 0;
+
+		/* Only a file without any table is an empty store (left by
+		 * a crash during init); anything else is somebody's
+		 * database that we must not migrate into. */
+		if ((rc = pragma_int(s->db, "SELECT count(*) FROM "
+		    "sqlite_master", &tables)) != SQLITE_OK)
+			return store_fail(s, rc, "cannot read the store");
+		if (tables > 0) {
+			snprintf(s->error, sizeof(s->error), "not an aliasd "
+			    "store: the file holds another program's tables");
+			return STORE_INVALID;
+		}
 		snprintf(s->error, sizeof(s->error), "the store is empty: "
 		    "run aliasctl init");
 		return STORE_MISSING;
@@ -136,18 +149,18 @@ schema_check(struct store *s, bool writable)
 	if (appid != APPLICATION_ID) {
 		snprintf(s->error, sizeof(s->error), "not an aliasd store "
 		    "(application_id %d)", appid);
-		return STORE_ERROR;
+		return STORE_INVALID;
 	}
 	if (version > NMIGRATIONS) {
 		snprintf(s->error, sizeof(s->error), "the store has schema "
 		    "version %d, newer than this program's %d: upgrade aliasd",
 		    version, NMIGRATIONS);
-		return STORE_ERROR;
+		return STORE_INVALID;
 	}
 	if (version < NMIGRATIONS && !writable) {
 		snprintf(s->error, sizeof(s->error), "the store needs an "
 		    "upgrade: run aliasctl init");
-		return STORE_ERROR;
+		return STORE_INVALID;
 	}
 	if (version < NMIGRATIONS)
 		return schema_migrate(s);

@@ -80,6 +80,12 @@ store_fail(struct store *s, int rc, const char *what)
 		return STORE_CANTCREATE;
 	case SQLITE_CONSTRAINT:
 		return STORE_EXISTS;
+	case SQLITE_NOTADB:
+		/* Some other file at the store's path: a configuration
+		 * error, which waiting will not cure. */
+		snprintf(s->error, sizeof(s->error), "%s: not an aliasd "
+		    "store: the file is not an SQLite database", what);
+		return STORE_INVALID;
 	default:
 		return STORE_ERROR;
 	}

@@ -113,8 +113,14 @@ raise_sequence(struct store *s, int64_t used)
 
 	if ((st = next_sequence(s, &next)) != STORE_OK)
 		return st;
-	if (used + 1 <= next)
+	if (used < next)
 		return STORE_OK;
+	/* used + 1 must not overflow. */
+	if (used == INT64_MAX) {
+		snprintf(s->error, sizeof(s->error), "sequence number %" PRId64
+		    " is the last one there is", used);
+		return STORE_INVALID;
+	}
 	snprintf(value, sizeof(value), "%" PRId64, used + 1);
 	return store_set_setting(s, "next_seq", value);
 }
@@ -129,7 +135,9 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 	if (local != NULL) {
 		snprintf(a->local, sizeof(a->local), "%s", local);
 		a->seq = -1;
-		return insert_row(s, a);
+		if ((st = insert_row(s, a)) == STORE_OK)
+			a->id = sqlite3_last_insert_rowid(s->db);
+		return st;
 	}
 	if (template_has_sequence(t) &&
 	    (st = next_sequence(s, &seq)) != STORE_OK)
@@ -152,6 +160,8 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 		    CREATE_TRIES);
 		return STORE_INVALID;
 	}
+	if (st == STORE_OK)
+		a->id = sqlite3_last_insert_rowid(s->db);
 	if (st == STORE_OK && seq >= 0)
 		st = raise_sequence(s, seq);
 	return st;

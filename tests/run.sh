@@ -22,7 +22,7 @@ failed=0
 run_suite() {
 	name=$1
 	shift
-	log="$logs/$name.log"
+	log="$logs/$(echo "$name" | tr / _).log"
 	# No suite may wait on a terminal: CI has no standard input.
 	CMOCKA_MESSAGE_OUTPUT=TAP ALIASD_TOP="$top" ALIASD_BUILD="$top/$B" \
 		"$@" </dev/null >"$log" 2>&1

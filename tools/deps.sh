@@ -5,9 +5,13 @@
 set -u
 
 # Build: compiler, pkg-config and the four libraries.  Tests: cmocka,
-# the sqlite3 shell (to hold locks and inspect stores).
+# the sqlite3 shell (to hold locks and inspect stores), a private Postfix
+# with Cyrus SASL and swaks, and what the private sendmail needs (its own
+# packages are only downloaded: they conflict with Postfix).
 PACKAGES="gcc make pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev
-libmilter-dev libcmocka-dev sqlite3"
+libmilter-dev libcmocka-dev sqlite3 postfix swaks sasl2-bin
+libsasl2-modules libsasl2-modules-db m4 libwrap0 liblockfile1 iproute2
+util-linux perl"
 
 missing=""
 for p in $PACKAGES; do
@@ -26,6 +30,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix must not configure or start itself: tests run private ones.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
 apt-get update -q >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
 apt-get install -y -q -o DPkg::Lock::Timeout=600 $missing >/dev/null ||

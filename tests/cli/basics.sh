@@ -2,7 +2,7 @@
 # basics.sh: aliasctl's verbs doing their everyday jobs.
 set -u
 . "$ALIASD_TOP/tests/lib/tap.sh"
-. "$ALIASD_TOP/tests/cli/lib.sh"
+. "$ALIASD_TOP/tests/lib/cli.sh"
 
 newstore main </dev/null
 

@@ -3,7 +3,7 @@
 # leaves the store as it was.
 set -u
 . "$ALIASD_TOP/tests/lib/tap.sh"
-. "$ALIASD_TOP/tests/cli/lib.sh"
+. "$ALIASD_TOP/tests/lib/cli.sh"
 
 newstore main </dev/null
 "$A" new joe@example.org >/dev/null

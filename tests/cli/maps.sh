@@ -3,7 +3,7 @@
 # sendmail virtusertable; round trips are byte-identical.
 set -u
 . "$ALIASD_TOP/tests/lib/tap.sh"
-. "$ALIASD_TOP/tests/cli/lib.sh"
+. "$ALIASD_TOP/tests/lib/cli.sh"
 
 newstore small </dev/null
 joe=$("$A" new joe@example.org)

@@ -4,7 +4,7 @@
 # and gets a working setup under ~/.config and ~/.local/share.
 set -u
 . "$ALIASD_TOP/tests/lib/tap.sh"
-. "$ALIASD_TOP/tests/cli/lib.sh"
+. "$ALIASD_TOP/tests/lib/cli.sh"
 
 unset ALIASD_CONF
 H="$T/home"

@@ -1,0 +1,168 @@
+/*
+ * counter.c: the counter writer thread.
+ *
+ * The queue is bounded: under a flood that the store cannot absorb we
+ * drop counts rather than grow without end.  Counts are statistics; the
+ * mail never waits for them.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aliasd/counter.h"
+#include "common/log.h"
+
+#define QUEUE_MAX	65536
+#define FLUSH_SECONDS	1
+#define WRITER_BUSY_MS	2000
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_t thread;
+static bool running, stopping;
+static struct store_count *queue;
+static size_t nqueue;
+static char queue_db[4096];
+static unsigned long dropped;
+
+void
+counter_add(const char *database, const struct store_count *c, size_t n)
+{
+	pthread_mutex_lock(&lock);
+	/* One store at a time: a reload that moves it starts a new queue. */
+	if (strcmp(queue_db, database) != 0) {
+		dropped += nqueue;
+		nqueue = 0;
+		snprintf(queue_db, sizeof(queue_db), "%s", database);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nqueue == QUEUE_MAX) {
+			dropped++;
+			continue;
+		}
+		queue[nqueue++] = c[i];
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+static void
+write_batch(struct store **s, char *open_db, const char *db,
+    const struct store_count *c, size_t n)
+{
+	struct store_options o = { .busy_ms = WRITER_BUSY_MS,
+	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	enum store_status st;
+	char err[512];
+
+	if (*s != NULL && strcmp(open_db, db) != 0) {
+		store_close(*s);
+		*s = NULL;
+	}
+	if (*s == NULL) {
+		if (store_open(db, &o, s, err, sizeof(err)) != STORE_OK) {
+			log_warnx("counter: %zu counts dropped: %s", n, err);
+			return;
+		}
+		snprintf(open_db, 4096, "%s", db);
+	}
+	if ((st = store_add_counts(*s, c, n)) != STORE_OK) {
+		log_warnx("counter: %zu counts dropped: %s", n,
+		    store_error(*s));
+		/* A fresh handle next time: the file may have been replaced. */
+		store_close(*s);
+		*s = NULL;
+	}
+}
+
+static void *
+writer(void *arg)
+{
+	struct store_count *batch;
+	struct store *s = NULL;
+	char db[4096], open_db[4096] = "";
+	struct timespec until;
+	size_t n;
+	bool done;
+
+	(void)arg;
+	if ((batch = calloc(QUEUE_MAX, sizeof(*batch))) == NULL) {
+		log_warnx("counter: out of memory: counting disabled");
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += FLUSH_SECONDS;
+		while (nqueue == 0 && !stopping)
+			if (pthread_cond_timedwait(&wake, &lock, &until) ==
+			    ETIMEDOUT)
+				break;
+		n = nqueue;
+		memcpy(batch, queue, n * sizeof(*batch));
+		nqueue = 0;
+		snprintf(db, sizeof(db), "%s", queue_db);
+		done = stopping;
+		if (dropped > 0) {
+			log_warnx("counter: %lu counts dropped (queue full)",
+			    dropped);
+			dropped = 0;
+		}
+		pthread_mutex_unlock(&lock);
+		if (n > 0)
+			write_batch(&s, open_db, db, batch, n);
+		if (done)
+			break;
+		/* Let counts gather into one transaction per second. */
+		if (n > 0 && n < QUEUE_MAX) {
+			struct timespec pause = { FLUSH_SECONDS, 0 };
+
+			pthread_mutex_lock(&lock);
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += pause.tv_sec;
+			while (!stopping && nqueue < QUEUE_MAX / 2)
+				if (pthread_cond_timedwait(&wake, &lock,
+				    &until) == ETIMEDOUT)
+					break;
+			pthread_mutex_unlock(&lock);
+		}
+	}
+	store_close(s);
+	free(batch);
+	return NULL;
+}
+
+int
+counter_start(void)
+{
+	int rc;
+
+	if ((queue = calloc(QUEUE_MAX, sizeof(*queue))) == NULL)
+		return -1;
+	if ((rc = pthread_create(&thread, NULL, writer, NULL)) != 0) {
+		free(queue);
+		queue = NULL;
+		errno = rc;
+		return -1;
+	}
+	running = true;
+	return 0;
+}
+
+void
+counter_stop(void)
+{
+	if (!running)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	pthread_join(thread, NULL);
+	running = false;
+	free(queue);
+	queue = NULL;
+}

@@ -1,0 +1,21 @@
+/*
+ * counter.h: counting accepted inbound mail without ever holding up a
+ * message.  Worker threads queue counts; one background thread writes
+ * them in short batched transactions.  A count that cannot be written is
+ * dropped and logged: the mail has already been accepted.
+ */
+#ifndef ALIASD_COUNTER_H
+#define ALIASD_COUNTER_H
+
+#include <stddef.h>
+
+#include "db/store.h"
+
+int	counter_start(void);		/* 0 or -1 (errno) */
+void	counter_stop(void);		/* flush what is queued, join */
+
+/* Queue counts for the store at database; never blocks on the store. */
+void	counter_add(const char *database, const struct store_count *,
+	    size_t n);
+
+#endif

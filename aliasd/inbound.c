@@ -1,0 +1,155 @@
+/*
+ * inbound.c: accept or refuse each recipient in a managed domain.
+ *
+ * Fail closed: when the store cannot answer, the reply is 451 (unless
+ * on_error = accept); never a 550 for an address we could not look up,
+ * never an accept for one we know is retired.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "aliasd/counter.h"
+#include "aliasd/inbound.h"
+#include "aliasd/pool.h"
+#include "common/log.h"
+#include "rewriter/smtpaddr.h"
+
+/* An SMTP reply line holds 512 octets; keep the text well inside. */
+#define REPLY_TEXT_MAX 400
+
+/* smfi_setreply() text must not hold a lone '%'. */
+static void
+escape_percent(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; *in != '\0' && n + 2 < outlen; in++) {
+		if (*in == '%')
+			out[n++] = '%';
+		out[n++] = *in;
+	}
+	out[n] = '\0';
+}
+
+static sfsistat
+refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
+    const char *why)
+{
+	char text[REPLY_TEXT_MAX + 1], escaped[2 * REPLY_TEXT_MAX + 1];
+
+	snprintf(text, sizeof(text), "<%s>: Recipient address rejected: %s",
+	    addr, reason);
+	escape_percent(text, escaped, sizeof(escaped));
+	log_info("%s: reject rcpt=<%s> reason=%s client=%s", c->msg.qid, addr,
+	    why, c->client);
+	if (smfi_setreply(ctx, "550", "5.1.1", escaped) != MI_SUCCESS)
+		log_warnx("%s: cannot set the reply text", c->msg.qid);
+	return SMFIS_REJECT;
+}
+
+static sfsistat
+store_failed(SMFICTX *ctx, struct conn *c, const char *addr, const char *err)
+{
+	if (c->snap->config->on_error == ON_ERROR_ACCEPT) {
+		log_warnx("%s: store unreadable, accepting rcpt=<%s> "
+		    "(on_error = accept): %s", c->msg.qid, addr, err);
+		return SMFIS_CONTINUE;
+	}
+	log_warnx("%s: tempfail rcpt=<%s>: %s", c->msg.qid, addr, err);
+	smfi_setreply(ctx, "451", "4.3.0", "Temporary failure: try again "
+	    "later");
+	return SMFIS_TEMPFAIL;
+}
+
+static void
+remember(struct conn *c, const struct store_address *a)
+{
+	struct store_count *n;
+	const char *domain;
+
+	if (c->msg.ncounts == MSG_MAX_COUNTS)
+		return;
+	n = &c->msg.counts[c->msg.ncounts++];
+	memset(n, 0, sizeof(*n));
+	n->id = a->id;
+	domain = c->msg.null_sender ? NULL : address_domain(c->msg.sender);
+	if (domain != NULL)
+		snprintf(n->sender_domain, sizeof(n->sender_domain), "%s",
+		    domain);
+}
+
+static sfsistat
+decide(SMFICTX *ctx, struct conn *c, const char *addr)
+{
+	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1], err[512];
+	struct pool_handle *h;
+	struct store_address a;
+	enum store_status st;
+
+	if (address_split(addr, local, sizeof(local), domain,
+	    sizeof(domain)) == -1)
+		return refuse(ctx, c, addr, "no such user", "unknown");
+	if (!config_is_managed_domain(c->snap->config, domain) ||
+	    config_is_passthrough(c->snap->config, local))
+		return SMFIS_CONTINUE;
+	if ((h = pool_get(c->snap->config->database, err, sizeof(err))) ==
+	    NULL)
+		return store_failed(ctx, c, addr, err);
+	st = store_find(h->store, local, domain, time(NULL), &a);
+	if (st != STORE_OK && st != STORE_NOTFOUND) {
+		snprintf(err, sizeof(err), "%s", store_error(h->store));
+		pool_put(h, true);
+		return store_failed(ctx, c, addr, err);
+	}
+	pool_put(h, false);
+	if (st == STORE_NOTFOUND)
+		return refuse(ctx, c, addr, "no such user", "unknown");
+	if (a.state == STATE_RETIRED)
+		return refuse(ctx, c, addr, a.reason, "retired");
+	if (a.state == STATE_EXPIRED)
+		return refuse(ctx, c, addr, "address expired", "expired");
+	log_debug("%s: accept rcpt=<%s>", c->msg.qid, addr);
+	remember(c, &a);
+	return SMFIS_CONTINUE;
+}
+
+sfsistat
+inbound_rcpt(SMFICTX *ctx, struct conn *c, const char *rcpt)
+{
+	char addr[ADDRESS_MAX], domain[DOMAIN_MAX + 1];
+
+	switch (smtpaddr_parse(rcpt, addr, sizeof(addr))) {
+	case SMTPADDR_OK:
+		return decide(ctx, c, addr);
+	case SMTPADDR_NULL:
+	case SMTPADDR_NODOMAIN:
+		/* "postmaster" and the like: the MTA's own business. */
+		return SMFIS_CONTINUE;
+	case SMTPADDR_BAD:
+		break;
+	}
+	/* Garbage naming one of our domains is refused, not waved on. */
+	if (smtpaddr_guess_domain(rcpt, domain, sizeof(domain)) == 0 &&
+	    config_is_managed_domain(c->snap->config, domain)) {
+		snprintf(addr, sizeof(addr), "%.200s", rcpt);
+		for (char *p = addr; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		return refuse(ctx, c, addr, "no such user", "malformed");
+	}
+	return SMFIS_CONTINUE;
+}
+
+void
+inbound_eom(struct conn *c)
+{
+	time_t now = time(NULL);
+
+	if (c->msg.ncounts == 0)
+		return;
+	for (size_t i = 0; i < c->msg.ncounts; i++)
+		c->msg.counts[i].when = now;
+	counter_add(c->snap->config->database, c->msg.counts,
+	    c->msg.ncounts);
+}

@@ -1,0 +1,46 @@
+/*
+ * message.h: the two levels of milter state, as in OpenDKIM.  A
+ * connection context lives from negotiate/connect to close; the message
+ * context inside it is reset by msg_reset() at MAIL FROM, end of message
+ * and abort.
+ */
+#ifndef ALIASD_MESSAGE_H
+#define ALIASD_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aliasd/snapshot.h"
+#include "db/store.h"
+#include "rewriter/header.h"
+
+#define MSG_MAX_COUNTS	100	/* accepted recipients counted per message */
+
+struct msg {
+	char qid[64];			/* {i}, or "NOQUEUE" */
+	bool outbound;
+	bool null_sender;
+	char sender[ADDRESS_MAX];	/* envelope sender, normalized */
+	/* inbound: the accepted addresses, counted at end of message */
+	struct store_count counts[MSG_MAX_COUNTS];
+	size_t ncounts;
+	/* outbound: envelope recipients and the header block */
+	char **rcpts;
+	size_t nrcpts, rcptcap;
+	struct header_list headers;
+	bool broken;			/* out of memory: tempfail at the end */
+};
+
+struct conn {
+	struct snapshot *snap;	/* the configuration of this connection */
+	bool trusted;		/* client in trusted_networks */
+	char client[64];	/* for the log */
+	struct msg msg;
+};
+
+struct conn *conn_new(void);
+void	conn_free(struct conn *);
+void	msg_reset(struct msg *);
+int	msg_add_rcpt(struct msg *, const char *);
+
+#endif

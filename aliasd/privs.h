@@ -1,0 +1,25 @@
+/* privs.h: the socket's owner and mode, and dropping root. */
+#ifndef ALIASD_PRIVS_H
+#define ALIASD_PRIVS_H
+
+#include <sys/types.h>
+
+struct run_as {
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+/* Look up user; 0, or -1 with a message in err. */
+int	privs_lookup(const char *user, struct run_as *, char *err,
+	    size_t errlen);
+
+/* Give a unix: socket (and its directory, if we created it) to the user
+ * and its group, mode 0660. */
+int	privs_socket(const char *spec, const struct run_as *, char *err,
+	    size_t errlen);
+
+/* setgroups, setgid, setuid, each checked, then verified. */
+int	privs_drop(const struct run_as *, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,304 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/*
+ * test_address.c: the syntax of correspondents and mailboxes, the one
+ * gate every address passes before it reaches the store or a map file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rewriter/address.h"
+
+/* Parse as a correspondent; expect success and the normalized form. */
+static void
+good(const char *in, const char *want)
+{
+	char out[ADDRESS_MAX];
+	const char *why;
+
+	why = address_parse_correspondent(in, out, sizeof(out));
+	if (why != NULL)
+		fail_msg("\"%s\" rejected: %s", in, why);
+	assert_string_equal(out, want);
+}
+
+/* Parse as a correspondent; expect this reason and an empty out. */
+static void
+bad(const char *in, const char *reason)
+{
+	char out[ADDRESS_MAX];
+	const char *why;
+
+	memset(out, 'x', sizeof(out));
+	why = address_parse_correspondent(in, out, sizeof(out));
+	if (why == NULL)
+		fail_msg("\"%s\" accepted as \"%s\"", in, out);
+	assert_string_equal(why, reason);
+	assert_string_equal(out, "");
+}
+
+static void
+test_correspondent_good(void **state)
+{
+	(void)state;
+	good("joe@example.org", "joe@example.org");
+	good("Joe@Example.ORG", "joe@example.org");
+	good("<Joe@Example.ORG>", "joe@example.org");
+	good("  <joe@example.org>\t", "joe@example.org");
+	good(" joe@example.org ", "joe@example.org");
+	good("@example.org", "@example.org");
+	good("@EXAMPLE.org", "@example.org");
+	good("<@example.org>", "@example.org");
+	good("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk");
+	good("a!#$%&'*+-/=?^_`{|}~z@x.y", "a!#$%&'*+-/=?^_`{|}~z@x.y");
+	good("joe@localhost", "joe@localhost");
+	good("joe@a-b.example", "joe@a-b.example");
+	good("joe@123.example", "joe@123.example");
+}
+
+static void
+test_correspondent_8bit(void **state)
+{
+	(void)state;
+	/* SMTPUTF8: bytes above 0x7f pass untouched, ASCII is folded. */
+	good("J\xc3\xb6rg@B\xc3\xbc" "cher.example",
+	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+	good("\xe7\x94\xb0\xe4\xb8\xad@\xe4\xbe\x8b.jp",
+	    "\xe7\x94\xb0\xe4\xb8\xad@\xe4\xbe\x8b.jp");
+}
+
+static void
+test_correspondent_bad(void **state)
+{
+	(void)state;
+	bad("", "empty address");
+	bad("   ", "empty address");
+	bad("<>", "empty address");
+	bad("joe", "missing @domain");
+	bad("joe.example.org", "missing @domain");
+	bad("joe@", "missing domain");
+	bad("@", "missing domain");
+	bad("a b@c", "invalid local part");
+	bad("joe@@x", "invalid local part");
+	bad(".joe@x", "invalid local part");
+	bad("joe.@x", "invalid local part");
+	bad("jo..e@x", "invalid local part");
+	bad("\"joe\"@x", "invalid local part");
+	bad("jo\te@x", "invalid local part");
+	bad("jo\x01" "e@x", "invalid local part");
+	bad("jo\x7f" "e@x", "invalid local part");
+	bad("joe@-x.org", "invalid domain");
+	bad("joe@x-.org", "invalid domain");
+	bad("joe@x..org", "invalid domain");
+	bad("joe@.x.org", "invalid domain");
+	bad("joe@x.org.", "invalid domain");
+	bad("joe@x_y.org", "invalid domain");
+	bad("joe@x\x01.org", "invalid domain");
+	bad("joe@[127.0.0.1]", "invalid domain");
+	bad("joe@x y.org", "invalid domain");
+	bad("<joe@example.org", "invalid local part");
+	bad("joe@example.org>", "invalid domain");
+}
+
+static void
+test_correspondent_lengths(void **state)
+{
+	char local[LOCAL_MAX + 2], in[ADDRESS_MAX + 10], want[ADDRESS_MAX];
+	char label[64], domain[DOMAIN_MAX + 10];
+
+	(void)state;
+	/* A local part of exactly 64 is fine, 65 is not. */
+	memset(local, 'a', LOCAL_MAX);
+	local[LOCAL_MAX] = '\0';
+	snprintf(in, sizeof(in), "%s@x.org", local);
+	good(in, in);
+	memset(local, 'a', LOCAL_MAX + 1);
+	local[LOCAL_MAX + 1] = '\0';
+	snprintf(in, sizeof(in), "%s@x.org", local);
+	bad(in, "invalid local part");
+
+	/* A label of 63 is fine, 64 is not. */
+	memset(label, 'b', 63);
+	label[63] = '\0';
+	snprintf(in, sizeof(in), "joe@%s.org", label);
+	good(in, in);
+	snprintf(in, sizeof(in), "joe@%sb.org", label);
+	bad(in, "invalid domain");
+
+	/* A domain of 253 is fine (4 labels of 63 with dots = 255: trim). */
+	snprintf(domain, sizeof(domain), "%s.%s.%s.%.61s", label, label,
+	    label, label);
+	assert_int_equal(strlen(domain), DOMAIN_MAX);
+	snprintf(in, sizeof(in), "j@%s", domain);
+	memcpy(want, in, strlen(in) + 1);
+	good(in, want);
+	snprintf(domain, sizeof(domain), "%s.%s.%s.%.62s", label, label,
+	    label, label);
+	assert_int_equal(strlen(domain), DOMAIN_MAX + 1);
+	snprintf(in, sizeof(in), "j@%s", domain);
+	bad(in, "invalid domain");
+}
+
+static void
+test_correspondent_outlen(void **state)
+{
+	char out[8];
+
+	(void)state;
+	/* Too long for the caller's buffer: an error, never a cut. */
+	assert_string_equal(address_parse_correspondent("joe@example.org",
+	    out, sizeof(out)), "address too long");
+	assert_string_equal(out, "");
+	assert_null(address_parse_correspondent("j@x.org", out, sizeof(out)));
+	assert_string_equal(out, "j@x.org");
+}
+
+static void
+test_mailbox(void **state)
+{
+	char out[ADDRESS_MAX];
+
+	(void)state;
+	assert_null(address_parse_mailbox("<Joe@Example.ORG>", out,
+	    sizeof(out)));
+	assert_string_equal(out, "joe@example.org");
+	/* A bare domain is a correspondent, never a mailbox. */
+	assert_string_equal(address_parse_mailbox("@example.org", out,
+	    sizeof(out)), "missing local part");
+	assert_string_equal(out, "");
+	assert_string_equal(address_parse_mailbox("joe@", out, sizeof(out)),
+	    "missing domain");
+	assert_string_equal(address_parse_mailbox("@", out, sizeof(out)),
+	    "missing local part");
+	assert_string_equal(address_parse_mailbox("a b@c", out, sizeof(out)),
+	    "invalid local part");
+	assert_string_equal(address_parse_mailbox("", out, sizeof(out)),
+	    "empty address");
+}
+
+static void
+test_split(void **state)
+{
+	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1];
+	char small[4];
+
+	(void)state;
+	assert_int_equal(address_split("joe@example.org", local,
+	    sizeof(local), domain, sizeof(domain)), 0);
+	assert_string_equal(local, "joe");
+	assert_string_equal(domain, "example.org");
+	/* The last '@' splits. */
+	assert_int_equal(address_split("a@b@c", local, sizeof(local), domain,
+	    sizeof(domain)), 0);
+	assert_string_equal(local, "a@b");
+	assert_string_equal(domain, "c");
+	assert_int_equal(address_split("@example.org", local, sizeof(local),
+	    domain, sizeof(domain)), 0);
+	assert_string_equal(local, "");
+	assert_string_equal(domain, "example.org");
+	assert_int_equal(address_split("joe", local, sizeof(local), domain,
+	    sizeof(domain)), -1);
+	/* Too long for a buffer: -1, not a cut. */
+	assert_int_equal(address_split("joe@x", small, sizeof(small), domain,
+	    sizeof(domain)), 0);
+	assert_int_equal(address_split("joel@x", small, sizeof(small), domain,
+	    sizeof(domain)), -1);
+	assert_int_equal(address_split("j@xyzw", local, sizeof(local), small,
+	    sizeof(small)), -1);
+	assert_int_equal(address_split("j@xyz", local, sizeof(local), small,
+	    sizeof(small)), 0);
+	assert_string_equal(small, "xyz");
+}
+
+static void
+test_domain_and_lower(void **state)
+{
+	char s[] = "MiXeD@Case.ORG\xc3\x84";
+
+	(void)state;
+	assert_string_equal(address_domain("joe@example.org"), "example.org");
+	assert_string_equal(address_domain("@example.org"), "example.org");
+	assert_null(address_domain("joe"));
+	address_lower(s);
+	assert_string_equal(s, "mixed@case.org\xc3\x84");
+}
+
+#define LV(s) address_local_valid(s, strlen(s))
+#define DV(s) address_domain_valid(s, strlen(s))
+
+static void
+test_local_valid(void **state)
+{
+	char buf[LOCAL_MAX + 2];
+
+	(void)state;
+	assert_true(LV("a"));
+	assert_true(LV("a.b.c"));
+	assert_true(LV("mail-0001-q3"));
+	assert_true(LV("\xff"));
+	assert_false(LV(""));
+	assert_false(LV("."));
+	assert_false(LV(".a"));
+	assert_false(LV("a."));
+	assert_false(LV("a..b"));
+	assert_false(LV("a b"));
+	assert_false(LV("a@b"));
+	assert_false(LV("a\"b"));
+	assert_false(LV("a(b"));
+	assert_false(LV("a,b"));
+	assert_false(LV("a\\b"));
+	memset(buf, 'x', LOCAL_MAX);
+	assert_true(address_local_valid(buf, LOCAL_MAX));
+	assert_false(address_local_valid(buf, LOCAL_MAX + 1));
+	/* Only len bytes count: a longer string's head is judged alone. */
+	assert_true(address_local_valid("ab..", 2));
+	assert_false(address_local_valid("ab..", 3));
+}
+
+static void
+test_domain_valid(void **state)
+{
+	(void)state;
+	assert_true(DV("a"));
+	assert_true(DV("example.org"));
+	assert_true(DV("xn--bcher-kva.example"));
+	assert_true(DV("0.example"));
+	assert_true(DV("a-b-c.d"));
+	assert_true(DV("\xc3\xbc.example"));
+	assert_false(DV(""));
+	assert_false(DV("."));
+	assert_false(DV("-a.org"));
+	assert_false(DV("a-.org"));
+	assert_false(DV("a.-org"));
+	assert_false(DV("a..org"));
+	assert_false(DV(".a.org"));
+	assert_false(DV("a.org."));
+	assert_false(DV("a_b.org"));
+	assert_false(DV("a b.org"));
+	assert_false(DV("a@b.org"));
+	assert_true(address_domain_valid("a.org..", 5));
+	assert_false(address_domain_valid("a.org..", 6));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_correspondent_good),
+		cmocka_unit_test(test_correspondent_8bit),
+		cmocka_unit_test(test_correspondent_bad),
+		cmocka_unit_test(test_correspondent_lengths),
+		cmocka_unit_test(test_correspondent_outlen),
+		cmocka_unit_test(test_mailbox),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_domain_and_lower),
+		cmocka_unit_test(test_local_valid),
+		cmocka_unit_test(test_domain_valid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
