@@ -97,7 +97,7 @@ install: $(PROGRAMS)
 	install -m 0644 doc/aliasctl.1 $(DESTDIR)$(MANDIR)/man1/aliasctl.1
 
 demo: all
-	@sh tools/demo.sh
+	@bash tools/demo.sh
 
 clean:
 	rm -rf build build-san
