@@ -231,5 +231,5 @@ send_in "$joe"
 tap_check "aliasd back: accepted again" replied '^<- +250 .*queued as'
 
 ad_stop
-tap_check "aliasd logged no error" sh -c "! grep -qi 'fatal\|error' '$AD_LOG'"
+tap_check "aliasd logged no error" sh -c "! grep -q 'ERROR:\|fatal\|runtime error' '$AD_LOG'"
 tap_done
