@@ -165,6 +165,31 @@ f=$(pf_capture_last)
 tap_check "domain correspondent: From is the shop's address" \
     [ "$(pf_msg_header "$f" From)" = "Me Myself <$shop>" ]
 
+# An encoded-word display name, a missing From, disagreeing recipients.
+send_out() {	# send_out FILE RCPT...: via SASL; sets $f to the capture
+	local file=$1 n
+	shift
+	n=$(pf_capture_count)
+	pf_swaks_sub --local-interface 127.0.0.2 --from me@example.net \
+	    --to "$(IFS=,; echo "$*")" -ndf --data @"$(pf_wire_file "$file")" \
+	    >"$T/tx" 2>&1
+	pf_wait_captured $((n + 1)) 10
+	f=$(pf_capture_last)
+}
+printf 'From: =?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <me@example.net>\nTo: joe@example.org\nSubject: x\n\nbody\n' >"$T/enc.txt"
+send_out "$T/enc.txt" joe@example.org
+from=$(pf_msg_header "$f" From)
+tap_check "an encoded-word display name stays encoded, address rewritten ($from)" \
+    sh -c "printf '%s' \"\$1\" | grep -qi '^=?utf-8?.*?= <$joe>\$'" - "$from"
+printf 'To: joe@example.org\nSubject: no from\n\nbody\n' >"$T/nofrom.txt"
+send_out "$T/nofrom.txt" joe@example.org
+tap_check "a message without From gets one with joe's address" \
+    [ "$(pf_msg_header "$f" From)" = "Me Myself <$joe>" ]
+printf 'From: me@example.net\nTo: joe@example.org, orders@shop.example\nSubject: two\n\nbody\n' >"$T/two.txt"
+send_out "$T/two.txt" joe@example.org orders@shop.example
+tap_check "recipients with different addresses get the default" \
+    [ "$(pf_msg_header "$f" From)" = "Me Myself <$default>" ]
+
 # Not the owner's mail: untouched ---------------------------------------
 before=$(pf_capture_count)
 pf_swaks_sub --local-interface 127.0.0.2 --from other@elsewhere.example \
