@@ -6,6 +6,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/aliasd
+SYSTEMDDIR ?= /lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
@@ -36,7 +38,7 @@ COMMON_SRC = common/config.c common/cidr.c
 PURE_SRC = rewriter/address.c rewriter/template.c
 STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/source.c
 POLICY_SRC = rewriter/policy.c
-MIME_SRC = rewriter/header.c
+MIME_SRC = rewriter/header.c rewriter/hdrlist.c
 SMTP_SRC = rewriter/smtpaddr.c
 ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/message.c \
 	aliasd/inbound.c aliasd/outbound.c aliasd/pool.c aliasd/counter.c \
@@ -52,11 +54,16 @@ CORE_OBJ = $(call obj,$(COMMON_SRC) $(PURE_SRC) $(STORE_SRC) $(POLICY_SRC))
 CLI_OBJ = $(call obj,$(CLI_SRC))
 ALIASD_OBJ = $(call obj,$(ALIASD_SRC) $(MIME_SRC) $(SMTP_SRC))
 
-PROGRAMS = $(B)/aliasctl $(B)/aliasd
+SENDMAIL_SRC = rewriter/alias_sendmail.c rewriter/sendmail_args.c \
+	rewriter/message_io.c
+SENDMAIL_OBJ = $(call obj,$(SENDMAIL_SRC) $(MIME_SRC))
+
+PROGRAMS = $(B)/aliasctl $(B)/aliasd $(B)/alias-sendmail
 
 UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
 	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_policy \
-	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_header
+	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_header \
+	$(B)/tests/test_smtpaddr $(B)/tests/test_sendmail_args
 
 .PHONY: all deps check clean install demo bench
 all: deps $(PROGRAMS)
@@ -72,6 +79,9 @@ $(B)/obj/%.o: %.c
 $(B)/aliasctl: $(CLI_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STORE)
 
+$(B)/alias-sendmail: $(SENDMAIL_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
+
 $(B)/aliasd: $(ALIASD_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) -lmilter
 
@@ -83,7 +93,9 @@ $(B)/tests/test_store: $(call obj,tests/unit/test_store.c $(STORE_SRC) $(PURE_SR
 $(B)/tests/test_policy: $(call obj,tests/unit/test_policy.c $(POLICY_SRC) $(PURE_SRC))
 $(B)/tests/test_maps: $(call obj,tests/unit/test_maps.c cli/maps.c $(PURE_SRC))
 $(B)/tests/test_when: $(call obj,tests/unit/test_when.c cli/when.c)
+$(B)/tests/test_sendmail_args: $(call obj,tests/unit/test_sendmail_args.c rewriter/sendmail_args.c)
 $(B)/tests/test_header: $(call obj,tests/unit/test_header.c $(MIME_SRC))
+$(B)/tests/test_smtpaddr: $(call obj,tests/unit/test_smtpaddr.c $(SMTP_SRC) rewriter/address.c)
 $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
@@ -92,9 +104,21 @@ check: all $(UNIT_TESTS)
 	@B=$(B) sh tests/run.sh $(UNIT_TESTS)
 
 install: $(PROGRAMS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSTEMDDIR)
 	install -m 0755 $(B)/aliasctl $(DESTDIR)$(BINDIR)/aliasctl
+	install -m 0755 $(B)/aliasd $(DESTDIR)$(SBINDIR)/aliasd
+	install -m 0755 $(B)/alias-sendmail $(DESTDIR)$(BINDIR)/alias-sendmail
 	install -m 0644 doc/aliasctl.1 $(DESTDIR)$(MANDIR)/man1/aliasctl.1
+	install -m 0644 doc/aliasd.conf.5 $(DESTDIR)$(MANDIR)/man5/aliasd.conf.5
+	install -m 0644 doc/aliasd.8 $(DESTDIR)$(MANDIR)/man8/aliasd.8
+	install -m 0644 doc/aliasd.conf.sample doc/postfix.md doc/sendmail.md \
+		$(DESTDIR)$(DOCDIR)/
+	sed 's|/usr/sbin/aliasd|$(SBINDIR)/aliasd|' \
+		contrib/systemd/aliasd.service \
+		>$(DESTDIR)$(SYSTEMDDIR)/aliasd.service
 
 demo: all
 	@bash tools/demo.sh

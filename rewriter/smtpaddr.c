@@ -3,19 +3,23 @@
  *
  * A quoted local part is unquoted when what is inside is a plain
  * dot-atom ("joe"@x is joe@x, as delivery agents treat it); otherwise it
- * stays quoted and so can match none of our addresses.
+ * stays quoted and so can match none of our addresses.  An unquoted
+ * local part must be a dot-atom, and brackets must pair: anything else
+ * is SMTPADDR_BAD, which the milter refuses when it names our domain.
  */
 #include <string.h>
 
 #include "rewriter/address.h"
 #include "rewriter/smtpaddr.h"
 
-/* Skip "<", blanks, and an obsolete source route "@a,@b:". */
+/* Skip blanks, "<", and an obsolete source route "@a,@b:"; *open and
+ * *route tell whether there was a "<" and a route. */
 static const char *
-strip_front(const char *s, size_t *len)
+strip_front(const char *s, size_t *len, int *open, int *route)
 {
 	const char *colon;
 
+	*open = *route = 0;
 	while (*len > 0 && (*s == ' ' || *s == '\t')) {
 		s++;
 		(*len)--;
@@ -23,21 +27,27 @@ strip_front(const char *s, size_t *len)
 	if (*len > 0 && *s == '<') {
 		s++;
 		(*len)--;
+		*open = 1;
 	}
 	if (*len > 0 && *s == '@' && (colon = memchr(s, ':', *len)) != NULL) {
 		*len -= (size_t)(colon + 1 - s);
 		s = colon + 1;
+		*route = 1;
 	}
 	return s;
 }
 
+/* Drop blanks and a ">" from the end; *close tells whether there was one. */
 static size_t
-strip_back(const char *s, size_t len)
+strip_back(const char *s, size_t len, int *close)
 {
+	*close = 0;
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
-	if (len > 0 && s[len - 1] == '>')
+	if (len > 0 && s[len - 1] == '>') {
 		len--;
+		*close = 1;
+	}
 	return len;
 }
 
@@ -73,8 +83,9 @@ split_local(const char *s, size_t len, char *out, size_t outlen,
 			return SMTPADDR_BAD;
 		n = strlen(local);
 		if (!address_local_valid(local, n)) {
-			/* Keep the quotes: such a name is none of ours. */
-			if (used >= outlen)
+			/* Keep the quotes: such a name is none of ours.
+			 * RFC 5321's 64 octets count them. */
+			if (used > LOCAL_MAX || used >= outlen)
 				return SMTPADDR_BAD;
 			memcpy(out, s, used);
 			n = used;
@@ -84,7 +95,8 @@ split_local(const char *s, size_t len, char *out, size_t outlen,
 		const char *at = memchr(s, '@', len);
 
 		used = at != NULL ? (size_t)(at - s) : len;
-		if (used >= outlen)
+		/* unquoted, it must be a dot-atom of at most 64 octets */
+		if (!address_local_valid(s, used) || used >= outlen)
 			return SMTPADDR_BAD;
 		memcpy(out, s, used);
 		n = used;
@@ -100,14 +112,17 @@ smtpaddr_parse(const char *arg, char *out, size_t outlen)
 {
 	const char *s, *rest;
 	size_t len = strlen(arg), restlen, n;
+	int opened, closed, route;
 
 	if (outlen == 0)
 		return SMTPADDR_BAD;
 	out[0] = '\0';
-	s = strip_front(arg, &len);
-	len = strip_back(s, len);
+	s = strip_front(arg, &len, &opened, &route);
+	len = strip_back(s, len, &closed);
+	if (opened != closed)
+		return SMTPADDR_BAD;		/* "<", "<x@y", ">" */
 	if (len == 0)
-		return SMTPADDR_NULL;
+		return route ? SMTPADDR_BAD : SMTPADDR_NULL;
 	if (split_local(s, len, out, outlen, &rest, &restlen) != SMTPADDR_OK)
 		return SMTPADDR_BAD;
 	n = strlen(out);
@@ -140,8 +155,8 @@ smtpaddr_guess_domain(const char *arg, char *out, size_t outlen)
 		return -1;
 	at++;
 	n = strcspn(at, "> \t");
-	if (n > 0 && at[n - 1] == '.')
-		n--;
+	while (n > 0 && at[n - 1] == '.')
+		n--;		/* "example.com.." is still our domain */
 	if (n == 0 || n >= outlen)
 		return -1;
 	memcpy(out, at, n);

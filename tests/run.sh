@@ -49,7 +49,7 @@ run_suite() {
 for bin in "$@"; do
 	run_suite "unit/$(basename "$bin")" "$top/$bin"
 done
-for dir in cli integration; do
+for dir in cli clients integration; do
 	for t in "$top"/tests/$dir/*.sh; do
 		[ -f "$t" ] || continue
 		run_suite "$dir/$(basename "$t" .sh)" bash "$t"

@@ -1,0 +1,317 @@
+/*
+ * alias-sendmail: a sendmail-compatible wrapper for mail clients.  Reads
+ * a message on stdin, rewrites From, Reply-To and Sender as aliasd would,
+ * and hands it to the real sendmail (sendmail_program) with the same
+ * options and recipients, and -f bounce_address (or the chosen address).
+ *
+ * Only the header block is held in memory; the body is streamed through
+ * a fixed buffer, never parsed.  When it cannot decide (no store) it
+ * sends nothing and exits 75, so the client keeps the message.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "db/source.h"
+#include "db/store.h"
+#include "rewriter/header.h"
+#include "rewriter/message_io.h"
+#include "rewriter/policy.h"
+#include "rewriter/sendmail_args.h"
+#include "rewriter/template.h"
+
+#define BUSY_MS		5000
+#define LOOP_GUARD	"ALIAS_SENDMAIL_ACTIVE"
+
+struct job {
+	struct config *config;
+	struct sendmail_args args;
+	struct message_head head;
+	char chosen[ADDRESS_MAX];
+	const char *sender;	/* the envelope sender to pass on */
+};
+
+static int
+die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("alias-sendmail: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* SPEC: $ALIASD_CONF, else /etc/aliasd.conf. */
+static int
+load_config(struct job *j)
+{
+	const char *path = getenv("ALIASD_CONF");
+	char err[1024];
+
+	if (path == NULL || path[0] == '\0')
+		path = "/etc/aliasd.conf";
+	if ((j->config = config_load(path, true, err, sizeof(err))) == NULL)
+		return die(EX_CONFIG, "%s; nothing sent", err);
+	if (j->config->database == NULL)
+		return die(EX_CONFIG, "no database in %s; nothing sent", path);
+	return 0;
+}
+
+/* Recipients: the arguments (a comma list counts as several), and with
+ * -t those of To, Cc and Bcc. */
+static int
+collect_rcpts(struct job *j, char ***out, size_t *n)
+{
+	char **hdr = NULL, **all;
+	size_t nhdr = 0, cap, k = 0;
+
+	if (j->args.extract &&
+	    header_list_recipients(&j->head.headers, &hdr, &nhdr) == -1)
+		return -1;
+	cap = nhdr + 1;
+	for (size_t i = 0; i < j->args.nrcpts; i++)
+		cap += 1 + strlen(j->args.rcpts[i]) / 2;
+	if ((all = calloc(cap, sizeof(*all))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < j->args.nrcpts; i++) {
+		char *copy = strdup(j->args.rcpts[i]), *save = NULL, *t;
+
+		if (copy == NULL)
+			goto fail;
+		for (t = strtok_r(copy, ",", &save); t != NULL;
+		    t = strtok_r(NULL, ",", &save))
+			if ((all[k] = strdup(t)) != NULL)
+				k++;
+		free(copy);
+	}
+	for (size_t i = 0; i < nhdr; i++)
+		if ((all[k] = strdup(hdr[i])) != NULL)
+			k++;
+	header_recipients_free(hdr);
+	*out = all;
+	*n = k;
+	return 0;
+fail:
+	header_recipients_free(hdr);
+	free(all);
+	return -1;
+}
+
+static void
+free_rcpts(char **r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i]);
+	free(r);
+}
+
+/* The address for the message, via the same policy as aliasd; with
+ * auto_create a single new recipient gets one.  0, or an exit code. */
+static int
+choose(struct job *j)
+{
+	struct store_options o = { .busy_ms = BUSY_MS, .durable = true,
+	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct store *s = NULL;
+	struct store_source src;
+	struct policy_source ps;
+	struct policy_result res;
+	struct template *t = NULL;
+	struct store_address a;
+	char err[1024], **rcpts = NULL;
+	size_t n = 0;
+	int rc = EX_TEMPFAIL;
+
+	if (collect_rcpts(j, &rcpts, &n) == -1)
+		return die(EX_TEMPFAIL, "out of memory; nothing sent");
+	if (store_open(j->config->database, &o, &s, err, sizeof(err)) !=
+	    STORE_OK) {
+		rc = die(EX_TEMPFAIL, "%s; nothing sent", err);
+		goto done;
+	}
+	store_source_init(&src, s, time(NULL), &ps);
+	if (policy_choose(&ps, (const char *const *)rcpts, n, &res, err,
+	    sizeof(err)) == -1) {
+		rc = die(EX_TEMPFAIL, "%s: %s; nothing sent", err,
+		    store_error(s));
+		goto done;
+	}
+	if (res.want_new && j->config->auto_create &&
+	    j->config->ndomains > 0) {
+		if ((t = template_parse(j->config->template, err,
+		    sizeof(err))) == NULL ||
+		    store_create(s, t, NULL, j->config->domains[0],
+		    res.new_correspondent, 0, NULL, time(NULL), &a) !=
+		    STORE_OK) {
+			rc = die(EX_TEMPFAIL, "cannot create an address: %s; "
+			    "nothing sent", t == NULL ? err : store_error(s));
+			goto done;
+		}
+		snprintf(res.address, sizeof(res.address), "%s", a.address);
+	}
+	snprintf(j->chosen, sizeof(j->chosen), "%s", res.address);
+	rc = 0;
+done:
+	template_free(t);
+	store_close(s);
+	free_rcpts(rcpts, n);
+	return rc;
+}
+
+/* Rewrite the header block; decide the envelope sender. */
+static int
+rewrite(struct job *j)
+{
+	const struct config *cfg = j->config;
+	struct rewrite_request req = {
+		.address = j->chosen[0] != '\0' ? j->chosen : NULL,
+		.full_name = cfg->full_name,
+		.owner = cfg->owner,
+		.domains = (const char *const *)cfg->domains,
+		.ndomains = cfg->ndomains,
+	};
+	struct header_changes ch;
+	enum rewrite_status rs;
+	char err[512];
+	int rc = 0;
+
+	j->sender = j->args.sender;
+	header_changes_init(&ch);
+	rs = rewrite_headers(&j->head.headers, &req, &ch, err, sizeof(err));
+	if (rs == REWRITE_ERROR)
+		rc = die(EX_TEMPFAIL, "%s; nothing sent", err);
+	else if (rs == REWRITE_OK) {
+		if (header_list_apply(&j->head.headers, &ch) == -1)
+			rc = die(EX_TEMPFAIL, "out of memory; nothing sent");
+		/* The owner's real address never leaves in the envelope. */
+		if (cfg->bounce_address != NULL)
+			j->sender = cfg->bounce_address;
+		else if (j->chosen[0] != '\0')
+			j->sender = j->chosen;
+	}
+	header_changes_free(&ch);
+	return rc;
+}
+
+static void
+show_command(char **argv)
+{
+	fputs("alias-sendmail: would run:", stderr);
+	for (; *argv != NULL; argv++)
+		fprintf(stderr, " %s", *argv);
+	fputc('\n', stderr);
+}
+
+/* Run the real sendmail with the message on its stdin. */
+static int
+hand_over(struct job *j, char **argv)
+{
+	int fds[2], status;
+	pid_t pid;
+	int rc;
+
+	if (pipe(fds) == -1)
+		return die(EX_OSERR, "pipe: %s; nothing sent", strerror(errno));
+	if ((pid = fork()) == -1)
+		return die(EX_OSERR, "fork: %s; nothing sent", strerror(errno));
+	if (pid == 0) {
+		close(fds[1]);
+		if (dup2(fds[0], STDIN_FILENO) == -1)
+			_exit(EX_OSERR);
+		close(fds[0]);
+		setenv(LOOP_GUARD, "1", 1);
+		execv(argv[0], argv);
+		fprintf(stderr, "alias-sendmail: cannot run %s: %s\n",
+		    argv[0], strerror(errno));
+		_exit(EX_UNAVAILABLE);
+	}
+	close(fds[0]);
+	rc = message_write(&j->head, STDIN_FILENO, fds[1]);
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return die(EX_OSERR, "waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		return WEXITSTATUS(status);
+	if (!WIFEXITED(status))
+		return die(EX_TEMPFAIL, "%s was killed by signal %d", argv[0],
+		    WTERMSIG(status));
+	if (rc == -1)
+		return die(EX_IOERR, "cannot pass the message on: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+run(struct job *j, int argc, char **argv)
+{
+	char err[512], **out;
+	int rc;
+
+	if (sendmail_args_parse(argc, argv, &j->args, err, sizeof(err)) == -1)
+		return die(EX_USAGE, "%s", err);
+	if ((rc = load_config(j)) != 0)
+		return rc;
+	if (!j->args.deliver) {
+		/* -bs, -bp, -bv...: not a message; the real one answers. */
+		out = sendmail_args_build(&j->args, j->config->sendmail_program,
+		    j->args.sender);
+		if (out == NULL)
+			return die(EX_OSERR, "out of memory");
+		execv(out[0], out);
+		return die(EX_UNAVAILABLE, "cannot run %s: %s", out[0],
+		    strerror(errno));
+	}
+	if (message_read_head(&j->head, STDIN_FILENO, err, sizeof(err)) == -1)
+		return die(EX_DATAERR, "%s; nothing sent", err);
+	if ((rc = choose(j)) != 0 || (rc = rewrite(j)) != 0)
+		return rc;
+	if ((out = sendmail_args_build(&j->args, j->config->sendmail_program,
+	    j->sender)) == NULL)
+		return die(EX_OSERR, "out of memory; nothing sent");
+	if (j->args.dry_run) {
+		show_command(out);
+		rc = message_write(&j->head, STDIN_FILENO, STDOUT_FILENO) == -1 ?
+		    die(EX_IOERR, "cannot write: %s", strerror(errno)) : 0;
+	} else
+		rc = hand_over(j, out);
+	free(out);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct job j;
+	int rc;
+
+	memset(&j, 0, sizeof(j));
+	if (getenv(LOOP_GUARD) != NULL)
+		return die(EX_CONFIG, "sendmail_program runs alias-sendmail "
+		    "again: point it at the real sendmail; nothing sent");
+	/* A reader that goes away must not kill us before we report. */
+	signal(SIGPIPE, SIG_IGN);
+	message_head_init(&j.head);
+	rc = run(&j, argc, argv);
+	message_head_free(&j.head);
+	sendmail_args_free(&j.args);
+	config_free(j.config);
+	return rc;
+}
