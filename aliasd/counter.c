@@ -33,6 +33,12 @@ void
 counter_add(const char *database, const struct store_count *c, size_t n)
 {
 	pthread_mutex_lock(&lock);
+	/* A connection still running after shutdown began: drop. */
+	if (queue == NULL || stopping) {
+		dropped += n;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	/* One store at a time: a reload that moves it starts a new queue. */
 	if (strcmp(queue_db, database) != 0) {
 		dropped += nqueue;
@@ -163,6 +169,8 @@ counter_stop(void)
 	pthread_mutex_unlock(&lock);
 	pthread_join(thread, NULL);
 	running = false;
+	pthread_mutex_lock(&lock);
 	free(queue);
 	queue = NULL;
+	pthread_mutex_unlock(&lock);
 }

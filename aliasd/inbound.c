@@ -32,6 +32,15 @@ escape_percent(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* A reply line holds no control characters, whatever the store says. */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static sfsistat
 refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
     const char *why)
@@ -40,6 +49,7 @@ refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
 
 	snprintf(text, sizeof(text), "<%s>: Recipient address rejected: %s",
 	    addr, reason);
+	printable(text);
 	escape_percent(text, escaped, sizeof(escaped));
 	log_info("%s: reject rcpt=<%s> reason=%s client=%s", c->msg.qid, addr,
 	    why, c->client);
@@ -114,31 +124,53 @@ decide(SMFICTX *ctx, struct conn *c, const char *addr)
 	return SMFIS_CONTINUE;
 }
 
-sfsistat
-inbound_rcpt(SMFICTX *ctx, struct conn *c, const char *rcpt)
+/* One form of the recipient; *addr gets its normalized form ("" when it
+ * did not parse) so that the caller can skip a second, equal one. */
+static sfsistat
+judge(SMFICTX *ctx, struct conn *c, const char *rcpt, char *addr,
+    size_t addrlen)
 {
-	char addr[ADDRESS_MAX], domain[DOMAIN_MAX + 1];
+	char domain[DOMAIN_MAX + 1];
 
-	switch (smtpaddr_parse(rcpt, addr, sizeof(addr))) {
+	switch (smtpaddr_parse(rcpt, addr, addrlen)) {
 	case SMTPADDR_OK:
 		return decide(ctx, c, addr);
 	case SMTPADDR_NULL:
 	case SMTPADDR_NODOMAIN:
 		/* "postmaster" and the like: the MTA's own business. */
+		addr[0] = '\0';
 		return SMFIS_CONTINUE;
 	case SMTPADDR_BAD:
 		break;
 	}
+	addr[0] = '\0';
 	/* Garbage naming one of our domains is refused, not waved on. */
 	if (smtpaddr_guess_domain(rcpt, domain, sizeof(domain)) == 0 &&
 	    config_is_managed_domain(c->snap->config, domain)) {
-		snprintf(addr, sizeof(addr), "%.200s", rcpt);
-		for (char *p = addr; *p != '\0'; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
-		return refuse(ctx, c, addr, "no such user", "malformed");
+		char shown[ADDRESS_MAX];
+
+		snprintf(shown, sizeof(shown), "%.200s", rcpt);
+		printable(shown);
+		return refuse(ctx, c, shown, "no such user", "malformed");
 	}
 	return SMFIS_CONTINUE;
+}
+
+sfsistat
+inbound_rcpt(SMFICTX *ctx, struct conn *c, const char *arg,
+    const char *rcpt_addr)
+{
+	char first[ADDRESS_MAX], second[ADDRESS_MAX];
+	sfsistat rc;
+
+	if ((rc = judge(ctx, c, arg, first, sizeof(first))) != SMFIS_CONTINUE)
+		return rc;
+	if (rcpt_addr == NULL || strcmp(rcpt_addr, arg) == 0)
+		return SMFIS_CONTINUE;
+	if (smtpaddr_parse(rcpt_addr, second, sizeof(second)) ==
+	    SMTPADDR_OK && first[0] != '\0' && strcmp(first, second) == 0)
+		return SMFIS_CONTINUE;	/* the same address: judged once */
+	return judge(ctx, c, rcpt_addr, second, sizeof(second));
 }
 
 void

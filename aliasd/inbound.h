@@ -7,8 +7,11 @@
 #include "aliasd/message.h"
 
 /* Decide one recipient: SMFIS_CONTINUE, or SMFIS_REJECT/SMFIS_TEMPFAIL
- * with the reply already set.  rcpt is {rcpt_addr} or the RCPT argument. */
-sfsistat inbound_rcpt(SMFICTX *, struct conn *, const char *rcpt);
+ * with the reply already set.  arg is the RCPT argument, rcpt_addr the
+ * MTA's {rcpt_addr} (or NULL): both are judged, because sendmail's is
+ * taken after its virtusertable and the argument may be a %-hack. */
+sfsistat inbound_rcpt(SMFICTX *, struct conn *, const char *arg,
+	    const char *rcpt_addr);
 
 /* End of an accepted inbound message: queue its counts. */
 void	inbound_eom(struct conn *);

@@ -74,13 +74,14 @@ parse_options(int argc, char **argv, struct options *o)
 		usage();
 }
 
-/* libmilter creates the socket with our umask: keep it from others. */
 static void
 open_socket(const struct config *cfg, const struct run_as *r)
 {
 	char err[512];
 
-	umask(007);
+	/* libmilter creates a unix socket with our umask: 0660 from the
+	 * start, so that no chmod (which would follow a symlink) is needed. */
+	umask(0117);
 	if (smfi_setconn((char *)cfg->socket) != MI_SUCCESS)
 		fatalx(EX_CONFIG, "bad socket %s", cfg->socket);
 	if (smfi_register(milter_desc) != MI_SUCCESS)
@@ -107,9 +108,9 @@ write_pidfile(const char *path, const struct run_as *r)
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (write(fd, buf, (size_t)n) != n)
 		fatalx(EX_IOERR, "cannot write pid file %s", path);
-	/* So that the unprivileged daemon can remove it at exit. */
-	if (geteuid() == 0 && fchown(fd, r->uid, r->gid) == -1)
-		log_warn("cannot give %s to %s", path, r->name);
+	/* The daemon removes it at exit if, unprivileged, it may write
+	 * the directory (systemd's RuntimeDirectory); else it stays. */
+	(void)r;
 	close(fd);
 }
 
@@ -136,14 +137,17 @@ detach(void)
 	}
 }
 
+static pthread_t main_thread;
+
 static void *
 milter_thread(void *arg)
 {
 	int *rc = arg;
 
 	*rc = smfi_main();
-	/* Wake the main thread if libmilter stopped by itself. */
-	kill(getpid(), SIGTERM);
+	/* If libmilter stopped by itself, wake the main thread: directed at
+	 * it, so that libmilter's own signal thread cannot take it. */
+	pthread_kill(main_thread, SIGTERM);
 	return NULL;
 }
 
@@ -168,6 +172,24 @@ reload(const char *path)
 	log_info("configuration reloaded from %s", path);
 }
 
+/*
+ * The signals we wait for.  libmilter's own signal thread waits for HUP,
+ * TERM and INT too, and stops the milter on HUP.  Linux hands a signal
+ * sent to the process to its main thread first when that thread is
+ * waiting for it, so this thread, always back in sigwait within
+ * microseconds, gets SIGHUP and reloads.  SIGUSR1 (OpenDKIM's choice)
+ * reloads too and is libmilter's in no case.
+ */
+static void
+signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
 /* Wait for signals until told to stop; the milter thread runs. */
 static int
 serve(const char *config_path)
@@ -176,12 +198,8 @@ serve(const char *config_path)
 	sigset_t set;
 	int sig, rc = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	/* Blocked before any thread starts, so all inherit the mask. */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal_set(&set);
+	main_thread = pthread_self();
 	if (counter_start() == -1)
 		fatalx(EX_OSERR, "cannot start the counter thread: %s",
 		    strerror(errno));
@@ -191,7 +209,7 @@ serve(const char *config_path)
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
-		if (sig == SIGHUP) {
+		if (sig == SIGHUP || sig == SIGUSR1) {
 			reload(config_path);
 			continue;
 		}
@@ -212,9 +230,14 @@ main(int argc, char **argv)
 	struct snapshot *snap;
 	struct run_as r = { .uid = getuid(), .gid = getgid() };
 	char err[1024], *path;
+	sigset_t set;
 	bool explicit;
 	int rc;
 
+	/* Blocked before anything, so that a signal during start-up does
+	 * not kill us and every thread inherits the mask. */
+	signal_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	parse_options(argc, argv, &o);
 	if ((path = config_find(o.config, &explicit)) == NULL) {
 		fprintf(stderr, "aliasd: cannot find a configuration: give -c "
@@ -235,6 +258,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	snapshot_install(snap);
+	snap = snapshot_get();	/* our own reference for start-up */
 	log_init("aliasd", o.foreground, o.verbose);
 	header_library_init();
 	open_socket(snap->config, &r);
@@ -248,6 +272,7 @@ main(int argc, char **argv)
 	    snap->config->socket, snap->config->database,
 	    snap->config->domains[0], snap->config->ndomains > 1 ? ", ..." :
 	    "");
+	snapshot_put(snap);
 	rc = serve(path);
 	if (!o.foreground)
 		unlink(o.pidfile);

@@ -137,7 +137,7 @@ static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = CONN(ctx);
-	const char *rcpt, *qid;
+	const char *arg, *qid;
 	char addr[ADDRESS_MAX];
 
 	if (c == NULL)
@@ -145,12 +145,15 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	/* Postfix assigns the queue id only once a recipient is taken. */
 	if (strcmp(c->msg.qid, "NOQUEUE") == 0 && (qid = macro(ctx, "i")))
 		snprintf(c->msg.qid, sizeof(c->msg.qid), "%s", qid);
-	if ((rcpt = macro(ctx, "{rcpt_addr}")) == NULL)
-		rcpt = argv[0] != NULL ? argv[0] : "";
+	arg = argv[0] != NULL ? argv[0] : "";
 	if (!c->msg.outbound)
-		return inbound_rcpt(ctx, c, rcpt);
-	if (smtpaddr_parse(rcpt, addr, sizeof(addr)) == SMTPADDR_OK &&
-	    msg_add_rcpt(&c->msg, addr) == -1)
+		return inbound_rcpt(ctx, c, arg, macro(ctx, "{rcpt_addr}"));
+	/* Every recipient counts for the policy: one that does not parse
+	 * matches nobody, which leads to the default, never to another
+	 * recipient's own address. */
+	if (smtpaddr_parse(arg, addr, sizeof(addr)) != SMTPADDR_OK)
+		snprintf(addr, sizeof(addr), "%s", arg);
+	if (msg_add_rcpt(&c->msg, addr) == -1)
 		c->msg.broken = true;
 	return SMFIS_CONTINUE;
 }

@@ -14,7 +14,9 @@
 
 /* Readers in WAL mode rarely wait; this bounds the rare checkpoint. */
 #define POOL_BUSY_MS	1000
-#define POOL_IDLE_MAX	32
+/* Enough for Postfix's default smtpd process limit (100) at once; a
+ * handle past it is closed on return and reopened when needed. */
+#define POOL_IDLE_MAX	128
 /* How often the file's identity is checked, in seconds. */
 #define POOL_CHECK_EVERY 1
 

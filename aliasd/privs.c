@@ -45,10 +45,16 @@ privs_socket(const char *spec, const struct run_as *r, char *err,
     size_t errlen)
 {
 	const char *path = socket_path(spec);
+	struct stat sb;
 
 	if (path == NULL || geteuid() != 0)
 		return 0;
-	if (chown(path, r->uid, r->gid) == -1 || chmod(path, 0660) == -1) {
+	/* Never follow a link: the directory may belong to the user. */
+	if (lstat(path, &sb) == -1 || !S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "%s is not the socket just made", path);
+		return -1;
+	}
+	if (lchown(path, r->uid, r->gid) == -1) {
 		snprintf(err, errlen, "cannot give %s to %s: %s", path,
 		    r->name, strerror(errno));
 		return -1;

@@ -14,8 +14,8 @@ struct run_as {
 int	privs_lookup(const char *user, struct run_as *, char *err,
 	    size_t errlen);
 
-/* Give a unix: socket (and its directory, if we created it) to the user
- * and its group, mode 0660. */
+/* Give a unix: socket (made 0660 by our umask) to the user and its
+ * group, without following links. */
 int	privs_socket(const char *spec, const struct run_as *, char *err,
 	    size_t errlen);
 
