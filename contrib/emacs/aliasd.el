@@ -350,7 +350,7 @@ from `mail-envelope-from', not `message-sendmail-envelope-from'."
 (defun aliasd-address-for (recipients)
   "The address mail to RECIPIENTS should come from, or nil.
 Asks \"aliasctl for\"; signals `user-error' when it fails."
-  (let ((out (apply #'aliasd--call "for" "--" recipients)))
+  (let ((out (apply #'aliasd--call "for" "--create" "--" recipients)))
     (and (not (string-empty-p out)) out)))
 
 ;;;###autoload

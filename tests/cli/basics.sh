@@ -108,6 +108,20 @@ expect 0 "default --none" "$A" default --none
 expect 0 "for unknown without default" "$A" for stranger@example.org
 check "no default: nothing" [ -z "$OUT" ]
 
+# for --create: auto_create, as when mail is sent
+expect 0 "for --create without auto_create" "$A" for --create newcomer@example.org
+check "without auto_create nothing is made" [ -z "$OUT" ]
+echo "auto_create = yes" >>"$ALIASD_CONF"
+expect 0 "for --create with auto_create" "$A" for --create newcomer@example.org
+made=$OUT
+check "a single new recipient gets a new address" sh -c "printf '%s' \"\$1\" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{2}@example\.com'" - "$made"
+expect 0 "for afterwards" "$A" for newcomer@example.org
+check "it is theirs from now on" [ "$OUT" = "$made" ]
+expect 0 "for --create with two unknown recipients" "$A" for --create a@x.example b@x.example
+check "two unknown recipients get nothing new" [ -z "$OUT" ]
+expect 0 "plain for never creates" "$A" for another@example.org
+check "plain for with auto_create still makes nothing" [ -z "$OUT" ]
+
 # help
 expect 0 "--help" "$A" --help
 for v in init new retire revive list show for default export import; do
