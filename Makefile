@@ -7,6 +7,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/aliasd
+DATADIR ?= $(PREFIX)/share/aliasd
 SYSTEMDDIR ?= /lib/systemd/system
 DESTDIR ?=
 
@@ -46,7 +47,7 @@ ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/message.c \
 CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
-	cli/cmd_import.c cli/maps.c
+	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -107,11 +108,13 @@ install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
-		$(DESTDIR)$(SYSTEMDDIR)
+		$(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(DATADIR)/emacs
+	install -m 0644 contrib/emacs/aliasd.el $(DESTDIR)$(DATADIR)/emacs/
+	install -m 0644 contrib/mutt/muttrc.aliasd $(DESTDIR)$(DOCDIR)/
 	install -m 0755 $(B)/aliasctl $(DESTDIR)$(BINDIR)/aliasctl
 	install -m 0755 $(B)/aliasd $(DESTDIR)$(SBINDIR)/aliasd
 	install -m 0755 $(B)/alias-sendmail $(DESTDIR)$(BINDIR)/alias-sendmail
-	install -m 0644 doc/aliasctl.1 $(DESTDIR)$(MANDIR)/man1/aliasctl.1
+	install -m 0644 doc/aliasctl.1 doc/alias-sendmail.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 doc/aliasd.conf.5 $(DESTDIR)$(MANDIR)/man5/aliasd.conf.5
 	install -m 0644 doc/aliasd.8 $(DESTDIR)$(MANDIR)/man8/aliasd.8
 	install -m 0644 doc/aliasd.conf.sample doc/postfix.md doc/sendmail.md \

@@ -28,7 +28,7 @@ static const struct verb verbs[] = {
 	  .help = "a table of addresses", .run = cmd_list },
 	{ .name = "show", .usage = "show ADDRESS",
 	  .help = "everything known about one address", .run = cmd_show },
-	{ .name = "for", .usage = "for RECIPIENT...",
+	{ .name = "for", .usage = "for [--create] RECIPIENT...",
 	  .help = "the address that mail to these recipients gets",
 	  .run = cmd_for },
 	{ .name = "default", .usage = "default [ADDRESS | --none]",
@@ -41,6 +41,9 @@ static const struct verb verbs[] = {
 	{ .name = "import", .usage = "import virtusertable FILE",
 	  .help = "take in a sendmail virtusertable source ('-' for stdin)",
 	  .run = cmd_import },
+	{ .name = "mutt-hooks", .usage = "mutt-hooks",
+	  .help = "print mutt alternates and send-hook lines",
+	  .run = cmd_mutt_hooks },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

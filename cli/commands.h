@@ -14,5 +14,6 @@ int	cmd_for(struct ctx *, int, char **);
 int	cmd_default(struct ctx *, int, char **);
 int	cmd_export(struct ctx *, int, char **);
 int	cmd_import(struct ctx *, int, char **);
+int	cmd_mutt_hooks(struct ctx *, int, char **);
 
 #endif
