@@ -35,7 +35,7 @@ LIBS_STORE = $(shell $(PKG_CONFIG) --libs $(PKGS_STORE) 2>/dev/null)
 LIBS_MIME = $(shell $(PKG_CONFIG) --libs $(PKGS_MIME) 2>/dev/null)
 LIBS_CMOCKA = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-COMMON_SRC = common/config.c common/cidr.c
+COMMON_SRC = common/config.c common/cidr.c common/diag.c
 PURE_SRC = rewriter/address.c rewriter/template.c
 STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/source.c
 POLICY_SRC = rewriter/policy.c

@@ -111,6 +111,7 @@ main(int argc, char **argv)
 	char name[32];
 	int opt, rc;
 
+	diag_init("aliasctl");
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "+" COMMON_SHORT, options,
 	    NULL)) != -1) {

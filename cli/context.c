@@ -4,7 +4,6 @@
  */
 #include <ctype.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,31 +15,6 @@
 
 /* Writers wait this long for another writer before giving up (75). */
 #define BUSY_MS 5000
-
-int
-fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("aliasctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-void
-warnx_cli(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("aliasctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int
 ctx_load_config(struct ctx *c)

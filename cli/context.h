@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "common/diag.h"
 #include "db/store.h"
 
 struct ctx {
@@ -31,11 +32,6 @@ struct verb {
 	int (*run)(struct ctx *, int argc, char **argv);
 };
 
-/* Print "aliasctl: <message>" on stderr; returns code, for
- * "return fail(EX_USAGE, ...)". */
-int	fail(int code, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	warnx_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Load the configuration; 0 or an exit code (message printed). */
 int	ctx_load_config(struct ctx *);

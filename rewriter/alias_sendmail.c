@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/diag.h"
 #include "db/source.h"
 #include "db/store.h"
 #include "rewriter/header.h"
@@ -42,22 +42,6 @@ struct job {
 	const char *sender;	/* the envelope sender to pass on */
 };
 
-static int
-die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("alias-sendmail: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
 /* SPEC: $ALIASD_CONF, else /etc/aliasd.conf. */
 static int
 load_config(struct job *j)
@@ -68,9 +52,9 @@ load_config(struct job *j)
 	if (path == NULL || path[0] == '\0')
 		path = "/etc/aliasd.conf";
 	if ((j->config = config_load(path, true, err, sizeof(err))) == NULL)
-		return die(EX_CONFIG, "%s; nothing sent", err);
+		return fail(EX_CONFIG, "%s; nothing sent", err);
 	if (j->config->database == NULL)
-		return die(EX_CONFIG, "no database in %s; nothing sent", path);
+		return fail(EX_CONFIG, "no database in %s; nothing sent", path);
 	return 0;
 }
 
@@ -140,16 +124,16 @@ choose(struct job *j)
 	int rc = EX_TEMPFAIL;
 
 	if (collect_rcpts(j, &rcpts, &n) == -1)
-		return die(EX_TEMPFAIL, "out of memory; nothing sent");
+		return fail(EX_TEMPFAIL, "out of memory; nothing sent");
 	if (store_open(j->config->database, &o, &s, err, sizeof(err)) !=
 	    STORE_OK) {
-		rc = die(EX_TEMPFAIL, "%s; nothing sent", err);
+		rc = fail(EX_TEMPFAIL, "%s; nothing sent", err);
 		goto done;
 	}
 	store_source_init(&src, s, time(NULL), &ps);
 	if (policy_choose(&ps, (const char *const *)rcpts, n, &res, err,
 	    sizeof(err)) == -1) {
-		rc = die(EX_TEMPFAIL, "%s: %s; nothing sent", err,
+		rc = fail(EX_TEMPFAIL, "%s: %s; nothing sent", err,
 		    store_error(s));
 		goto done;
 	}
@@ -160,7 +144,7 @@ choose(struct job *j)
 		    store_create(s, t, NULL, j->config->domains[0],
 		    res.new_correspondent, 0, NULL, time(NULL), &a) !=
 		    STORE_OK) {
-			rc = die(EX_TEMPFAIL, "cannot create an address: %s; "
+			rc = fail(EX_TEMPFAIL, "cannot create an address: %s; "
 			    "nothing sent", t == NULL ? err : store_error(s));
 			goto done;
 		}
@@ -196,10 +180,10 @@ rewrite(struct job *j)
 	header_changes_init(&ch);
 	rs = rewrite_headers(&j->head.headers, &req, &ch, err, sizeof(err));
 	if (rs == REWRITE_ERROR)
-		rc = die(EX_TEMPFAIL, "%s; nothing sent", err);
+		rc = fail(EX_TEMPFAIL, "%s; nothing sent", err);
 	else if (rs == REWRITE_OK) {
 		if (header_list_apply(&j->head.headers, &ch) == -1)
-			rc = die(EX_TEMPFAIL, "out of memory; nothing sent");
+			rc = fail(EX_TEMPFAIL, "out of memory; nothing sent");
 		/* The owner's real address never leaves in the envelope. */
 		if (cfg->bounce_address != NULL)
 			j->sender = cfg->bounce_address;
@@ -228,9 +212,9 @@ hand_over(struct job *j, char **argv)
 	int rc;
 
 	if (pipe(fds) == -1)
-		return die(EX_OSERR, "pipe: %s; nothing sent", strerror(errno));
+		return fail(EX_OSERR, "pipe: %s; nothing sent", strerror(errno));
 	if ((pid = fork()) == -1)
-		return die(EX_OSERR, "fork: %s; nothing sent", strerror(errno));
+		return fail(EX_OSERR, "fork: %s; nothing sent", strerror(errno));
 	if (pid == 0) {
 		close(fds[1]);
 		if (dup2(fds[0], STDIN_FILENO) == -1)
@@ -247,14 +231,14 @@ hand_over(struct job *j, char **argv)
 	close(fds[1]);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
-			return die(EX_OSERR, "waitpid: %s", strerror(errno));
+			return fail(EX_OSERR, "waitpid: %s", strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		return WEXITSTATUS(status);
 	if (!WIFEXITED(status))
-		return die(EX_TEMPFAIL, "%s was killed by signal %d", argv[0],
+		return fail(EX_TEMPFAIL, "%s was killed by signal %d", argv[0],
 		    WTERMSIG(status));
 	if (rc == -1)
-		return die(EX_IOERR, "cannot pass the message on: %s",
+		return fail(EX_IOERR, "cannot pass the message on: %s",
 		    strerror(errno));
 	return 0;
 }
@@ -266,7 +250,7 @@ run(struct job *j, int argc, char **argv)
 	int rc;
 
 	if (sendmail_args_parse(argc, argv, &j->args, err, sizeof(err)) == -1)
-		return die(EX_USAGE, "%s", err);
+		return fail(EX_USAGE, "%s", err);
 	if ((rc = load_config(j)) != 0)
 		return rc;
 	if (!j->args.deliver) {
@@ -274,22 +258,22 @@ run(struct job *j, int argc, char **argv)
 		out = sendmail_args_build(&j->args, j->config->sendmail_program,
 		    j->args.sender);
 		if (out == NULL)
-			return die(EX_OSERR, "out of memory");
+			return fail(EX_OSERR, "out of memory");
 		execv(out[0], out);
-		return die(EX_UNAVAILABLE, "cannot run %s: %s", out[0],
+		return fail(EX_UNAVAILABLE, "cannot run %s: %s", out[0],
 		    strerror(errno));
 	}
 	if (message_read_head(&j->head, STDIN_FILENO, err, sizeof(err)) == -1)
-		return die(EX_DATAERR, "%s; nothing sent", err);
+		return fail(EX_DATAERR, "%s; nothing sent", err);
 	if ((rc = choose(j)) != 0 || (rc = rewrite(j)) != 0)
 		return rc;
 	if ((out = sendmail_args_build(&j->args, j->config->sendmail_program,
 	    j->sender)) == NULL)
-		return die(EX_OSERR, "out of memory; nothing sent");
+		return fail(EX_OSERR, "out of memory; nothing sent");
 	if (j->args.dry_run) {
 		show_command(out);
 		rc = message_write(&j->head, STDIN_FILENO, STDOUT_FILENO) == -1 ?
-		    die(EX_IOERR, "cannot write: %s", strerror(errno)) : 0;
+		    fail(EX_IOERR, "cannot write: %s", strerror(errno)) : 0;
 	} else
 		rc = hand_over(j, out);
 	free(out);
@@ -303,8 +287,9 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&j, 0, sizeof(j));
+	diag_init("alias-sendmail");
 	if (getenv(LOOP_GUARD) != NULL)
-		return die(EX_CONFIG, "sendmail_program runs alias-sendmail "
+		return fail(EX_CONFIG, "sendmail_program runs alias-sendmail "
 		    "again: point it at the real sendmail; nothing sent");
 	/* A reader that goes away must not kill us before we report. */
 	signal(SIGPIPE, SIG_IGN);
