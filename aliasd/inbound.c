@@ -149,7 +149,11 @@ judge(SMFICTX *ctx, struct conn *c, const char *rcpt, char *addr,
 	    config_is_managed_domain(c->snap->config, domain)) {
 		char shown[ADDRESS_MAX];
 
+		/* Shown without its own brackets: the reply adds them. */
+		while (*rcpt == '<' || *rcpt == ' ')
+			rcpt++;
 		snprintf(shown, sizeof(shown), "%.200s", rcpt);
+		shown[strcspn(shown, ">")] = '\0';
 		printable(shown);
 		return refuse(ctx, c, shown, "no such user", "malformed");
 	}

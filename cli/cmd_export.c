@@ -40,14 +40,17 @@ write_map(struct ctx *c, FILE *fp, enum map_format f)
 	return 0;
 }
 
-/* Keep the mode of the file we replace; a new map is world-readable, as
- * MTAs' maps are (it holds addresses, never correspondents). */
+/* Keep the read/write bits of the file we replace (never set-id or
+ * execute bits, never a link's target's); a new map is world-readable,
+ * as MTAs' maps are (it holds addresses, never correspondents). */
 static mode_t
 target_mode(const char *path)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
+	if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		return sb.st_mode & 0666;
+	return 0644;
 }
 
 static int

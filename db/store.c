@@ -225,10 +225,19 @@ store_open(const char *path, const struct store_options *o,
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERROR;
 	}
+	/* Never through a link: the store's directory belongs to the
+	 * daemon's user, and root may be the one opening it. */
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		snprintf(s->error, sizeof(s->error), "%s is not a regular file "
+		    "(a symbolic link?): refusing to open it as the store",
+		    path);
+		st = STORE_INVALID;
+		goto fail;
+	}
 	if (o->create && !o->readonly) {
 		if ((st = make_file(s, path, o)) != STORE_OK)
 			goto fail;
-	} else if (stat(path, &sb) == -1) {
+	} else if (lstat(path, &sb) == -1) {
 		snprintf(s->error, sizeof(s->error), "no store at %s: %s",
 		    path, errno == ENOENT ? "run aliasctl init to create it" :
 		    strerror(errno));
@@ -236,7 +245,7 @@ store_open(const char *path, const struct store_options *o,
 		goto fail;
 	}
 	flags = (o->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-	    SQLITE_OPEN_NOMUTEX;
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
 		st = store_fail(s, rc, "cannot open the store");
 		goto fail;
