@@ -5,6 +5,8 @@
  * drop counts rather than grow without end.  Counts are statistics; the
  * mail never waits for them.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -28,6 +30,9 @@ static struct store_count *queue;
 static size_t nqueue;
 static char queue_db[4096];
 static unsigned long dropped;
+/* The writer thread's own: which file its handle is on. */
+static dev_t open_dev;
+static ino_t open_ino;
 
 void
 counter_add(const char *database, const struct store_count *c, size_t n)
@@ -62,9 +67,12 @@ write_batch(struct store **s, char *open_db, const char *db,
 	struct store_options o = { .busy_ms = WRITER_BUSY_MS,
 	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	enum store_status st;
+	struct stat sb;
 	char err[512];
 
-	if (*s != NULL && strcmp(open_db, db) != 0) {
+	/* Reopen when the store moved, or its file was replaced. */
+	if (*s != NULL && (strcmp(open_db, db) != 0 || stat(db, &sb) == -1 ||
+	    sb.st_dev != open_dev || sb.st_ino != open_ino)) {
 		store_close(*s);
 		*s = NULL;
 	}
@@ -74,6 +82,10 @@ write_batch(struct store **s, char *open_db, const char *db,
 			return;
 		}
 		snprintf(open_db, 4096, "%s", db);
+		if (stat(db, &sb) == 0) {
+			open_dev = sb.st_dev;
+			open_ino = sb.st_ino;
+		}
 	}
 	if ((st = store_add_counts(*s, c, n)) != STORE_OK) {
 		log_warnx("counter: %zu counts dropped: %s", n,

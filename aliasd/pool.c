@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aliasd/pool.h"
 
@@ -66,7 +67,9 @@ check_identity_locked(const char *database, time_t now)
 	if (same_path && now - checked < POOL_CHECK_EVERY)
 		return NULL;
 	checked = now;
-	if (stat(database, &sb) == -1) {
+	/* Gone, or made unreadable on purpose: stop answering from it.
+	 * access() checks our real ids, which are the daemon's user. */
+	if (stat(database, &sb) == -1 || access(database, R_OK | W_OK) == -1) {
 		if (present || !same_path)
 			drop = new_generation_locked();
 		present = false;

@@ -135,7 +135,7 @@ check "sm_stop leaves no process of this instance" test -z "$(sm_pids)"
 
 # --- 2. F=T milter that nobody serves: temporary failure, nothing delivered ----
 
-for spec in "unix:$T/nobody-listens.sock" "inet:$(_sm_free_port)@127.0.0.1"; do
+for spec in "unix:$T/nobody-listens.sock" "inet:$(t_free_port)@127.0.0.1"; do
     if ! sm_init "$T" "$spec" example.com || ! sm_start; then
         not_ok "sendmail starts with milter $spec" "$SM_DIR/sendmail.out" "$SM_LOG"
         continue
@@ -162,7 +162,7 @@ done
 
 left=
 for p in "${ALL_PIDS[@]}"; do
-    [ -n "$p" ] && _sm_alive "$p" && left="$left $p"
+    [ -n "$p" ] && t_pid_alive "$p" && left="$left $p"
 done
 check "every PID started by this test is gone${left:+ (left:$left)}" test -z "$left"
 

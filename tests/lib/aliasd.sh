@@ -3,7 +3,10 @@
 #
 #   ad_setup DOMAIN USER     store, configuration ($T/aliasd.conf), socket dir
 #   ad_start                 aliasd -f in the background; $AD_PID
-#   ad_stop                  TERM by PID, bounded wait, then KILL
+#                            AD_VALGRIND=1: under valgrind memcheck, one log
+#                            per process in $T/valgrind.PID (exit 99 on error)
+#   ad_stop                  TERM by PID, bounded wait, then KILL; $AD_RC
+#                            is its exit status
 #   aliasctl ARGS...         the built aliasctl on this store
 
 AD_BIN="$ALIASD_BUILD/aliasd"
@@ -36,15 +39,35 @@ ad_setup() {
 }
 
 ad_start() {
-	"$AD_BIN" -f -v -c "$AD_CONF" >>"$AD_LOG" 2>&1 &
+	local wait=10
+
+	if [ "${AD_VALGRIND:-0}" = 1 ]; then
+		# Definite leaks count as errors; GLib's and GMime's one-time
+		# allocations are "still reachable" and do not.
+		valgrind --tool=memcheck --leak-check=full \
+		    --errors-for-leak-kinds=definite --error-exitcode=99 \
+		    --num-callers=30 \
+		    ${AD_VALGRIND_SUPP:+--suppressions="$AD_VALGRIND_SUPP"} \
+		    --log-file="$T/valgrind.%p" \
+		    "$AD_BIN" -f -v -c "$AD_CONF" >>"$AD_LOG" 2>&1 &
+		# valgrind starts an order of magnitude slower.
+		wait=30
+	else
+		"$AD_BIN" -f -v -c "$AD_CONF" >>"$AD_LOG" 2>&1 &
+	fi
 	AD_PID=$!
 	# Bounded: the socket appears within a few seconds or never.
-	t_wait_until 10 test -S "$AD_SOCKDIR/aliasd.sock"
+	t_wait_until "$wait" test -S "$AD_SOCKDIR/aliasd.sock"
 }
 
 ad_stop() {
+	local secs=5
+
 	[ -n "$AD_PID" ] || return 0
-	t_kill_pid "$AD_PID"
+	# Under valgrind the leak check runs after SIGTERM: give it time.
+	[ "${AD_VALGRIND:-0}" = 1 ] && secs=60
+	t_kill_pid "$AD_PID" "$secs"
 	wait "$AD_PID" 2>/dev/null
+	AD_RC=$?
 	AD_PID=""
 }

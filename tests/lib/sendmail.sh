@@ -173,56 +173,12 @@ SM_DIR= SM_MC= SM_CF= SM_QUEUE= SM_LOG= SM_CAPTURE= SM_DOMAIN= SM_MILTER=
 SM_PORT= SM_ORIG_PORT= SM_SINK_PORT=
 export SM_SRCDIR SM_CACHE SM_ROOT SM_BIN SM_HOSTNAME
 
-# --- small helpers (kept here so this file stands alone) ----------------------
+# --- small helpers ------------------------------------------------------------
+# Waiting, ports and PIDs come from common.sh, shared with postfix.sh.
+. "$_SM_LIBDIR/common.sh"
 
 _sm_err() {
     echo "sendmail.sh: $*" >&2
-}
-
-# Run CMD every 0.1 s until it succeeds or SECS seconds have passed.
-_sm_wait_until() {
-    local secs=$1 i
-    shift
-    for (( i = 0; i <= secs * 10; i++ )); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-_sm_dead() {
-    ! _sm_alive "$1"
-}
-
-# kill -0 also succeeds for a zombie, which is as good as gone.
-_sm_alive() {
-    local state
-    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-    state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-    [ -n "$state" ] && [ "$state" != Z ]
-}
-
-_sm_port_busy() {
-    [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ] && return 0
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# A random free port in 20000-59999, not one of the given ones; 50 attempts.
-_sm_free_port() {
-    local attempt port ex taken
-    for (( attempt = 0; attempt < 50; attempt++ )); do
-        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-        taken=0
-        for ex in "$@"; do
-            [ "$ex" = "$port" ] && taken=1
-        done
-        [ $taken = 1 ] && continue
-        _sm_port_busy "$port" && continue
-        echo "$port"
-        return 0
-    done
-    _sm_err "no free port found in 50 attempts"
-    return 1
 }
 
 # True when PID is a listener on PORT, as ss reports it. Another test
@@ -393,9 +349,9 @@ sm_init() {
     mkdir -m 0700 "$SM_QUEUE" || return 1
     : > "$SM_LOG"
 
-    SM_PORT=$(_sm_free_port) || return 1
-    SM_ORIG_PORT=$(_sm_free_port "$SM_PORT") || return 1
-    SM_SINK_PORT=$(_sm_free_port "$SM_PORT" "$SM_ORIG_PORT") || return 1
+    SM_PORT=$(t_free_port) || return 1
+    SM_ORIG_PORT=$(t_free_port "$SM_PORT") || return 1
+    SM_SINK_PORT=$(t_free_port "$SM_PORT" "$SM_ORIG_PORT") || return 1
     export SM_PORT SM_ORIG_PORT SM_SINK_PORT
 
     # sendmail's own lookups (hosts, aliases) go to files only. The private
@@ -500,7 +456,7 @@ while (defined recv($s, $msg, 65536, 0)) {
 EOF
     perl "$SM_DIR/syslogd.pl" "$SM_DIR/syslog.sock" "$SM_LOG" 2> "$SM_DIR/syslog.err" &
     SM_SYSLOG_PID=$!
-    if ! _sm_wait_until 5 test -S "$SM_DIR/syslog.sock"; then
+    if ! t_wait_until 5 test -S "$SM_DIR/syslog.sock"; then
         _sm_err "the log listener did not start:"
         cat "$SM_DIR/syslog.err" >&2
         return 1
@@ -511,7 +467,7 @@ _sm_start_sink() {
     smtp-sink -u root -h sink.aliasd.test -d "$SM_CAPTURE/%Y%m%d%H/%M." \
         "127.0.0.1:$SM_SINK_PORT" 64 > "$SM_DIR/sink.out" 2>&1 &
     SM_SINK_PID=$!
-    if ! _sm_wait_until 10 _sm_ready "$SM_SINK_PORT" "$SM_SINK_PID" ""; then
+    if ! t_wait_until 10 _sm_ready "$SM_SINK_PORT" "$SM_SINK_PID" ""; then
         _sm_err "smtp-sink did not start on port $SM_SINK_PORT:"
         cat "$SM_DIR/sink.out" >&2
         return 1
@@ -519,7 +475,7 @@ _sm_start_sink() {
 }
 
 _sm_sendmail_ready() {
-    _sm_alive "$SM_PID" || return 2
+    t_pid_alive "$SM_PID" || return 2
     _sm_ready "$SM_PORT" "$SM_PID" "$SM_HOSTNAME" \
         && _sm_ready "$SM_ORIG_PORT" "$SM_PID" "$SM_HOSTNAME"
 }
@@ -547,7 +503,7 @@ _sm_read_ns() {
 
 # sendmail and everything it forked: all processes in its mount namespace.
 _sm_ns_pids() {
-    [ -n "$SM_PID" ] && _sm_alive "$SM_PID" && echo "$SM_PID"
+    [ -n "$SM_PID" ] && t_pid_alive "$SM_PID" && echo "$SM_PID"
     [ -n "$_SM_NS" ] || return 0
     # One find over all /proc/PID/ns/mnt links (%l is the link's text,
     # "mnt:[INODE]"), not one readlink per process: this runs in wait loops.
@@ -605,13 +561,13 @@ _sm_stop_sendmail() {
     for p in $(_sm_ns_pids); do
         [ "$p" = "$SM_PID" ] || kill -TERM "$p" 2>/dev/null
     done
-    _sm_wait_until 5 _sm_only_daemon_left
+    t_wait_until 5 _sm_only_daemon_left
     kill -TERM "$SM_PID" 2>/dev/null
-    if ! _sm_wait_until 10 _sm_none_left; then
+    if ! t_wait_until 10 _sm_none_left; then
         for p in $(_sm_ns_pids); do
             kill -KILL "$p" 2>/dev/null
         done
-        _sm_wait_until 2 _sm_none_left || _sm_err "sendmail processes left:" $(_sm_ns_pids)
+        t_wait_until 2 _sm_none_left || _sm_err "sendmail processes left:" $(_sm_ns_pids)
     fi
     # Reap it (it is our child) without bash reporting "Terminated".
     { wait "$SM_PID"; } 2>/dev/null
@@ -623,9 +579,9 @@ _sm_stop_pid() {
     local pid=$1
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null
-    if ! _sm_wait_until 5 _sm_dead "$pid"; then
+    if ! t_wait_until 5 _t_pid_gone "$pid"; then
         kill -KILL "$pid" 2>/dev/null
-        _sm_wait_until 2 _sm_dead "$pid" || _sm_err "PID $pid did not exit"
+        t_wait_until 2 _t_pid_gone "$pid" || _sm_err "PID $pid did not exit"
     fi
     { wait "$pid"; } 2>/dev/null
     return 0
@@ -647,8 +603,8 @@ sm_cleanup() {
 
 sm_pids() {
     _sm_ns_pids
-    _sm_alive "$SM_SINK_PID" && echo "$SM_SINK_PID"
-    _sm_alive "$SM_SYSLOG_PID" && echo "$SM_SYSLOG_PID"
+    t_pid_alive "$SM_SINK_PID" && echo "$SM_SINK_PID"
+    t_pid_alive "$SM_SYSLOG_PID" && echo "$SM_SYSLOG_PID"
     return 0
 }
 
@@ -690,7 +646,7 @@ sm_log_grep() {
 }
 
 sm_wait_log() {
-    _sm_wait_until "${2:-10}" grep -qE "$1" "$SM_LOG"
+    t_wait_until "${2:-10}" grep -qE "$1" "$SM_LOG"
 }
 
 # --- captured mail ---------------------------------------------------------------------
@@ -719,7 +675,7 @@ _sm_captured_at_least() {
 }
 
 sm_wait_captured() {
-    _sm_wait_until "${2:-15}" _sm_captured_at_least "$1"
+    t_wait_until "${2:-15}" _sm_captured_at_least "$1"
 }
 
 sm_capture_last() {
