@@ -69,7 +69,7 @@ check_identity_locked(const char *database, time_t now)
 	checked = now;
 	/* Gone, or made unreadable on purpose: stop answering from it.
 	 * access() checks our real ids, which are the daemon's user. */
-	if (stat(database, &sb) == -1 || access(database, R_OK | W_OK) == -1) {
+	if (stat(database, &sb) == -1 || access(database, R_OK) == -1) {
 		if (present || !same_path)
 			drop = new_generation_locked();
 		present = false;
