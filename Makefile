@@ -126,7 +126,66 @@ install: $(PROGRAMS)
 demo: all
 	@bash tools/demo.sh
 
+# make bench (bench/run.sh): speed against Postfix's own map and a null
+# milter, written to bench/results.md; QUICK=1 for a short run.  Never
+# part of check.
+BENCH_PROGRAMS = $(B)/bench/nullmilter $(B)/bench/milterbench
+
+$(B)/bench/nullmilter: bench/nullmilter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -pthread \
+		-o $@ $< -lmilter
+
+$(B)/bench/milterbench: bench/milterbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -pthread \
+		-o $@ $<
+
+bench: all $(BENCH_PROGRAMS)
+	@B=$(B) QUICK=$(QUICK) bash bench/run.sh
+
+# Fuzzing (libFuzzer, clang only): the harnesses of tests/fuzz/ with their
+# own objects in build-fuzz/, never mixed with gcc's.  make fuzz runs each
+# for FUZZ_SECONDS on a copy of its corpus; the short run of make check is
+# tests/integration/fuzz_short.sh.  Figures go to build-fuzz/fuzz-stats.txt.
+FUZZ_CC = clang
+FUZZ_B = build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_JOBS ?= 2
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
+FUZZ_TARGETS = header smtpaddr config virtusertable sendmail_args
+FUZZ_BINS = $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
+fuzz_obj = $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(1))
+
+$(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARNINGS) $(FUZZ_CFLAGS) \
+		-MMD -MP -c -o $@ $<
+
+$(FUZZ_B)/fuzz_header: $(call fuzz_obj,tests/fuzz/fuzz_header.c \
+	$(MIME_SRC) $(POLICY_SRC) rewriter/address.c)
+$(FUZZ_B)/fuzz_smtpaddr: $(call fuzz_obj,tests/fuzz/fuzz_smtpaddr.c \
+	$(SMTP_SRC) rewriter/address.c)
+$(FUZZ_B)/fuzz_config: $(call fuzz_obj,tests/fuzz/fuzz_config.c \
+	$(COMMON_SRC) $(PURE_SRC))
+$(FUZZ_B)/fuzz_virtusertable: $(call fuzz_obj,tests/fuzz/fuzz_virtusertable.c \
+	cli/maps.c rewriter/address.c)
+$(FUZZ_B)/fuzz_sendmail_args: $(call fuzz_obj,tests/fuzz/fuzz_sendmail_args.c \
+	rewriter/sendmail_args.c)
+$(FUZZ_BINS):
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: deps $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@FUZZ_B=$(FUZZ_B) FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run.sh \
+		$(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_B)/obj -name '*.d' 2>/dev/null)

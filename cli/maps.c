@@ -133,9 +133,16 @@ vt_parse_line(const char *line, struct vt_entry *e)
 	if (strncasecmp(value, "error:", 6) == 0) {
 		char copy[1024];
 
-		/* Drop a trailing CR of a file written on Windows. */
-		snprintf(copy, sizeof(copy), "%s", value);
-		copy[strcspn(copy, "\r\n")] = '\0';
+		/* Drop a trailing CR of a file written on Windows, and
+		 * trailing blanks; what is left must fit whole, or the
+		 * reason would be silently cut. */
+		n = strcspn(value, "\r\n");
+		while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+			n--;
+		if (n >= sizeof(copy))
+			return "reason too long";
+		memcpy(copy, value, n);
+		copy[n] = '\0';
 		return parse_error_target(copy, e);
 	}
 	return NULL;

@@ -32,6 +32,11 @@ address_local_valid(const char *local, size_t len)
 		return false;
 	if (local[0] == '.' || local[len - 1] == '.')
 		return false;
+	/* RFC 5322 allows it, but a line starting with '#' is a comment in
+	 * every map file (makemap, postmap): such an address would vanish
+	 * from an exported map, its refusal with it. */
+	if (local[0] == '#')
+		return false;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)local[i];
 

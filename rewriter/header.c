@@ -719,6 +719,25 @@ done:
 	return rc;
 }
 
+/* Whether value shows the owner's address as written or as a mail
+ * client displays it: a foreign mailbox's text kept verbatim may hide it
+ * in something that decodes as an RFC 2047 encoded word. */
+static int
+value_shows_owner(const struct rewrite_request *req, const char *value)
+{
+	char *decoded;
+	int found;
+
+	if (req->owner == NULL)
+		return 0;
+	if ((found = mentions_addr(value, req->owner)) == 0 &&
+	    (decoded = g_mime_utils_header_decode_text(NULL, value)) != NULL) {
+		found = mentions_addr(decoded, req->owner);
+		g_free(decoded);
+	}
+	return found;
+}
+
 /* Last guard: no value of ours shows the owner's real address. */
 static int
 changes_check(const struct rewrite *rw, size_t start, char *err,
@@ -730,8 +749,7 @@ changes_check(const struct rewrite *rw, size_t start, char *err,
 
 	for (i = start; i < rw->out->count && rc == 0; i++) {
 		c = &rw->out->items[i];
-		if (c->value != NULL && rw->req->owner != NULL &&
-		    mentions_addr(c->value, rw->req->owner)) {
+		if (c->value != NULL && value_shows_owner(rw->req, c->value)) {
 			seterr(err, errlen, "rewritten %s would still show the "
 			    "owner's address", c->name);
 			rc = -1;

@@ -89,7 +89,9 @@ split_local(const char *s, size_t len, char *out, size_t outlen,
 				return SMTPADDR_BAD;
 			memcpy(out, s, used);
 			n = used;
-		} else
+		} else if (n >= outlen)
+			return SMTPADDR_BAD;
+		else
 			memcpy(out, local, n);
 	} else {
 		const char *at = memchr(s, '@', len);
