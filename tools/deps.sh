@@ -11,7 +11,7 @@ set -u
 PACKAGES="gcc make pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev
 libmilter-dev libcmocka-dev sqlite3 postfix swaks sasl2-bin
 libsasl2-modules libsasl2-modules-db m4 libwrap0 liblockfile1 iproute2
-util-linux perl emacs-nox mutt clang libclang-rt-14-dev"
+util-linux perl emacs-nox mutt valgrind clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
