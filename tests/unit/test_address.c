@@ -284,10 +284,26 @@ test_domain_valid(void **state)
 	assert_false(address_domain_valid("a.org..", 6));
 }
 
+/* Found by fuzzing: "#x@..." would be a comment line in every exported
+ * map, and its refusal would silently vanish from sendmail's and
+ * Postfix's tables. */
+static void
+test_hash_local_part(void **state)
+{
+	char out[ADDRESS_MAX];
+
+	(void)state;
+	assert_false(address_local_valid("#sales", 6));
+	assert_true(address_local_valid("sa#les", 6));
+	assert_non_null(address_parse_correspondent("#x@example.org", out,
+	    sizeof(out)));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_local_part),
 		cmocka_unit_test(test_correspondent_good),
 		cmocka_unit_test(test_correspondent_8bit),
 		cmocka_unit_test(test_correspondent_bad),

@@ -258,10 +258,25 @@ test_vt_entry_reset(void **state)
 	parse_ok("# x", VT_SKIP, "", false, "", &e);
 }
 
+/* Found by fuzzing: a reason past the line buffer was cut, then taken. */
+static void
+test_vt_reason_not_cut(void **state)
+{
+	char line[1600];
+	struct vt_entry e;
+
+	(void)state;
+	snprintf(line, sizeof(line), "a@example.com\terror:nouser ");
+	memset(line + strlen(line), 'r', 1200);
+	line[sizeof(line) - 1] = '\0';
+	assert_non_null(vt_parse_line(line, &e));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vt_reason_not_cut),
 		cmocka_unit_test(test_map_write),
 		cmocka_unit_test(test_map_format_parse),
 		cmocka_unit_test(test_vt_delivered),

@@ -291,10 +291,25 @@ test_guess_domain(void **state)
 	guess_is(in, NULL);		/* 989 bytes: too long */
 }
 
+/* Found by fuzzing: an unquoted dot-atom was copied without checking
+ * the room left. */
+static void
+test_quoted_small_out(void **state)
+{
+	char out[4];
+
+	(void)state;
+	memset(out, 'Z', sizeof(out));
+	assert_int_equal(smtpaddr_parse("\"_xyz\"@example.com", out, 2),
+	    SMTPADDR_BAD);
+	assert_int_equal(out[2], 'Z');
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quoted_small_out),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_case),
 		cmocka_unit_test(test_route),
