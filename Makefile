@@ -102,7 +102,7 @@ $(UNIT_TESTS):
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
 
 check: all $(UNIT_TESTS)
-	@B=$(B) sh tests/run.sh $(UNIT_TESTS)
+	@B=$(B) SAN=$(SAN) sh tests/run.sh $(UNIT_TESTS)
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \

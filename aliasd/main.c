@@ -246,15 +246,20 @@ main(int argc, char **argv)
 	}
 	if ((snap = snapshot_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "aliasd: %s\n", err);
+		free(path);
 		return EX_CONFIG;
 	}
 	if (geteuid() == 0 &&
 	    privs_lookup(snap->config->user, &r, err, sizeof(err)) == -1) {
 		fprintf(stderr, "aliasd: %s: %s\n", path, err);
+		snapshot_put(snap);
+		free(path);
 		return EX_CONFIG;
 	}
 	if (o.check) {
 		printf("configuration OK\n");
+		snapshot_put(snap);
+		free(path);
 		return 0;
 	}
 	snapshot_install(snap);

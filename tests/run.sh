@@ -21,6 +21,33 @@ passed=0
 failed=0
 skipped=0
 
+# In the sanitizer build (SAN=1) every process the suites start, aliasd
+# after it has dropped root included, writes its ASan/UBSan report to a
+# file here rather than to a stderr nobody reads; a report is a failure
+# of the suite that produced it, whether or not the suite noticed.
+san_dir=""
+if [ "${SAN:-}" = 1 ]; then
+	san_dir=$(mktemp -d /tmp/aliasd-san.XXXXXX) || exit 1
+	chmod 1777 "$san_dir"
+	trap 'rm -rf "$san_dir"' EXIT
+	ASAN_OPTIONS="log_path=$san_dir/asan:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	UBSAN_OPTIONS="log_path=$san_dir/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+	export ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+# san_reports LOG: append one failing line per sanitizer report to LOG
+# (the report itself follows it) and empty the directory.
+san_reports() {
+	[ -n "$san_dir" ] || return 0
+	for r in "$san_dir"/*; do
+		[ -f "$r" ] || continue
+		echo "not ok - sanitizer report $(basename "$r"):" \
+		    "$(grep -m1 -E 'ERROR|runtime error' "$r")" >>"$1"
+		cat "$r" >>"$1"
+		rm -f "$r"
+	done
+}
+
 run_suite() {
 	name=$1
 	shift
@@ -29,6 +56,7 @@ run_suite() {
 	CMOCKA_MESSAGE_OUTPUT=TAP ALIASD_TOP="$top" ALIASD_BUILD="$top/$B" \
 		"$@" </dev/null >"$log" 2>&1
 	rc=$?
+	san_reports "$log"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
