@@ -29,15 +29,18 @@ macro(SMFICTX *ctx, const char *name)
 }
 
 /* The macros the decisions need, asked for so that default MTA settings
- * suffice. */
+ * suffice.  The DATA step is kept although aliasd has nothing to do
+ * there: Postfix sends the DATA macros even for a milter that skips the
+ * step, with no reply to wait for, and over inet: that write then sits
+ * out a delayed ACK, about 40 ms a message (make bench measured 22
+ * messages/s instead of 300).  One more round trip costs far less. */
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	unsigned long want = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM;
-	unsigned long skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
-	    SMFIP_NODATA;
+	unsigned long skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
 
 	(void)f2;
 	(void)f3;

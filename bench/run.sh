@@ -1,0 +1,438 @@
+#!/bin/bash
+# bench/run.sh: make bench (issue 6).  Speed against the anchors, every
+# figure the median of several runs, all in one run so that ratios
+# survive a noisy machine.  Prints one table and writes bench/results.md.
+#
+#   1. Postfix throughput: smtp-source into a private Postfix on loopback
+#      (tests/lib/postfix.sh) delivering to smtp-sink, at concurrencies
+#      1, 8, 32, through one smtpd listener per mode, runs interleaved:
+#        a   no recipient check
+#        b   Postfix's static map (aliasctl export postfix --makemap,
+#            check_recipient_access hash:)
+#        n   bench/nullmilter: the milter protocol alone (unix: and inet:)
+#        c   aliasd (unix: and inet:), one per store size
+#   2. bench/milterbench: RCPT decisions/s and p50/p99 against aliasd with
+#      the largest store, 8 connections, active/retired/unknown mixed.
+#   3. aliasctl new, export virtusertable, list (peak RSS) at that size.
+#   4. alias-sendmail against cat, 1, 20 and 100 MB.
+#
+# QUICK=1: stores of 100 and 10,000, fewer messages (< 3 minutes).
+# Needs root (Postfix, aliasd's user postfix).  Never part of make check.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${B:-build}
+BIN=$top/$B
+QUICK=${QUICK:-0}
+[ "$QUICK" = 1 ] || QUICK=0
+export ALIASD_BUILD=$BIN
+. "$top/tests/lib/postfix.sh"
+
+if [ "$QUICK" = 1 ]; then
+	SIZES="100 10000"
+	LIST_SIZES="10000 100000 200000"	# list's memory: flat?
+	REPS=3
+	MSGS_PER_CONC="1:50 8:150 32:150"
+	MB_SECONDS=2
+	NEW_RUNS=30
+else
+	SIZES="100 10000 1000000"
+	LIST_SIZES="10000 100000 1000000"
+	REPS=3
+	MSGS_PER_CONC="1:300 8:1000 32:1000"
+	MB_SECONDS=5
+	NEW_RUNS=100
+fi
+CONCS="1 8 32"
+LARGEST=${SIZES##* }
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+T=$(mktemp -d /tmp/aliasd-bench.XXXXXX) || exit 1
+# Every process we start, by PID, in $T/pids: the milters are started
+# in command substitutions, whose variables do not come back.
+started() { echo "$1" >>"$T/pids"; }
+cleanup() {
+	local p
+	pf_cleanup
+	[ -f "$T/pids" ] && while read -r p; do
+		t_kill_pid "$p" 5
+	done <"$T/pids"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
+
+# median of the arguments (numbers)
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
+	          else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+declare -A R	# every figure, by name
+declare -A SIZE_NAME=([100]=100 [10000]=10k [100000]=100k [200000]=200k [1000000]=1M)
+
+pf_require || die "postfix missing"
+for p in smtp-source postmap sqlite3; do
+	command -v "$p" >/dev/null || die "$p missing"
+done
+[ -x /usr/bin/time ] || die "GNU time missing: apt-get install time"
+
+# --- stores and milters ----------------------------------------------------
+
+# A configuration and a store of N addresses in $T/s$N.
+make_store() {
+	local n=$1 d=$T/s$1 t
+	mkdir -p "$d/store" "$d/run"
+	chown postfix "$d/store" "$d/run"
+	cat >"$d/conf" <<EOF
+domain = example.com
+owner = me@example.net
+database = $d/store/aliases.db
+socket = unix:$d/run/aliasd.sock
+user = postfix
+trusted_networks = 192.0.2.254/32
+sendmail_program = $T/fake-sendmail
+EOF
+	t=$(ALIASCTL=$BIN/aliasctl sh "$top/bench/genstore.sh" "$d/conf" "$n") ||
+	    die "cannot make a store of $n"
+	R[gen_$n]=$t
+	say "store of $n addresses: ${t}s"
+}
+
+# start_aliasd N unix|inet: aliasd on store N; prints the Postfix spec.
+start_aliasd() {
+	local n=$1 kind=$2 d=$T/s$1 conf port pid
+	conf=$d/conf.$kind
+	if [ "$kind" = unix ]; then
+		sed "s|^socket = .*|socket = unix:$d/run/aliasd.sock|" \
+		    "$d/conf" >"$conf"
+	else
+		port=$(t_free_port "${PORT[@]}") || die "no free port"
+		sed "s|^socket = .*|socket = inet:$port@127.0.0.1|" \
+		    "$d/conf" >"$conf"
+	fi
+	"$BIN/aliasd" -f -c "$conf" >"$d/aliasd.$kind.log" 2>&1 &
+	pid=$!
+	started "$pid"
+	echo "$pid" >"$T/pid.c${kind:0:1}${SIZE_NAME[$n]}"
+	if [ "$kind" = unix ]; then
+		t_wait_until 10 test -S "$d/run/aliasd.sock" ||
+		    die "aliasd ($n, unix) did not start"
+		echo "unix:$d/run/aliasd.sock"
+	else
+		t_wait_port "$port" 10 || die "aliasd ($n, inet) did not start"
+		echo "inet:127.0.0.1:$port"
+	fi
+}
+
+# start_null unix|inet: prints the Postfix spec.
+start_null() {
+	local kind=$1 spec port pid
+	mkdir -p "$T/null"
+	if [ "$kind" = unix ]; then
+		spec=unix:$T/null/null.sock
+	else
+		port=$(t_free_port "${PORT[@]}") || die "no free port"
+		spec=inet:$port@127.0.0.1
+	fi
+	"$BIN/bench/nullmilter" -s "$spec" >"$T/null/$kind.log" 2>&1 &
+	pid=$!
+	started "$pid"
+	echo "$pid" >"$T/pid.n${kind:0:1}"
+	if [ "$kind" = unix ]; then
+		t_wait_until 10 test -S "$T/null/null.sock" ||
+		    die "nullmilter (unix) did not start"
+		echo "$spec"
+	else
+		t_wait_port "$port" 10 || die "nullmilter (inet) did not start"
+		echo "inet:127.0.0.1:$port"
+	fi
+}
+
+printf '#!/bin/sh\ncat >/dev/null\n' >"$T/fake-sendmail"
+chmod 0755 "$T/fake-sendmail"
+chmod 0711 "$T"
+
+for n in $SIZES; do
+	make_store "$n"
+done
+for n in $LIST_SIZES; do
+	[[ " $SIZES " == *" $n "* ]] || make_store "$n"
+done
+
+# --- Postfix ----------------------------------------------------------------
+
+pf_init "$T" "" example.com || die "pf_init failed"
+# smtp-source connects from 127.0.0.1: make that an outsider, so that the
+# recipient checks run, and keep SASL out of every mode alike.
+pf_postconf -e "mynetworks = 127.0.0.2/32" \
+    "smtpd_recipient_restrictions = reject_unauth_destination" \
+    "smtpd_relay_restrictions = reject_unauth_destination" \
+    "smtpd_sasl_auth_enable = no" "smtpd_milters =" "non_smtpd_milters ="
+
+MODES=()
+declare -A PORT
+# listener NAME OPTION...: one more smtpd on its own port
+listener() {
+	local name=$1 port
+	shift
+	port=$(t_free_port "${PORT[@]}" "$PF_PORT_IN" "$PF_PORT_SUB" \
+	    "$PF_SINK_PORT") || die "no free port"
+	PORT[$name]=$port
+	MODES+=("$name")
+	{
+		echo "127.0.0.1:$port inet n - n - - smtpd"
+		echo "  -o syslog_name=postfix/bench-$name"
+		for o in "$@"; do
+			echo "  -o $o"
+		done
+	} >>"$PF_CONF/master.cf"
+}
+
+listener a
+for n in $SIZES; do
+	s=${SIZE_NAME[$n]}
+	t0=$(now)
+	MAIL_CONFIG=$PF_CONF ALIASD_CONF=$T/s$n/conf "$BIN/aliasctl" export postfix \
+	    -o "$T/s$n/map" --makemap || die "export postfix $n failed"
+	R[map_$n]=$(elapsed "$t0" "$(now)")
+	listener "b$s" "smtpd_recipient_restrictions=check_recipient_access,hash:$T/s$n/map,reject_unauth_destination"
+done
+spec=$(start_null unix) && listener nu "smtpd_milters=$spec" || exit 1
+spec=$(start_null inet) && listener ni "smtpd_milters=$spec" || exit 1
+for n in $SIZES; do
+	s=${SIZE_NAME[$n]}
+	spec=$(start_aliasd "$n" unix) && listener "cu$s" "smtpd_milters=$spec" ||
+	    exit 1
+	spec=$(start_aliasd "$n" inet) && listener "ci$s" "smtpd_milters=$spec" ||
+	    exit 1
+done
+_pf_backdate_config
+
+# smtp-sink without -d: nothing written per message.
+SINK=$(_pf_find_sink)
+"$SINK" -4 -u postfix -h sink.aliasd.test "127.0.0.1:$PF_SINK_PORT" 256 \
+    </dev/null >"$T/sink.out" 2>&1 &
+PF_SINK_PID=$!
+started "$PF_SINK_PID"
+t_wait_port "$PF_SINK_PORT" 10 || die "smtp-sink did not start"
+_PF_STARTED=1
+postfix -c "$PF_CONF" start >&2 || die "postfix did not start"
+for m in "${MODES[@]}"; do
+	t_wait_port "${PORT[$m]}" 20 || die "listener $m not up"
+done
+
+# An active address of store N, picked at random.
+active_of() {
+	local n=$1
+	sqlite3 "$T/s$n/store/aliases.db" "SELECT local || '@' || domain \
+	    FROM address WHERE state = 0 AND id >= 1 + abs(random()) % $n \
+	    ORDER BY id LIMIT 1"
+}
+
+msgs_for() {
+	local c=$1 kv
+	for kv in $MSGS_PER_CONC; do
+		[ "${kv%%:*}" = "$c" ] && echo "${kv#*:}"
+	done
+}
+
+# How many of the log lines after $1 say a message was queued (= $2?)
+queued() {
+	local n
+	n=$(tail -n +"$(($1 + 1))" "$PF_LOG" | grep -c 'nrcpt=1 (queue active)')
+	[ "$n" -ge "$2" ]
+}
+
+# run_one MODE CONC RCPT [MSGS]: one smtp-source run; msgs/s, or "x"
+# when not every message was accepted.
+run_one() {
+	local mode=$1 conc=$2 rcpt=$3 msgs=${4-} before t0 t1 got rej
+	[ -n "$msgs" ] || msgs=$(msgs_for "$conc")
+	pf_wait_queue_empty 60 || say "queue not empty before $mode"
+	before=$(wc -l <"$PF_LOG")
+	t0=$(now)
+	smtp-source -A -s "$conc" -m "$msgs" -l 2048 -S bench \
+	    -f sender@sender.example -t "$rcpt" -M client.example \
+	    "127.0.0.1:${PORT[$mode]}" >>"$T/source.log" 2>&1
+	t1=$(now)
+	pf_wait_queue_empty 60 || say "queue not empty after $mode"
+	t_wait_until 5 queued "$before" "$msgs"	# postlogd writes late
+	got=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -c 'nrcpt=1 (queue active)')
+	rej=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -cE 'reject:|milter-reject|warning: milter')
+	if [ "$got" -ne "$msgs" ] || [ "$rej" -ne 0 ]; then
+		say "$mode c=$conc: $got of $msgs accepted, $rej rejects or milter warnings"
+		echo x
+		return
+	fi
+	calc "%.1f" "$msgs / ($t1 - $t0)"
+}
+
+rcpt_for() {
+	local mode=$1 n
+	case $mode in
+	a | n*) n=$LARGEST ;;
+	*) for n in $SIZES; do
+		[ "${mode:1}" = "${SIZE_NAME[$n]}" ] && break
+		[ "${mode:2}" = "${SIZE_NAME[$n]}" ] && break
+	   done ;;
+	esac
+	active_of "$n"
+}
+
+declare -A RUNS
+say "Postfix throughput: ${#MODES[@]} modes x concurrency $CONCS x $REPS runs"
+# A first pass warms every path (smtpd processes, milter connections).
+for m in "${MODES[@]}"; do
+	run_one "$m" 8 "$(rcpt_for "$m")" 40 >/dev/null
+done
+for rep in $(seq "$REPS"); do
+	for c in $CONCS; do
+		for m in "${MODES[@]}"; do
+			v=$(run_one "$m" "$c" "$(rcpt_for "$m")")
+			RUNS[$m,$c]="${RUNS[$m,$c]-} $v"
+			say "run $rep c=$c $m: $v msg/s"
+		done
+	done
+done
+# The milters' own CPU time per message (user + system, from /proc): the
+# direct measure of what aliasd adds to a message over the null milter.
+total=40
+for rep in $(seq "$REPS"); do
+	for c in $CONCS; do
+		total=$((total + $(msgs_for "$c")))
+	done
+done
+for f in "$T"/pid.*; do
+	m=${f##*.}
+	R[cpu_$m]=$(awk -v t="$(getconf CLK_TCK)" -v n="$total" \
+	    '{ printf "%.3f", ($14 + $15) / t * 1000 / n }' "/proc/$(cat "$f")/stat")
+done
+for m in "${MODES[@]}"; do
+	for c in $CONCS; do
+		# shellcheck disable=SC2086
+		if [[ "${RUNS[$m,$c]}" == *x* ]]; then
+			R[tp_$m,$c]=x
+		else
+			R[tp_$m,$c]=$(median ${RUNS[$m,$c]})
+		fi
+	done
+done
+
+# --- the milter alone -------------------------------------------------------
+
+# Address file for milterbench: a sample of store N, expected verdicts,
+# plus unknown addresses (their suffix uses a character never generated).
+targets_of() {
+	local n=$1 k
+	k=$((n < 20000 ? n : 20000))
+	sqlite3 "$T/s$n/store/aliases.db" "SELECT CASE state WHEN 0 THEN 'a ' \
+	    ELSE 'r ' END || local || '@' || domain FROM address WHERE id IN \
+	    (SELECT 1 + abs(random()) % $n FROM generate_series(1, $k)); \
+	    SELECT printf('r mail-%07d-00@example.com', 1 + abs(random()) % $n) \
+	    FROM generate_series(1, $k / 10);" >"$T/targets.$n"
+}
+
+targets_of "$LARGEST"
+for kind in unix inet null; do
+	case $kind in
+	unix) spec=unix:$T/s$LARGEST/run/aliasd.sock ;;
+	inet) spec=$(sed -n 's/^socket = //p' "$T/s$LARGEST/conf.inet") ;;
+	null) spec=unix:$T/null/null.sock ;;
+	esac
+	rates=() p50s=() p99s=()
+	for rep in $(seq "$REPS"); do
+		# The null milter accepts everything: only the active ones.
+		[ "$kind" = null ] && grep '^a ' "$T/targets.$LARGEST" >"$T/targets.null"
+		out=$("$BIN/bench/milterbench" -s "$spec" -c 8 -k 4 \
+		    -f "$T/targets.$([ "$kind" = null ] && echo null || echo "$LARGEST")" \
+		    -t "$MB_SECONDS" -w 1) || die "milterbench failed: $out"
+		say "milterbench $kind: $out"
+		rates+=("$(sed 's/.*rate=\([^ ]*\).*/\1/' <<<"$out")")
+		p50s+=("$(sed 's/.*p50_us=\([^ ]*\).*/\1/' <<<"$out")")
+		p99s+=("$(sed 's/.*p99_us=\([^ ]*\).*/\1/' <<<"$out")")
+	done
+	R[mb_rate_$kind]=$(median "${rates[@]}")
+	R[mb_p50_$kind]=$(median "${p50s[@]}")
+	R[mb_p99_$kind]=$(median "${p99s[@]}")
+done
+
+# --- aliasctl ----------------------------------------------------------------
+
+ctl() { ALIASD_CONF=$T/s$1/conf "$BIN/aliasctl" "${@:2}"; }
+
+say "aliasctl new x $NEW_RUNS at $LARGEST"
+times=()
+for i in $(seq "$NEW_RUNS"); do
+	t0=$(now)
+	ctl "$LARGEST" new "bench$i@example.org" >/dev/null || die "aliasctl new failed"
+	times+=("$(elapsed "$t0" "$(now)")")
+done
+R[new_ms]=$(calc "%.2f" "$(median "${times[@]}") * 1000")
+
+times=()
+for rep in $(seq "$REPS"); do
+	t0=$(now)
+	ctl "$LARGEST" export virtusertable -o "$T/vt" || die "export failed"
+	times+=("$(elapsed "$t0" "$(now)")")
+done
+R[export_s]=$(calc "%.2f" "$(median "${times[@]}")")
+R[export_lines]=$(wc -l <"$T/vt")
+
+for n in $LIST_SIZES; do
+	times=() rss=()
+	for rep in $(seq "$REPS"); do
+		t0=$(now)
+		ALIASD_CONF=$T/s$n/conf /usr/bin/time -f %M -o "$T/rss" \
+		    "$BIN/aliasctl" list --all >/dev/null || die "list failed"
+		times+=("$(elapsed "$t0" "$(now)")")
+		rss+=("$(tail -n 1 "$T/rss")")
+	done
+	R[list_s_$n]=$(calc "%.2f" "$(median "${times[@]}")")
+	R[list_kb_$n]=$(median "${rss[@]}")
+done
+
+# --- alias-sendmail ------------------------------------------------------------
+
+for mb in 1 20 100; do
+	f=$T/msg$mb
+	{
+		printf 'From: Me <me@example.net>\nTo: someone@example.org\n'
+		printf 'Subject: bench %s MB\nMessage-ID: <bench%s@example.net>\n\n' "$mb" "$mb"
+		head -c $((mb * 1024 * 1024 * 3 / 4)) /dev/urandom | base64 -w 76
+	} >"$f"
+	ts=() tc=() tp=() rs=() rc=()
+	for rep in $(seq 5); do
+		t0=$(now)
+		ALIASD_CONF=$T/s${SIZES%% *}/conf /usr/bin/time -f %M -o "$T/rss" \
+		    "$BIN/alias-sendmail" someone@example.org <"$f" ||
+		    die "alias-sendmail failed"
+		ts+=("$(elapsed "$t0" "$(now)")")
+		rs+=("$(tail -n 1 "$T/rss")")
+		t0=$(now)
+		/usr/bin/time -f %M -o "$T/rss" cat "$f" | "$T/fake-sendmail"
+		tc+=("$(elapsed "$t0" "$(now)")")
+		rc+=("$(tail -n 1 "$T/rss")")
+		t0=$(now)
+		cat "$f" >/dev/null
+		tp+=("$(elapsed "$t0" "$(now)")")
+	done
+	R[as_ms_$mb]=$(calc "%.1f" "$(median "${ts[@]}") * 1000")
+	R[as_kb_$mb]=$(median "${rs[@]}")
+	R[cat_ms_$mb]=$(calc "%.1f" "$(median "${tc[@]}") * 1000")
+	R[cat_kb_$mb]=$(median "${rc[@]}")
+	R[plaincat_ms_$mb]=$(calc "%.1f" "$(median "${tp[@]}") * 1000")
+	rm -f "$f"
+done
+
+# --- the report ------------------------------------------------------------------
+
+. "$top/bench/report.sh"
+report >"$top/bench/results.md"
+cat "$top/bench/results.md"
