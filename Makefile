@@ -129,7 +129,8 @@ demo: all
 # make bench (bench/run.sh): speed against Postfix's own map and a null
 # milter, written to bench/results.md; QUICK=1 for a short run.  Never
 # part of check.
-BENCH_PROGRAMS = $(B)/bench/nullmilter $(B)/bench/milterbench
+BENCH_PROGRAMS = $(B)/bench/nullmilter $(B)/bench/milterbench \
+	$(B)/bench/spawntime
 
 $(B)/bench/nullmilter: bench/nullmilter.c
 	@mkdir -p $(dir $@)
@@ -140,6 +141,10 @@ $(B)/bench/milterbench: bench/milterbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -pthread \
 		-o $@ $<
+
+$(B)/bench/spawntime: bench/spawntime.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 bench: all $(BENCH_PROGRAMS)
 	@B=$(B) QUICK=$(QUICK) bash bench/run.sh

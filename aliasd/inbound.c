@@ -6,6 +6,7 @@
  * never an accept for one we know is retired.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -80,6 +81,17 @@ remember(struct conn *c, const struct store_address *a)
 
 	if (c->msg.ncounts == MSG_MAX_COUNTS)
 		return;
+	if (c->msg.ncounts == c->msg.countcap) {
+		size_t cap = c->msg.countcap == 0 ? 4 : c->msg.countcap * 2;
+
+		if (cap > MSG_MAX_COUNTS)
+			cap = MSG_MAX_COUNTS;
+		/* Out of memory: the count is lost, never the mail. */
+		if ((n = reallocarray(c->msg.counts, cap, sizeof(*n))) == NULL)
+			return;
+		c->msg.counts = n;
+		c->msg.countcap = cap;
+	}
 	n = &c->msg.counts[c->msg.ncounts++];
 	memset(n, 0, sizeof(*n));
 	n->id = a->id;

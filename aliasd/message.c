@@ -22,6 +22,7 @@ msg_reset(struct msg *m)
 	for (size_t i = 0; i < m->nrcpts; i++)
 		free(m->rcpts[i]);
 	free(m->rcpts);
+	free(m->counts);
 	header_list_free(&m->headers);
 	memset(m, 0, sizeof(*m));
 	header_list_init(&m->headers);

@@ -21,9 +21,11 @@ struct msg {
 	bool outbound;
 	bool null_sender;
 	char sender[ADDRESS_MAX];	/* envelope sender, normalized */
-	/* inbound: the accepted addresses, counted at end of message */
-	struct store_count counts[MSG_MAX_COUNTS];
-	size_t ncounts;
+	/* inbound: the accepted addresses, counted at end of message; grown
+	 * as recipients come, for a message context of about 1 KB that is
+	 * cleared four times a connection */
+	struct store_count *counts;
+	size_t ncounts, countcap;
 	/* outbound: envelope recipients and the header block */
 	char **rcpts;
 	size_t nrcpts, rcptcap;

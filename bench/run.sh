@@ -37,7 +37,7 @@ if [ "$QUICK" = 1 ]; then
 else
 	SIZES="100 10000 1000000"
 	LIST_SIZES="10000 100000 1000000"
-	REPS=3
+	REPS=5
 	MSGS_PER_CONC="1:300 8:1000 32:1000"
 	MB_SECONDS=5
 	NEW_RUNS=100
@@ -63,7 +63,7 @@ trap 'exit 130' INT TERM
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
-now() { echo "$EPOCHREALTIME"; }
+# Times are $EPOCHREALTIME, read in this shell: a $(...) would fork it.
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
 
 # median of the arguments (numbers)
@@ -131,26 +131,27 @@ start_aliasd() {
 	fi
 }
 
-# start_null unix|inet: prints the Postfix spec.
+# start_null unix|inet [NAME]: prints the Postfix spec.  NAME (default
+# nu or ni) names its socket and PID file.
 start_null() {
-	local kind=$1 spec port pid
+	local kind=$1 name=${2:-n${1:0:1}} spec port pid
 	mkdir -p "$T/null"
 	if [ "$kind" = unix ]; then
-		spec=unix:$T/null/null.sock
+		spec=unix:$T/null/$name.sock
 	else
 		port=$(t_free_port "${PORT[@]}") || die "no free port"
 		spec=inet:$port@127.0.0.1
 	fi
-	"$BIN/bench/nullmilter" -s "$spec" >"$T/null/$kind.log" 2>&1 &
+	"$BIN/bench/nullmilter" -s "$spec" >"$T/null/$name.log" 2>&1 &
 	pid=$!
 	started "$pid"
-	echo "$pid" >"$T/pid.n${kind:0:1}"
+	echo "$pid" >"$T/pid.$name"
 	if [ "$kind" = unix ]; then
-		t_wait_until 10 test -S "$T/null/null.sock" ||
-		    die "nullmilter (unix) did not start"
+		t_wait_until 10 test -S "$T/null/$name.sock" ||
+		    die "nullmilter ($name) did not start"
 		echo "$spec"
 	else
-		t_wait_port "$port" 10 || die "nullmilter (inet) did not start"
+		t_wait_port "$port" 10 || die "nullmilter ($name) did not start"
 		echo "inet:127.0.0.1:$port"
 	fi
 }
@@ -198,14 +199,18 @@ listener() {
 listener a
 for n in $SIZES; do
 	s=${SIZE_NAME[$n]}
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	MAIL_CONFIG=$PF_CONF ALIASD_CONF=$T/s$n/conf "$BIN/aliasctl" export postfix \
 	    -o "$T/s$n/map" --makemap || die "export postfix $n failed"
-	R[map_$n]=$(elapsed "$t0" "$(now)")
+	t1=$EPOCHREALTIME
+	R[map_$n]=$(elapsed "$t0" "$t1")
 	listener "b$s" "smtpd_recipient_restrictions=check_recipient_access,hash:$T/s$n/map,reject_unauth_destination"
 done
 spec=$(start_null unix) && listener nu "smtpd_milters=$spec" || exit 1
 spec=$(start_null inet) && listener ni "smtpd_milters=$spec" || exit 1
+# A second null milter, the same in every way: n2/n is the resolution of
+# these runs, the ratio that two identical modes reach on this machine.
+spec=$(start_null unix nu2) && listener nu2 "smtpd_milters=$spec" || exit 1
 for n in $SIZES; do
 	s=${SIZE_NAME[$n]}
 	spec=$(start_aliasd "$n" unix) && listener "cu$s" "smtpd_milters=$spec" ||
@@ -257,11 +262,11 @@ run_one() {
 	[ -n "$msgs" ] || msgs=$(msgs_for "$conc")
 	pf_wait_queue_empty 60 || say "queue not empty before $mode"
 	before=$(wc -l <"$PF_LOG")
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	smtp-source -A -s "$conc" -m "$msgs" -l 2048 -S bench \
 	    -f sender@sender.example -t "$rcpt" -M client.example \
 	    "127.0.0.1:${PORT[$mode]}" >>"$T/source.log" 2>&1
-	t1=$(now)
+	t1=$EPOCHREALTIME
 	pf_wait_queue_empty 60 || say "queue not empty after $mode"
 	t_wait_until 5 queued "$before" "$msgs"	# postlogd writes late
 	got=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -c 'nrcpt=1 (queue active)')
@@ -344,7 +349,7 @@ for kind in unix inet null; do
 	case $kind in
 	unix) spec=unix:$T/s$LARGEST/run/aliasd.sock ;;
 	inet) spec=$(sed -n 's/^socket = //p' "$T/s$LARGEST/conf.inet") ;;
-	null) spec=unix:$T/null/null.sock ;;
+	null) spec=unix:$T/null/nu.sock ;;
 	esac
 	rates=() p50s=() p99s=()
 	for rep in $(seq "$REPS"); do
@@ -367,20 +372,28 @@ done
 
 ctl() { ALIASD_CONF=$T/s$1/conf "$BIN/aliasctl" "${@:2}"; }
 
+# spawntime starts each run with posix_spawn, as an exec would: a fork of
+# this (large) shell would be measured too.  Beside new, the floors of
+# starting any program here: /bin/true, and aliasctl itself doing nothing
+# (exec, loading SQLite and libsodium, exit).
 say "aliasctl new x $NEW_RUNS at $LARGEST"
-times=()
-for i in $(seq "$NEW_RUNS"); do
-	t0=$(now)
-	ctl "$LARGEST" new "bench$i@example.org" >/dev/null || die "aliasctl new failed"
-	times+=("$(elapsed "$t0" "$(now)")")
-done
-R[new_ms]=$(calc "%.2f" "$(median "${times[@]}") * 1000")
+spawn_ms() {
+	local out
+	out=$("$BIN/bench/spawntime" -n "$NEW_RUNS" "$@") ||
+	    die "spawntime $*: failed"
+	sed 's/.*median_ms=\([^ ]*\).*/\1/' <<<"$out"
+}
+R[new_ms]=$(ALIASD_CONF=$T/s$LARGEST/conf spawn_ms "$BIN/aliasctl" new \
+    'bench{}@example.org')
+R[true_ms]=$(spawn_ms /bin/true)
+R[help_ms]=$(spawn_ms "$BIN/aliasctl" --help)
 
 times=()
 for rep in $(seq "$REPS"); do
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	ctl "$LARGEST" export virtusertable -o "$T/vt" || die "export failed"
-	times+=("$(elapsed "$t0" "$(now)")")
+	t1=$EPOCHREALTIME
+	times+=("$(elapsed "$t0" "$t1")")
 done
 R[export_s]=$(calc "%.2f" "$(median "${times[@]}")")
 R[export_lines]=$(wc -l <"$T/vt")
@@ -388,10 +401,11 @@ R[export_lines]=$(wc -l <"$T/vt")
 for n in $LIST_SIZES; do
 	times=() rss=()
 	for rep in $(seq "$REPS"); do
-		t0=$(now)
+		t0=$EPOCHREALTIME
 		ALIASD_CONF=$T/s$n/conf /usr/bin/time -f %M -o "$T/rss" \
 		    "$BIN/aliasctl" list --all >/dev/null || die "list failed"
-		times+=("$(elapsed "$t0" "$(now)")")
+		t1=$EPOCHREALTIME
+		times+=("$(elapsed "$t0" "$t1")")
 		rss+=("$(tail -n 1 "$T/rss")")
 	done
 	R[list_s_$n]=$(calc "%.2f" "$(median "${times[@]}")")
@@ -409,19 +423,22 @@ for mb in 1 20 100; do
 	} >"$f"
 	ts=() tc=() tp=() rs=() rc=()
 	for rep in $(seq 5); do
-		t0=$(now)
+		t0=$EPOCHREALTIME
 		ALIASD_CONF=$T/s${SIZES%% *}/conf /usr/bin/time -f %M -o "$T/rss" \
 		    "$BIN/alias-sendmail" someone@example.org <"$f" ||
 		    die "alias-sendmail failed"
-		ts+=("$(elapsed "$t0" "$(now)")")
+		t1=$EPOCHREALTIME
+		ts+=("$(elapsed "$t0" "$t1")")
 		rs+=("$(tail -n 1 "$T/rss")")
-		t0=$(now)
+		t0=$EPOCHREALTIME
 		/usr/bin/time -f %M -o "$T/rss" cat "$f" | "$T/fake-sendmail"
-		tc+=("$(elapsed "$t0" "$(now)")")
+		t1=$EPOCHREALTIME
+		tc+=("$(elapsed "$t0" "$t1")")
 		rc+=("$(tail -n 1 "$T/rss")")
-		t0=$(now)
+		t0=$EPOCHREALTIME
 		cat "$f" >/dev/null
-		tp+=("$(elapsed "$t0" "$(now)")")
+		t1=$EPOCHREALTIME
+		tp+=("$(elapsed "$t0" "$t1")")
 	done
 	R[as_ms_$mb]=$(calc "%.1f" "$(median "${ts[@]}") * 1000")
 	R[as_kb_$mb]=$(median "${rs[@]}")
