@@ -184,6 +184,12 @@ report_body() {
 	echo "| list peak RSS ${SIZE_NAME[$l2]} / ${SIZE_NAME[$l0]} | $(ratio "${R[list_kb_$l2]}" "${R[list_kb_$l0]}") | (see note) | |"
 	echo "| list peak RSS ${SIZE_NAME[$l2]} / ${SIZE_NAME[$l1]} | $(ratio "${R[list_kb_$l2]}" "${R[list_kb_$l1]}") | flat (<= 1.05) | $(verdict "${R[list_kb_$l2]} <= 1.05 * ${R[list_kb_$l1]}") |"
 	echo
+	echo "new is timed by bench/spawntime (posix_spawn, wall time to exit), as"
+	echo "are the two floors: starting aliasctl with its libraries and doing"
+	echo "nothing costs ${R[help_ms]} ms here, so new's own work (open the store,"
+	echo "one transaction, one fsync of the WAL) is about" \
+	    "$(awk -v a="${R[new_ms]}" -v b="${R[help_ms]}" 'BEGIN { printf "%.1f", a - b }') ms."
+	echo
 	echo "Note: between ${SIZE_NAME[$l0]} and ${SIZE_NAME[$l1]} the RSS grows by SQLite's page cache,"
 	echo "which fills up to its bound (default cache_size -2000, 2 MB) once the"
 	echo "file is larger than that (${SIZE_NAME[$l0]} is about 1.4 MB); past it the memory"
