@@ -54,10 +54,9 @@ store_row(sqlite3_stmt *st, time_t now, struct store_address *a)
 
 /* Step a bound address query once: a row, none, or an error. */
 enum store_status
-store_step_address(struct store *s, enum stmt_id id, time_t now,
+store_step_address(struct store *s, sqlite3_stmt *st, time_t now,
     struct store_address *a)
 {
-	sqlite3_stmt *st = s->stmt[id];
 	enum store_status result = STORE_NOTFOUND;
 	int rc;
 
@@ -74,32 +73,37 @@ enum store_status
 store_find(struct store *s, const char *local, const char *domain,
     time_t now, struct store_address *a)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FIND);
+	enum store_status ps;
+	sqlite3_stmt *st;
 
+	if ((ps = store_stmt(s, ST_FIND, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_text(st, 1, local, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
-	return store_step_address(s, ST_FIND, now, a);
+	return store_step_address(s, st, now, a);
 }
 
 enum store_status
 store_find_correspondent(struct store *s, const char *correspondent,
     time_t now, struct store_address *a)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FIND_CORRESPONDENT);
+	enum store_status ps;
+	sqlite3_stmt *st;
 
+	if ((ps = store_stmt(s, ST_FIND_CORRESPONDENT, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_text(st, 1, correspondent, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	return store_step_address(s, ST_FIND_CORRESPONDENT, now, a);
+	return store_step_address(s, st, now, a);
 }
 
 /* Run a query that may match several addresses: the first is kept in a,
  * the names of all in candidates.  Returns the number of rows (at most the
  * statement's LIMIT) or -1. */
 static int
-collect(struct store *s, enum stmt_id id, time_t now,
+collect(struct store *s, sqlite3_stmt *st, time_t now,
     struct store_address *a, char *candidates, size_t candlen)
 {
-	sqlite3_stmt *st = s->stmt[id];
 	struct store_address row;
 	size_t used = 0;
 	int n = 0, rc;
@@ -128,10 +132,10 @@ collect(struct store *s, enum stmt_id id, time_t now,
 }
 
 static enum store_status
-resolve_rows(struct store *s, enum stmt_id id, time_t now,
+resolve_rows(struct store *s, sqlite3_stmt *st, time_t now,
     struct store_address *a, char *candidates, size_t candlen)
 {
-	int n = collect(s, id, now, a, candidates, candlen);
+	int n = collect(s, st, now, a, candidates, candlen);
 
 	if (n < 0)
 		return STORE_ERROR;
@@ -162,9 +166,10 @@ store_resolve(struct store *s, const char *what, time_t now,
 		return store_find(s, local, domain, now, a);
 	}
 	/* A whole local part wins over longer ones it is a prefix of. */
-	st = store_stmt(s, ST_FIND_LOCAL);
+	if ((result = store_stmt(s, ST_FIND_LOCAL, &st)) != STORE_OK)
+		return result;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	result = resolve_rows(s, ST_FIND_LOCAL, now, a, candidates, candlen);
+	result = resolve_rows(s, st, now, a, candidates, candlen);
 	if (result != STORE_NOTFOUND || (n = strlen(key)) == 0)
 		return result;
 	/* The upper bound of the range: raise the last byte below 0xff. */
@@ -174,10 +179,11 @@ store_resolve(struct store *s, const char *what, time_t now,
 	if (n == 0)
 		return STORE_NOTFOUND;
 	upper[n - 1] = (char)((unsigned char)upper[n - 1] + 1);
-	st = store_stmt(s, ST_FIND_PREFIX);
+	if ((result = store_stmt(s, ST_FIND_PREFIX, &st)) != STORE_OK)
+		return result;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, upper, -1, SQLITE_STATIC);
-	return resolve_rows(s, ST_FIND_PREFIX, now, a, candidates, candlen);
+	return resolve_rows(s, st, now, a, candidates, candlen);
 }
 
 enum store_status
@@ -190,9 +196,10 @@ store_get_default(struct store *s, time_t now, struct store_address *a)
 	if ((st = store_get_setting(s, "default", value, sizeof(value))) !=
 	    STORE_OK)
 		return st;
-	stmt = store_stmt(s, ST_FIND_ID);
+	if ((st = store_stmt(s, ST_FIND_ID, &stmt)) != STORE_OK)
+		return st;
 	sqlite3_bind_int64(stmt, 1, strtoll(value, NULL, 10));
-	return store_step_address(s, ST_FIND_ID, now, a);
+	return store_step_address(s, stmt, now, a);
 }
 
 enum store_status
@@ -258,9 +265,12 @@ enum store_status
 store_sender_domains(struct store *s, int64_t id, store_domain_fn *fn,
     void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_SENDER_DOMAINS);
+	enum store_status ps;
+	sqlite3_stmt *st;
 	int rc;
 
+	if ((ps = store_stmt(s, ST_SENDER_DOMAINS, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(arg, (const char *)sqlite3_column_text(st, 0),

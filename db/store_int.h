@@ -55,8 +55,9 @@ enum store_status schema_check(struct store *, bool writable);
 /* store.c */
 enum store_status store_fail(struct store *, int rc, const char *what);
 void	store_row(sqlite3_stmt *, time_t now, struct store_address *);
-sqlite3_stmt *store_stmt(struct store *, enum stmt_id);
-enum store_status store_step_address(struct store *, enum stmt_id,
+enum store_status store_stmt(struct store *, enum stmt_id,
+	    sqlite3_stmt **);
+enum store_status store_step_address(struct store *, sqlite3_stmt *,
 	    time_t now, struct store_address *);
 
 #endif

@@ -59,9 +59,12 @@ bind_time_or_null(sqlite3_stmt *st, int col, time_t t)
 static enum store_status
 insert_row(struct store *s, const struct store_address *a)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_INSERT);
+	enum store_status ps;
+	sqlite3_stmt *st;
 	int rc;
 
+	if ((ps = store_stmt(s, ST_INSERT, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_text(st, 1, a->local, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, a->domain, -1, SQLITE_STATIC);
 	if (a->seq >= 0)
@@ -210,9 +213,8 @@ store_insert(struct store *s, const struct store_address *a)
 }
 
 static enum store_status
-update_one(struct store *s, enum stmt_id id, const char *what)
+update_one(struct store *s, sqlite3_stmt *st, const char *what)
 {
-	sqlite3_stmt *st = s->stmt[id];
 	enum store_status result = STORE_OK;
 	bool own;
 	int rc;
@@ -233,22 +235,28 @@ update_one(struct store *s, enum stmt_id id, const char *what)
 enum store_status
 store_retire(struct store *s, int64_t id, const char *reason, time_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_RETIRE);
+	enum store_status ps;
+	sqlite3_stmt *st;
 
+	if ((ps = store_stmt(s, ST_RETIRE, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, reason != NULL && reason[0] != '\0' ?
 	    reason : DEFAULT_REASON, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-	return update_one(s, ST_RETIRE, "cannot retire the address");
+	return update_one(s, st, "cannot retire the address");
 }
 
 enum store_status
 store_revive(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_REVIVE);
+	enum store_status ps;
+	sqlite3_stmt *st;
 
+	if ((ps = store_stmt(s, ST_REVIVE, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_int64(st, 1, id);
-	return update_one(s, ST_REVIVE, "cannot revive the address");
+	return update_one(s, st, "cannot revive the address");
 }
 
 enum store_status
@@ -272,9 +280,12 @@ store_set_default(struct store *s, int64_t id)
 static enum store_status
 count_one(struct store *s, const struct store_count *c)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_COUNT_MESSAGE);
+	enum store_status ps;
+	sqlite3_stmt *st;
 	int rc;
 
+	if ((ps = store_stmt(s, ST_COUNT_MESSAGE, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->when);
 	rc = sqlite3_step(st);
@@ -283,7 +294,8 @@ count_one(struct store *s, const struct store_count *c)
 		return store_fail(s, rc, "cannot count mail");
 	if (c->sender_domain[0] == '\0')
 		return STORE_OK;
-	st = store_stmt(s, ST_COUNT_DOMAIN);
+	if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
+		return ps;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_text(st, 2, c->sender_domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->when);
