@@ -266,6 +266,8 @@ main(int argc, char **argv)
 	snap = snapshot_get();	/* our own reference for start-up */
 	log_init("aliasd", o.foreground, o.verbose);
 	header_library_init();
+	if (store_library_init() == -1)
+		fatalx(EX_SOFTWARE, "cannot initialize SQLite");
 	open_socket(snap->config, &r);
 	if (!o.foreground) {
 		detach();

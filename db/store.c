@@ -103,6 +103,16 @@ store_created(const struct store *s)
 	return s->created;
 }
 
+/* SQLite's memory statistics take one global mutex on every allocation:
+ * with a thread per milter connection that is contention, and nothing
+ * here reads them. */
+int
+store_library_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	return sqlite3_initialize() == SQLITE_OK ? 0 : -1;
+}
+
 /* A statement, prepared the first time it is needed: a command runs a
  * handful of the statements, and preparing all of them at every open
  * was a tenth of the time of aliasctl new.  Kept until store_close. */

@@ -74,6 +74,9 @@ struct store_options {
 struct store;
 struct store_iter;
 
+/* Once, before any other thread starts and before the first open. */
+int	store_library_init(void);
+
 enum store_status store_open(const char *path, const struct store_options *,
 	    struct store **, char *err, size_t errlen);
 void	store_close(struct store *);
