@@ -76,7 +76,7 @@ store_failed(SMFICTX *ctx, struct conn *c, const char *addr, const char *err)
 static void
 remember(struct conn *c, const struct store_address *a)
 {
-	struct store_count *n;
+	struct store_count *n, *grown;
 	const char *domain;
 
 	if (c->msg.ncounts == MSG_MAX_COUNTS)
@@ -87,9 +87,10 @@ remember(struct conn *c, const struct store_address *a)
 		if (cap > MSG_MAX_COUNTS)
 			cap = MSG_MAX_COUNTS;
 		/* Out of memory: the count is lost, never the mail. */
-		if ((n = reallocarray(c->msg.counts, cap, sizeof(*n))) == NULL)
+		grown = reallocarray(c->msg.counts, cap, sizeof(*grown));
+		if (grown == NULL)
 			return;
-		c->msg.counts = n;
+		c->msg.counts = grown;
 		c->msg.countcap = cap;
 	}
 	n = &c->msg.counts[c->msg.ncounts++];

@@ -14,6 +14,7 @@
 #include "aliasd/inbound.h"
 #include "aliasd/message.h"
 #include "aliasd/milter.h"
+#include "aliasd/negotiate.h"
 #include "aliasd/outbound.h"
 #include "common/log.h"
 #include "rewriter/smtpaddr.h"
@@ -26,42 +27,6 @@ macro(SMFICTX *ctx, const char *name)
 	const char *v = smfi_getsymval(ctx, (char *)name);
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-/* The macros the decisions need, asked for so that default MTA settings
- * suffice.  The DATA step is kept although aliasd has nothing to do
- * there: Postfix sends the DATA macros even for a milter that skips the
- * step, with no reply to wait for, and over inet: that write then sits
- * out a delayed ACK, about 40 ms a message (make bench measured 22
- * messages/s instead of 300).  One more round trip costs far less. */
-static sfsistat
-mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
-{
-	unsigned long want = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM;
-	unsigned long skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
-
-	(void)f2;
-	(void)f3;
-	if ((f0 & want) != want) {
-		log_warnx("the MTA cannot change headers and sender: "
-		    "aliasd needs milter protocol 6 (Postfix 2.6, sendmail "
-		    "8.14 or later)");
-		return SMFIS_REJECT;
-	}
-	*pf0 = want | (f0 & SMFIF_SETSYMLIST);
-	*pf1 = f1 & skip;
-	*pf2 = 0;
-	*pf3 = 0;
-	if ((f0 & SMFIF_SETSYMLIST) == 0)
-		return SMFIS_CONTINUE;
-	smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr}");
-	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {daemon_name} "
-	    "{mail_addr}");
-	smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
-	smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	return SMFIS_CONTINUE;
 }
 
 static bool
@@ -215,8 +180,7 @@ struct smfiDesc milter_desc = {
 	.xxfi_name = "aliasd",
 	.xxfi_version = SMFI_VERSION,
 	/* We change headers and the envelope sender, nothing else. */
-	.xxfi_flags = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM |
-	    SMFIF_SETSYMLIST,
+	.xxfi_flags = NEGOTIATE_ACTIONS,
 	.xxfi_connect = mlfi_connect,	/* connection context, trust */
 	.xxfi_helo = NULL,		/* not needed */
 	.xxfi_envfrom = mlfi_envfrom,	/* message context, direction */
@@ -229,5 +193,5 @@ struct smfiDesc milter_desc = {
 	.xxfi_close = mlfi_close,	/* connection context freed */
 	.xxfi_unknown = NULL,
 	.xxfi_data = NULL,
-	.xxfi_negotiate = mlfi_negotiate,	/* actions, steps, macros */
+	.xxfi_negotiate = negotiate,	/* actions, steps, macros */
 };

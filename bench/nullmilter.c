@@ -1,9 +1,9 @@
 /*
  * nullmilter: the cost of the milter protocol itself, for make bench.
  *
- * The same callbacks, actions, skipped protocol steps and macro lists as
- * aliasd (aliasd/milter.c), each returning SMFIS_CONTINUE and changing
- * nothing: whatever aliasd costs beyond this is its own work.
+ * The same callbacks as aliasd (aliasd/milter.c), each returning
+ * SMFIS_CONTINUE and changing nothing, and aliasd's own negotiation
+ * (aliasd/negotiate.c): whatever aliasd costs beyond this is its own work.
  *
  * usage: nullmilter -s SOCKET    (unix:/path or inet:PORT@HOST)
  */
@@ -17,31 +17,7 @@
 
 #include <libmilter/mfapi.h>
 
-static sfsistat
-mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
-{
-	unsigned long want = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM;
-	unsigned long skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
-
-	(void)f2;
-	(void)f3;
-	if ((f0 & want) != want)
-		return SMFIS_REJECT;
-	*pf0 = want | (f0 & SMFIF_SETSYMLIST);
-	*pf1 = f1 & skip;
-	*pf2 = 0;
-	*pf3 = 0;
-	if ((f0 & SMFIF_SETSYMLIST) == 0)
-		return SMFIS_CONTINUE;
-	smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr}");
-	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {daemon_name} "
-	    "{mail_addr}");
-	smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
-	smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	return SMFIS_CONTINUE;
-}
+#include "aliasd/negotiate.h"
 
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
@@ -79,8 +55,7 @@ mlfi_ctx(SMFICTX *ctx)
 static struct smfiDesc desc = {
 	.xxfi_name = "nullmilter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM |
-	    SMFIF_SETSYMLIST,
+	.xxfi_flags = NEGOTIATE_ACTIONS,
 	.xxfi_connect = mlfi_connect,	/* as aliasd: connection context */
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = mlfi_args,	/* as aliasd: message context */
@@ -93,7 +68,7 @@ static struct smfiDesc desc = {
 	.xxfi_close = mlfi_ctx,		/* as aliasd: free */
 	.xxfi_unknown = NULL,
 	.xxfi_data = NULL,
-	.xxfi_negotiate = mlfi_negotiate,	/* the same steps and macros */
+	.xxfi_negotiate = negotiate,	/* aliasd's own: the same steps */
 };
 
 int

@@ -105,55 +105,56 @@ EOF
 	say "store of $n addresses: ${t}s"
 }
 
-# start_aliasd N unix|inet: aliasd on store N; prints the Postfix spec.
-start_aliasd() {
-	local n=$1 kind=$2 d=$T/s$1 conf port pid
-	conf=$d/conf.$kind
-	if [ "$kind" = unix ]; then
-		sed "s|^socket = .*|socket = unix:$d/run/aliasd.sock|" \
-		    "$d/conf" >"$conf"
+# listen_spec unix|inet PATH: where a milter is to listen: the unix
+# socket PATH, or a free port on 127.0.0.1.
+listen_spec() {
+	local port
+	if [ "$1" = unix ]; then
+		echo "unix:$2"
 	else
 		port=$(t_free_port "${PORT[@]}") || die "no free port"
-		sed "s|^socket = .*|socket = inet:$port@127.0.0.1|" \
-		    "$d/conf" >"$conf"
+		echo "inet:$port@127.0.0.1"
 	fi
+}
+
+# serving SPEC PID PIDFILE WHAT: record the milter's PID, wait until it
+# listens on SPEC; prints SPEC as Postfix writes it.
+serving() {
+	local spec=$1 port
+	started "$2"
+	echo "$2" >"$3"
+	case $spec in
+	unix:*)
+		t_wait_until 10 test -S "${spec#unix:}" ||
+		    die "$4 did not start"
+		echo "$spec" ;;
+	*)
+		port=${spec#inet:}
+		port=${port%@*}
+		t_wait_port "$port" 10 || die "$4 did not start"
+		echo "inet:127.0.0.1:$port" ;;
+	esac
+}
+
+# start_aliasd N unix|inet: aliasd on store N; prints the Postfix spec.
+start_aliasd() {
+	local n=$1 kind=$2 d=$T/s$1 conf spec
+	conf=$d/conf.$kind
+	spec=$(listen_spec "$kind" "$d/run/aliasd.sock") || exit 1
+	sed "s|^socket = .*|socket = $spec|" "$d/conf" >"$conf"
 	"$BIN/aliasd" -f -c "$conf" >"$d/aliasd.$kind.log" 2>&1 &
-	pid=$!
-	started "$pid"
-	echo "$pid" >"$T/pid.c${kind:0:1}${SIZE_NAME[$n]}"
-	if [ "$kind" = unix ]; then
-		t_wait_until 10 test -S "$d/run/aliasd.sock" ||
-		    die "aliasd ($n, unix) did not start"
-		echo "unix:$d/run/aliasd.sock"
-	else
-		t_wait_port "$port" 10 || die "aliasd ($n, inet) did not start"
-		echo "inet:127.0.0.1:$port"
-	fi
+	serving "$spec" $! "$T/pid.c${kind:0:1}${SIZE_NAME[$n]}" \
+	    "aliasd ($n, $kind)"
 }
 
 # start_null unix|inet [NAME]: prints the Postfix spec.  NAME (default
 # nu or ni) names its socket and PID file.
 start_null() {
-	local kind=$1 name=${2:-n${1:0:1}} spec port pid
+	local kind=$1 name=${2:-n${1:0:1}} spec
 	mkdir -p "$T/null"
-	if [ "$kind" = unix ]; then
-		spec=unix:$T/null/$name.sock
-	else
-		port=$(t_free_port "${PORT[@]}") || die "no free port"
-		spec=inet:$port@127.0.0.1
-	fi
+	spec=$(listen_spec "$kind" "$T/null/$name.sock") || exit 1
 	"$BIN/bench/nullmilter" -s "$spec" >"$T/null/$name.log" 2>&1 &
-	pid=$!
-	started "$pid"
-	echo "$pid" >"$T/pid.$name"
-	if [ "$kind" = unix ]; then
-		t_wait_until 10 test -S "$T/null/$name.sock" ||
-		    die "nullmilter ($name) did not start"
-		echo "$spec"
-	else
-		t_wait_port "$port" 10 || die "nullmilter ($name) did not start"
-		echo "inet:127.0.0.1:$port"
-	fi
+	serving "$spec" $! "$T/pid.$name" "nullmilter ($name)"
 }
 
 printf '#!/bin/sh\ncat >/dev/null\n' >"$T/fake-sendmail"

@@ -122,13 +122,12 @@ store_stmt(struct store *s, enum stmt_id id, sqlite3_stmt **out)
 	int rc;
 
 	*out = NULL;
+	/* On failure SQLite leaves s->stmt[id] NULL: the next call tries
+	 * again. */
 	if (s->stmt[id] == NULL && (rc = sqlite3_prepare_v3(s->db,
 	    statements[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
-	    NULL)) != SQLITE_OK) {
-		sqlite3_finalize(s->stmt[id]);
-		s->stmt[id] = NULL;
+	    NULL)) != SQLITE_OK)
 		return store_fail(s, rc, "cannot prepare a statement");
-	}
 	sqlite3_reset(s->stmt[id]);
 	sqlite3_clear_bindings(s->stmt[id]);
 	*out = s->stmt[id];

@@ -976,11 +976,12 @@ static void
 query_plan(struct store *s, enum stmt_id id, char *out, size_t len)
 {
 	char sql[2048];
-	sqlite3_stmt *st;
+	sqlite3_stmt *stored, *st;
 	size_t used = 0;
 
-	assert_int_equal(store_stmt(s, id, &st), STORE_OK);
-	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
+	assert_int_equal(store_stmt(s, id, &stored), STORE_OK);
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
+	    sqlite3_sql(stored));
 	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	out[0] = '\0';
