@@ -17,14 +17,17 @@ static void
 print_row(const struct store_address *a)
 {
 	char created[DATE_MAX], last[DATE_MAX], date[DATE_MAX];
-	char count[24];
+	char count[24], addr[TERM_MAX(ADDRESS_MAX)];
+	char corr[TERM_MAX(ADDRESS_MAX)];
 
 	/* Dates only in the table; show gives the times. */
 	snprintf(date, sizeof(date), "%.10s", format_time(a->created,
 	    created));
 	snprintf(count, sizeof(count), "%" PRId64, a->messages);
-	printf("%-30s %-30s %-8s %-10s %-10.10s %s%s\n", a->address,
-	    a->correspondent[0] != '\0' ? a->correspondent : "-",
+	printf("%-30s %-30s %-8s %-10s %-10.10s %s%s\n",
+	    term_escape(a->address, addr, sizeof(addr)),
+	    term_escape(a->correspondent[0] != '\0' ? a->correspondent :
+	    "-", corr, sizeof(corr)),
 	    store_state_name(a->state), date, format_time(a->last_mail, last),
 	    count, a->is_default ? " (default)" : "");
 }

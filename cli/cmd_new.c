@@ -68,10 +68,12 @@ parse_args(struct ctx *c, int argc, char **argv, struct new_args *a)
 static int
 check_name(struct ctx *c, const char *name, char *local, size_t len)
 {
+	char shown[TERM_MAX(LOCAL_MAX + 1)];
+
 	if (snprintf(local, len, "%s", name) >= (int)len ||
 	    !address_local_valid(local, strlen(local)))
 		return fail(EX_DATAERR, "\"%s\" is not a valid local part",
-		    name);
+		    term_escape(name, shown, sizeof(shown)));
 	address_lower(local);
 	if (config_is_passthrough(c->config, local))
 		return fail(EX_DATAERR, "%s is in passthrough and never "
@@ -82,6 +84,8 @@ check_name(struct ctx *c, const char *name, char *local, size_t len)
 static int
 pick_domain(struct ctx *c, const char *want, const char **domain)
 {
+	char shown[TERM_MAX(DOMAIN_MAX + 1)];
+
 	if (c->config->ndomains == 0)
 		return fail(EX_CONFIG, "no domain configured: set domain in "
 		    "%s (or run aliasctl init --domain DOMAIN)",
@@ -96,7 +100,7 @@ pick_domain(struct ctx *c, const char *want, const char **domain)
 			return 0;
 		}
 	return fail(EX_DATAERR, "%s is not a managed domain (domain = %s...)",
-	    want, c->config->domains[0]);
+	    term_escape(want, shown, sizeof(shown)), c->config->domains[0]);
 }
 
 int
@@ -104,6 +108,7 @@ cmd_new(struct ctx *c, int argc, char **argv)
 {
 	struct new_args a = { NULL, NULL, NULL, NULL, NULL };
 	char correspondent[ADDRESS_MAX], local[LOCAL_MAX + 1];
+	char shown[TERM_MAX(ADDRESS_MAX)];
 	struct store_address out;
 	enum store_status st;
 	const char *domain = NULL, *why;
@@ -115,10 +120,13 @@ cmd_new(struct ctx *c, int argc, char **argv)
 	    (rc = ctx_load_config(c)) != 0 ||
 	    (rc = pick_domain(c, a.domain, &domain)) != 0)
 		return rc;
+	/* The error is one line whatever was typed: the argument is shown
+	 * escaped. */
 	if (a.correspondent != NULL && (why = address_parse_correspondent(
 	    a.correspondent, correspondent, sizeof(correspondent))) != NULL)
 		return fail(EX_DATAERR, "bad correspondent \"%s\": %s; write "
-		    "joe@example.org or @example.org", a.correspondent, why);
+		    "joe@example.org or @example.org", term_escape(
+		    a.correspondent, shown, sizeof(shown)), why);
 	if (a.name != NULL &&
 	    (rc = check_name(c, a.name, local, sizeof(local))) != 0)
 		return rc;

@@ -21,7 +21,7 @@ static void
 print_domain(void *arg, const char *domain, int64_t count, time_t last)
 {
 	struct domains *d = arg;
-	char buf[DATE_MAX];
+	char buf[DATE_MAX], text[TERM_MAX(DOMAIN_MAX)];
 
 	if (d->ctx->json) {
 		fputs(d->n++ > 0 ? "," : "", stdout);
@@ -33,7 +33,17 @@ print_domain(void *arg, const char *domain, int64_t count, time_t last)
 		return;
 	}
 	printf("%-16s%s (%" PRId64 ", last %s)\n", d->n++ == 0 ?
-	    "sender domains:" : "", domain, count, format_time(last, buf));
+	    "sender domains:" : "", term_escape(domain, text, sizeof(text)),
+	    count, format_time(last, buf));
+}
+
+/* One "label: value" line of a stored string, escaped for the terminal. */
+static void
+print_line(const char *label, const char *value)
+{
+	char text[TERM_MAX(REASON_MAX > NOTE_MAX ? REASON_MAX : NOTE_MAX)];
+
+	printf("%-16s%s\n", label, term_escape(value, text, sizeof(text)));
 }
 
 static void
@@ -41,19 +51,19 @@ print_text(const struct store_address *a)
 {
 	char buf[DATE_MAX];
 
-	printf("%-16s%s\n", "address:", a->address);
-	printf("%-16s%s\n", "correspondent:", a->correspondent[0] != '\0' ?
+	print_line("address:", a->address);
+	print_line("correspondent:", a->correspondent[0] != '\0' ?
 	    a->correspondent : "-");
 	printf("%-16s%s\n", "state:", store_state_name(a->state));
 	if (a->state == STATE_RETIRED)
-		printf("%-16s%s\n", "reason:", a->reason);
+		print_line("reason:", a->reason);
 	printf("%-16s%s\n", "created:", format_time(a->created, buf));
 	if (a->state == STATE_RETIRED)
 		printf("%-16s%s\n", "retired:", format_time(a->retired, buf));
 	printf("%-16s%s\n", "expires:", a->expires != 0 ?
 	    format_time(a->expires, buf) : "never");
 	if (a->note[0] != '\0')
-		printf("%-16s%s\n", "note:", a->note);
+		print_line("note:", a->note);
 	printf("%-16s%s\n", "default:", a->is_default ? "yes" : "no");
 	printf("%-16s%" PRId64 "\n", "messages:", a->messages);
 	printf("%-16s%s\n", "last mail:", format_time(a->last_mail, buf));

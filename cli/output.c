@@ -1,12 +1,18 @@
 /*
- * output.c: dates and JSON.  JSON needs no library here: a few fixed
- * shapes, with strings escaped per RFC 8259.
+ * output.c: dates, terminal text and JSON.  JSON needs no library here:
+ * a few fixed shapes, with strings escaped per RFC 8259.
+ *
+ * Stored strings are not trusted to be clean: a store written by an
+ * older version may hold any byte a stranger sent.  What reaches the
+ * owner's terminal is escaped, and JSON stays valid.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/output.h"
+#include "rewriter/address.h"
 
 const char *
 format_time(time_t t, char buf[DATE_MAX])
@@ -19,27 +25,64 @@ format_time(time_t t, char buf[DATE_MAX])
 	return buf;
 }
 
+const char *
+term_escape(const char *s, char *buf, size_t len)
+{
+	size_t used = 0, left = strlen(s), n;
+	uint32_t cp;
+
+	if (len == 0)
+		return buf;
+	while (left > 0) {
+		n = address_utf8_decode(s, left, &cp);
+		if (n == 0 || address_is_control(cp)) {
+			/* One escape per byte: a C1 character is two. */
+			n = n == 0 ? 1 : n;
+			if (used + 4 * n >= len)
+				break;
+			for (size_t i = 0; i < n; i++)
+				used += (size_t)snprintf(buf + used, len - used,
+				    "\\x%02x", (unsigned char)s[i]);
+		} else {
+			if (used + n >= len)
+				break;
+			memcpy(buf + used, s, n);
+			used += n;
+		}
+		s += n;
+		left -= n;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
 void
 json_string(FILE *fp, const char *s, int empty_is_null)
 {
+	size_t left, n;
+	uint32_t cp;
+
 	if (s == NULL || (empty_is_null && s[0] == '\0')) {
 		fputs("null", fp);
 		return;
 	}
 	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c == '\n')
+	for (left = strlen(s); left > 0; s += n, left -= n) {
+		if ((n = address_utf8_decode(s, left, &cp)) == 0) {
+			/* Stores written by older versions may hold any
+			 * byte; JSON must stay valid (RFC 8259 8.1). */
+			fputs("\\ufffd", fp);
+			n = 1;
+		} else if (cp == '"' || cp == '\\')
+			fprintf(fp, "\\%c", (char)cp);
+		else if (cp == '\n')
 			fputs("\\n", fp);
-		else if (c == '\t')
+		else if (cp == '\t')
 			fputs("\\t", fp);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\u%04x", c);
+		else if (address_is_control(cp))
+			fprintf(fp, "\\u%04x", (unsigned)cp);
 		else
-			fputc(c, fp);
+			fwrite(s, 1, n, fp);
 	}
 	fputc('"', fp);
 }

@@ -272,6 +272,8 @@ store_sender_domains(struct store *s, int64_t id, store_domain_fn *fn,
 	if ((ps = store_stmt(s, ST_SENDER_DOMAINS, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_int64(st, 1, id);
+	/* A store of an older version may hold more until it is written. */
+	sqlite3_bind_int(st, 2, SENDER_DOMAINS_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(arg, (const char *)sqlite3_column_text(st, 0),
 		    sqlite3_column_int64(st, 1),

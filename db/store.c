@@ -58,7 +58,16 @@ static const char *const statements[ST_MAX] = {
 	    "messages = messages + 1, last = max(coalesce(last, 0), "
 	    "excluded.last)",
 	[ST_SENDER_DOMAINS] = "SELECT domain, messages, coalesce(last, 0) "
-	    "FROM sender_domain WHERE address = ?1 ORDER BY last DESC, domain",
+	    "FROM sender_domain WHERE address = ?1 ORDER BY last DESC, domain "
+	    "LIMIT ?2",
+	/* Whether an address has more than ?2 sender domains: a walk of
+	 * at most ?2 + 1 entries of the primary key. */
+	[ST_DOMAINS_OVER] = "SELECT 1 FROM sender_domain WHERE address = ?1 "
+	    "LIMIT 1 OFFSET ?2",
+	/* All but the ?2 most recent, in the order show lists them. */
+	[ST_DOMAINS_TRIM] = "DELETE FROM sender_domain WHERE address = ?1 "
+	    "AND domain IN (SELECT domain FROM sender_domain WHERE "
+	    "address = ?1 ORDER BY last DESC, domain LIMIT -1 OFFSET ?2)",
 };
 
 enum store_status

@@ -138,13 +138,23 @@ enum store_status store_list(struct store *, enum store_filter, time_t now,
 enum store_status store_next(struct store_iter *, struct store_address *);
 void	store_iter_free(struct store_iter *);
 
-/* Sender domains seen for one address, most recent first. */
+/* Sender domains kept per address: the most recent ones (by the last
+ * time seen).  Older ones are deleted in the transaction that counts mail
+ * to the address, so that strangers cannot grow the store without end;
+ * a store written by older versions is trimmed the same way, the next
+ * time mail to the address is counted. */
+#define SENDER_DOMAINS_MAX 1000
+
+/* Sender domains seen for one address, most recent first, at most
+ * SENDER_DOMAINS_MAX of them. */
 typedef void store_domain_fn(void *arg, const char *domain, int64_t count,
 	    time_t last);
 enum store_status store_sender_domains(struct store *, int64_t id,
 	    store_domain_fn *, void *arg);
 
-/* Counting accepted mail: one row per accepted message and address. */
+/* Counting accepted mail: one row per accepted message and address.
+ * A sender domain that is not valid UTF-8 or holds a control character
+ * is not recorded (the message is still counted). */
 struct store_count {
 	int64_t id;
 	char sender_domain[DOMAIN_MAX + 1];	/* "" when unknown */

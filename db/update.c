@@ -63,6 +63,16 @@ insert_row(struct store *s, const struct store_address *a)
 	sqlite3_stmt *st;
 	int rc;
 
+	/* Every front end takes only clean addresses (address.c); the store
+	 * stays clean should one of them forget. */
+	if (address_check_text(a->local, strlen(a->local)) != NULL ||
+	    address_check_text(a->domain, strlen(a->domain)) != NULL ||
+	    address_check_text(a->correspondent, strlen(a->correspondent)) !=
+	    NULL) {
+		snprintf(s->error, sizeof(s->error), "an address that is not "
+		    "valid UTF-8 or holds a control character is not stored");
+		return STORE_INVALID;
+	}
 	if ((ps = store_stmt(s, ST_INSERT, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_text(st, 1, a->local, -1, SQLITE_STATIC);
@@ -292,7 +302,10 @@ count_one(struct store *s, const struct store_count *c)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "cannot count mail");
-	if (c->sender_domain[0] == '\0')
+	/* aliasd takes only clean addresses; this keeps the store so
+	 * whatever a front end hands in. */
+	if (c->sender_domain[0] == '\0' || address_check_text(
+	    c->sender_domain, strlen(c->sender_domain)) != NULL)
 		return STORE_OK;
 	if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
 		return ps;
@@ -306,6 +319,59 @@ count_one(struct store *s, const struct store_count *c)
 	return STORE_OK;
 }
 
+/* Keep the SENDER_DOMAINS_MAX most recent sender domains of one
+ * address.  The delete sorts every row of the address, so it runs only
+ * when a cheap walk of the primary key finds one row too many. */
+static enum store_status
+trim_domains(struct store *s, int64_t id)
+{
+	enum store_status ps;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((ps = store_stmt(s, ST_DOMAINS_OVER, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, SENDER_DOMAINS_MAX);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, rc, "cannot count sender domains");
+	if ((ps = store_stmt(s, ST_DOMAINS_TRIM, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, SENDER_DOMAINS_MAX);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot trim sender domains");
+	return STORE_OK;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Trim each address counted in the batch once, however many of its
+ * counts the batch holds: a flood to one address is one check. */
+static enum store_status
+trim_counted(struct store *s, int64_t *ids, size_t n)
+{
+	enum store_status st = STORE_OK;
+
+	qsort(ids, n, sizeof(*ids), id_cmp);
+	for (size_t i = 0; i < n && st == STORE_OK; i++)
+		if (i == 0 || ids[i] != ids[i - 1])
+			st = trim_domains(s, ids[i]);
+	return st;
+}
+
 /* A batch of counts in one short transaction.  A count for an address
  * deleted meanwhile would break the foreign key; it is skipped, not
  * allowed to lose the others. */
@@ -313,14 +379,31 @@ enum store_status
 store_add_counts(struct store *s, const struct store_count *c, size_t n)
 {
 	enum store_status st;
+	int64_t *ids;
+	size_t nids = 0;
 	bool own;
 
-	if ((st = txn_start(s, &own)) != STORE_OK)
+	if (n == 0)
+		return STORE_OK;
+	/* The ids of the addresses counted, to trim after the batch. */
+	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
+		snprintf(s->error, sizeof(s->error), "cannot count mail: out "
+		    "of memory");
+		return STORE_ERROR;
+	}
+	if ((st = txn_start(s, &own)) != STORE_OK) {
+		free(ids);
 		return st;
+	}
 	for (size_t i = 0; i < n && st == STORE_OK; i++) {
 		st = count_one(s, &c[i]);
-		if (st == STORE_EXISTS)
+		if (st == STORE_OK)
+			ids[nids++] = c[i].id;
+		else if (st == STORE_EXISTS)
 			st = STORE_OK;
 	}
+	if (st == STORE_OK)
+		st = trim_counted(s, ids, nids);
+	free(ids);
 	return txn_end(s, own, st);
 }

@@ -1,13 +1,83 @@
 /*
  * address.c: address syntax, kept strict enough that nothing odd reaches
  * the store or a map file, and loose enough for real mail: RFC 5321
- * dot-atoms plus 8-bit bytes for SMTPUTF8.  Quoted local parts are not
- * taken as correspondents: nobody types them, and a map file could not
- * hold them.
+ * dot-atoms plus UTF-8 for SMTPUTF8.  Only valid UTF-8 without control
+ * characters: anything else would reach the owner's terminal and JSON
+ * through aliasctl, from any stranger's MAIL FROM.  Quoted local parts
+ * are not taken as correspondents: nobody types them, and a map file
+ * could not hold them.
  */
 #include <string.h>
 
 #include "rewriter/address.h"
+
+/* RFC 3629's table: for each lead byte, the range the byte after it may
+ * take; the ranges of E0, ED, F0 and F4 shut out overlong forms,
+ * surrogates and code points above U+10FFFF. */
+size_t
+address_utf8_decode(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need;
+	uint32_t v;
+
+	if (len == 0)
+		return 0;
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+		need = 2;
+		v = u[0] & 0x1f;
+	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		need = 3;
+		v = u[0] & 0x0f;
+		if (u[0] == 0xe0)
+			lo = 0xa0;
+		else if (u[0] == 0xed)
+			hi = 0x9f;
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		need = 4;
+		v = u[0] & 0x07;
+		if (u[0] == 0xf0)
+			lo = 0x90;
+		else if (u[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;	/* a continuation byte, 0xc0-0xc1, 0xf5-0xff */
+	if (len < need || u[1] < lo || u[1] > hi)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+		v = v << 6 | (u[i] & 0x3f);
+	}
+	*cp = v;
+	return need;
+}
+
+bool
+address_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+const char *
+address_check_text(const char *s, size_t len)
+{
+	uint32_t cp;
+	size_t n;
+
+	for (size_t i = 0; i < len; i += n) {
+		if ((n = address_utf8_decode(s + i, len - i, &cp)) == 0)
+			return "not valid UTF-8";
+		if (address_is_control(cp))
+			return "holds a control character";
+	}
+	return NULL;
+}
 
 /* RFC 5322 atext, without the ASCII letters and digits. */
 static const char atext_specials[] = "!#$%&'*+-/=?^_`{|}~";
@@ -36,6 +106,8 @@ address_local_valid(const char *local, size_t len)
 	 * every map file (makemap, postmap): such an address would vanish
 	 * from an exported map, its refusal with it. */
 	if (local[0] == '#')
+		return false;
+	if (address_check_text(local, len) != NULL)
 		return false;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)local[i];
@@ -77,6 +149,8 @@ address_domain_valid(const char *domain, size_t len)
 	size_t start = 0, i;
 
 	if (len == 0 || len > DOMAIN_MAX)
+		return false;
+	if (address_check_text(domain, len) != NULL)
 		return false;
 	for (i = 0; i <= len; i++) {
 		if (i == len || domain[i] == '.') {
@@ -145,7 +219,7 @@ strip(const char *in, size_t *len)
 static const char *
 parse(const char *in, char *out, size_t outlen, bool allow_domain)
 {
-	const char *s, *at;
+	const char *s, *at, *why;
 	size_t len, locallen;
 
 	if (outlen > 0)
@@ -155,6 +229,8 @@ parse(const char *in, char *out, size_t outlen, bool allow_domain)
 		return "empty address";
 	if (memchr(s, '\0', len) != NULL || len >= outlen)
 		return "address too long";
+	if ((why = address_check_text(s, len)) != NULL)
+		return why;
 	at = NULL;
 	for (size_t i = 0; i < len; i++)
 		if (s[i] == '@')

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ADDRESS_MAX	320	/* 64 + 1 + 253 + NUL, rounded up */
 #define LOCAL_MAX	64
@@ -24,6 +25,23 @@ const char *address_parse_correspondent(const char *in, char *out,
 
 /* The same for a mailbox only ("joe@example.org"; no bare domain). */
 const char *address_parse_mailbox(const char *in, char *out, size_t outlen);
+
+/* The one check every address taken from outside passes (SMTP, the
+ * command line, an imported map, a sender domain to record): NULL when
+ * the len bytes at s are valid UTF-8 (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF) holding no control character,
+ * else a short reason.  The parsers below call it. */
+const char *address_check_text(const char *s, size_t len);
+
+/* The one UTF-8 character at s (at most len > 0 bytes): its length,
+ * with its code point in *cp; 0 when the bytes there are no valid UTF-8
+ * (a stray or missing continuation byte, an overlong form, a surrogate,
+ * beyond U+10FFFF). */
+size_t	address_utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/* C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): what a terminal takes
+ * as a command rather than as text. */
+bool	address_is_control(uint32_t cp);
 
 /* Syntax checks on already split parts. */
 bool	address_local_valid(const char *local, size_t len);

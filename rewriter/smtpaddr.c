@@ -109,15 +109,13 @@ split_local(const char *s, size_t len, char *out, size_t outlen,
 	return SMTPADDR_OK;
 }
 
-enum smtpaddr_result
-smtpaddr_parse(const char *arg, char *out, size_t outlen)
+static enum smtpaddr_result
+parse(const char *arg, char *out, size_t outlen)
 {
 	const char *s, *rest;
 	size_t len = strlen(arg), restlen, n;
 	int opened, closed, route;
 
-	if (outlen == 0)
-		return SMTPADDR_BAD;
 	out[0] = '\0';
 	s = strip_front(arg, &len, &opened, &route);
 	len = strip_back(s, len, &closed);
@@ -128,6 +126,11 @@ smtpaddr_parse(const char *arg, char *out, size_t outlen)
 	if (split_local(s, len, out, outlen, &rest, &restlen) != SMTPADDR_OK)
 		return SMTPADDR_BAD;
 	n = strlen(out);
+	/* A quoted local part kept as it is skipped the syntax check:
+	 * what leaves here is valid UTF-8 without control characters, or
+	 * nothing. */
+	if (address_check_text(out, n) != NULL)
+		return SMTPADDR_BAD;
 	if (restlen == 0) {
 		address_lower(out);
 		return n > 0 ? SMTPADDR_NODOMAIN : SMTPADDR_BAD;
@@ -145,6 +148,19 @@ smtpaddr_parse(const char *arg, char *out, size_t outlen)
 	out[n + 1 + restlen] = '\0';
 	address_lower(out);
 	return SMTPADDR_OK;
+}
+
+enum smtpaddr_result
+smtpaddr_parse(const char *arg, char *out, size_t outlen)
+{
+	enum smtpaddr_result r;
+
+	if (outlen == 0)
+		return SMTPADDR_BAD;
+	/* Nothing of a refused argument is left for a caller to use. */
+	if ((r = parse(arg, out, outlen)) == SMTPADDR_BAD)
+		out[0] = '\0';
+	return r;
 }
 
 int

@@ -12,11 +12,13 @@ enum smtpaddr_result {
 	SMTPADDR_OK,		/* out holds local@domain, lowercased */
 	SMTPADDR_NULL,		/* "<>": the null sender */
 	SMTPADDR_NODOMAIN,	/* a bare local part ("postmaster") */
-	SMTPADDR_BAD		/* unparsable or too long */
+	SMTPADDR_BAD		/* unparsable, too long, not UTF-8 or
+				 * holding a control character */
 };
 
 /* Parse arg (with or without angle brackets and ESMTP parameters cut
- * off by the MTA).  For SMTPADDR_NODOMAIN, out holds the local part. */
+ * off by the MTA).  For SMTPADDR_NODOMAIN, out holds the local part;
+ * for SMTPADDR_BAD, out is empty. */
 enum smtpaddr_result smtpaddr_parse(const char *arg, char *out,
 	    size_t outlen);
 

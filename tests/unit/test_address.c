@@ -88,16 +88,16 @@ test_correspondent_bad(void **state)
 	bad("joe.@x", "invalid local part");
 	bad("jo..e@x", "invalid local part");
 	bad("\"joe\"@x", "invalid local part");
-	bad("jo\te@x", "invalid local part");
-	bad("jo\x01" "e@x", "invalid local part");
-	bad("jo\x7f" "e@x", "invalid local part");
+	bad("jo\te@x", "holds a control character");
+	bad("jo\x01" "e@x", "holds a control character");
+	bad("jo\x7f" "e@x", "holds a control character");
 	bad("joe@-x.org", "invalid domain");
 	bad("joe@x-.org", "invalid domain");
 	bad("joe@x..org", "invalid domain");
 	bad("joe@.x.org", "invalid domain");
 	bad("joe@x.org.", "invalid domain");
 	bad("joe@x_y.org", "invalid domain");
-	bad("joe@x\x01.org", "invalid domain");
+	bad("joe@x\x01.org", "holds a control character");
 	bad("joe@[127.0.0.1]", "invalid domain");
 	bad("joe@x y.org", "invalid domain");
 	bad("<joe@example.org", "invalid local part");
@@ -239,7 +239,9 @@ test_local_valid(void **state)
 	assert_true(LV("a"));
 	assert_true(LV("a.b.c"));
 	assert_true(LV("mail-0001-q3"));
-	assert_true(LV("\xff"));
+	assert_true(LV("j\xc3\xb6rg"));
+	assert_false(LV("\xff"));
+	assert_false(LV("a\xc2\x85"));
 	assert_false(LV(""));
 	assert_false(LV("."));
 	assert_false(LV(".a"));
@@ -269,6 +271,8 @@ test_domain_valid(void **state)
 	assert_true(DV("0.example"));
 	assert_true(DV("a-b-c.d"));
 	assert_true(DV("\xc3\xbc.example"));
+	assert_false(DV("\xfc.example"));
+	assert_false(DV("a\xc2\x9b.example"));
 	assert_false(DV(""));
 	assert_false(DV("."));
 	assert_false(DV("-a.org"));
@@ -299,6 +303,140 @@ test_hash_local_part(void **state)
 	    sizeof(out)));
 }
 
+/* The one validator of outside text: valid UTF-8, no control
+ * character.  Each case is a whole string; len is its strlen. */
+static void
+test_check_text(void **state)
+{
+	static const char *const valid[] = {
+		"", "abc", "mail-0001-q3@example.com",
+		"\xc2\xa0",			/* U+00A0: just past C1 */
+		"\xc3\xa9",			/* U+00E9 */
+		"\xe2\x82\xac",		/* U+20AC */
+		"\xed\x9f\xbf",		/* U+D7FF: below surrogates */
+		"\xee\x80\x80",		/* U+E000: above them */
+		"\xef\xbf\xbd",		/* U+FFFD */
+		"\xf0\x9f\x98\x80",		/* U+1F600 */
+		"\xf4\x8f\xbf\xbf",		/* U+10FFFF, the last */
+		"~",				/* U+007E: just below DEL */
+	};
+	static const struct {
+		const char *text;
+		const char *why;
+	} invalid[] = {
+		/* C0, DEL, C1 (as UTF-8): control characters */
+		{ "\x01", "holds a control character" },
+		{ "a\tb", "holds a control character" },
+		{ "a\nb", "holds a control character" },
+		{ "\x1b[31m", "holds a control character" },
+		{ "\x7f", "holds a control character" },
+		{ "\xc2\x80", "holds a control character" },
+		{ "\xc2\x85", "holds a control character" },
+		{ "\xc2\x9b", "holds a control character" },
+		{ "\xc2\x9f", "holds a control character" },
+		/* C1 as raw bytes: stray continuation bytes */
+		{ "\x85", "not valid UTF-8" },
+		{ "\x9b", "not valid UTF-8" },
+		{ "\x80", "not valid UTF-8" },
+		{ "\xbf", "not valid UTF-8" },
+		/* overlong forms */
+		{ "\xc0\x80", "not valid UTF-8" },
+		{ "\xc0\xaf", "not valid UTF-8" },
+		{ "\xc1\xbf", "not valid UTF-8" },
+		{ "\xe0\x80\xaf", "not valid UTF-8" },
+		{ "\xe0\x9f\xbf", "not valid UTF-8" },
+		{ "\xf0\x80\x80\xaf", "not valid UTF-8" },
+		{ "\xf0\x8f\xbf\xbf", "not valid UTF-8" },
+		/* surrogates, alone and paired as CESU-8 */
+		{ "\xed\xa0\x80", "not valid UTF-8" },
+		{ "\xed\xbf\xbf", "not valid UTF-8" },
+		{ "\xed\xa0\xbd\xed\xb8\x80", "not valid UTF-8" },
+		/* truncated sequences */
+		{ "\xc3", "not valid UTF-8" },
+		{ "\xe2\x82", "not valid UTF-8" },
+		{ "\xf0\x9f\x98", "not valid UTF-8" },
+		{ "a\xe2\x82z", "not valid UTF-8" },
+		{ "\xc3\x28", "not valid UTF-8" },
+		/* beyond U+10FFFF, and bytes UTF-8 never uses */
+		{ "\xf4\x90\x80\x80", "not valid UTF-8" },
+		{ "\xf5\x80\x80\x80", "not valid UTF-8" },
+		{ "\xf7\xbf\xbf\xbf", "not valid UTF-8" },
+		{ "\xf8\x88\x80\x80\x80", "not valid UTF-8" },
+		{ "\xfe", "not valid UTF-8" },
+		{ "\xff", "not valid UTF-8" },
+		/* Latin-1, as a misconfigured client sends it */
+		{ "j\xf6rg", "not valid UTF-8" },
+	};
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		if ((why = address_check_text(valid[i], strlen(valid[i]))) !=
+		    NULL)
+			fail_msg("valid case %zu refused: %s", i, why);
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		why = address_check_text(invalid[i].text,
+		    strlen(invalid[i].text));
+		if (why == NULL)
+			fail_msg("invalid case %zu taken", i);
+		assert_string_equal(why, invalid[i].why);
+	}
+	/* Only len bytes are judged: a character cut by len is invalid. */
+	assert_non_null(address_check_text("\xc3\xa9", 1));
+	assert_null(address_check_text("ab\xff", 2));
+}
+
+static void
+test_utf8_decode(void **state)
+{
+	uint32_t cp = 0;
+
+	(void)state;
+	assert_int_equal(address_utf8_decode("A", 1, &cp), 1);
+	assert_int_equal(cp, 0x41);
+	assert_int_equal(address_utf8_decode("\xc2\x85", 2, &cp), 2);
+	assert_int_equal(cp, 0x85);
+	assert_true(address_is_control(cp));
+	assert_int_equal(address_utf8_decode("\xe2\x82\xac!", 4, &cp), 3);
+	assert_int_equal(cp, 0x20ac);
+	assert_false(address_is_control(cp));
+	assert_int_equal(address_utf8_decode("\xf4\x8f\xbf\xbf", 4, &cp), 4);
+	assert_int_equal(cp, 0x10ffff);
+	assert_int_equal(address_utf8_decode("\xf0\x9f\x98\x80", 3, &cp), 0);
+	assert_int_equal(address_utf8_decode("", 0, &cp), 0);
+	assert_true(address_is_control(0));
+	assert_true(address_is_control(0x1f));
+	assert_false(address_is_control(0x20));
+	assert_true(address_is_control(0x7f));
+	assert_true(address_is_control(0x9f));
+	assert_false(address_is_control(0xa0));
+}
+
+/* Every parser of an address from outside goes through the validator. */
+static void
+test_correspondent_not_text(void **state)
+{
+	char out[ADDRESS_MAX];
+
+	(void)state;
+	bad("j\xf6rg@example.org", "not valid UTF-8");
+	bad("joe@ex\xe4mple.org", "not valid UTF-8");
+	bad("jo\xc2\x85" "e@example.org", "holds a control character");
+	bad("joe@ex\xc2\x9b" "ample.org", "holds a control character");
+	bad("@\xc0\xae.example", "not valid UTF-8");
+	bad("\xed\xa0\x80@example.org", "not valid UTF-8");
+	bad("joe\xe2\x82@example.org", "not valid UTF-8");
+	bad("joe@\xf4\x90\x80\x80.example", "not valid UTF-8");
+	bad("joe\r@example.org", "holds a control character");
+	assert_string_equal(address_parse_mailbox("j\xf6rg@example.org", out,
+	    sizeof(out)), "not valid UTF-8");
+	assert_string_equal(out, "");
+	assert_string_equal(address_parse_mailbox("<\x1b]0;x\x07@x.org>",
+	    out, sizeof(out)), "holds a control character");
+	assert_null(address_parse_mailbox("j\xc3\xb6rg@example.org", out,
+	    sizeof(out)));
+}
+
 int
 main(void)
 {
@@ -314,6 +452,9 @@ main(void)
 		cmocka_unit_test(test_domain_and_lower),
 		cmocka_unit_test(test_local_valid),
 		cmocka_unit_test(test_domain_valid),
+		cmocka_unit_test(test_check_text),
+		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_correspondent_not_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,6 +226,42 @@ test_utf8(void **state)
 	ok("x@b\xc3\xbc\x63her.example", "x@b\xc3\xbc\x63her.example");
 }
 
+/* MAIL FROM and RCPT take only valid UTF-8 without control characters
+ * (C0, DEL, C1): what a stranger sends must not reach the store and from
+ * there the owner's terminal.  Quoted local parts too, even kept quoted. */
+static void
+test_not_text(void **state)
+{
+	static const char *const refused[] = {
+		"<j\xf6rg@example.com>", /* Latin-1 */
+		"<x@b\xfc" "cher.example>",
+		"<\xc0\xafx@example.com>", /* overlong */
+		"<x@\xe0\x80\xae" "example.com>",
+		"<\xed\xa0\x80@example.com>", /* surrogate */
+		"<x\xc2\x85@example.com>", /* C1 NEL */
+		"<x@ex\xc2\x9b" "31m.example>", /* C1 CSI */
+		"<x\x9b" "31m@example.com>", /* raw C1 byte */
+		"<x\xe2\x82@example.com>", /* truncated */
+		"<x@example.com\xf0\x9f>",
+		"<\xf4\x90\x80\x80@example.com>", /* > U+10FFFF */
+		"<\"x\x1b[2J\"@example.com>", /* quoted C0 */
+		"<\"x\x7f\"@example.com>", /* quoted DEL */
+		"<\"x\xc2\x85\"@example.com>", /* quoted C1 */
+		"<\"\xff\"@example.com>", /* quoted non-UTF-8 */
+		"<\"x\\\x01\"@example.com>", /* escaped C0 */
+		"\"post\x01master\"", /* no domain */
+		"<post\xc2\x85master>",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		parse_is(refused[i], SMTPADDR_BAD, "");
+	/* Valid UTF-8 stays welcome, quoted or not. */
+	ok("<\"j\xc3\xb6rg r\"@example.com>",
+	    "\"j\xc3\xb6rg r\"@example.com");
+	ok("<\xf4\x8f\xbf\xbf@example.com>", "\xf4\x8f\xbf\xbf@example.com");
+}
+
 static void
 test_small_out(void **state)
 {
@@ -321,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_overlong),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_not_text),
 		cmocka_unit_test(test_small_out),
 		cmocka_unit_test(test_guess_domain),
 	};

@@ -972,6 +972,231 @@ test_cannot_create(void **state)
 }
 
 /* EXPLAIN QUERY PLAN of one prepared statement: every line, joined. */
+static int
+domain_rows(struct store *s, int64_t id)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sender_domain WHERE "
+	    "address = %lld", (long long)id);
+	return raw_int(s->db, sql);
+}
+
+static int
+domain_last(struct store *s, int64_t id, const char *which)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT %s(last) - %lld FROM sender_domain "
+	    "WHERE address = %lld", which, (long long)NOW, (long long)id);
+	return raw_int(s->db, sql);
+}
+
+static bool
+domain_kept(struct store *s, int64_t id, const char *domain)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sender_domain WHERE "
+	    "address = %lld AND domain = '%s'", (long long)id, domain);
+	return raw_int(s->db, sql) == 1;
+}
+
+/* One message from sender domain d<seq>.example at NOW + at. */
+static void
+count_from(struct store_count *c, int64_t id, int seq, int at)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->when = NOW + at;
+	snprintf(c->sender_domain, sizeof(c->sender_domain), "d%05d.example",
+	    seq);
+}
+
+struct first_domain {
+	int n;
+	char first[DOMAIN_MAX + 1];
+};
+
+static void
+first_domain_cb(void *arg, const char *domain, int64_t count, time_t last)
+{
+	struct first_domain *d = arg;
+
+	(void)count;
+	(void)last;
+	if (d->n++ == 0)
+		snprintf(d->first, sizeof(d->first), "%s", domain);
+}
+
+/* Issue 11: 50,000 messages from 50,000 domains to one address grew its
+ * rows to 50,000.  Now the 1,000 most recent are kept, in batches as the
+ * counter thread writes them (one transaction a second). */
+static void
+test_sender_domains_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct store_address a, b, r;
+	struct store_count c[500];
+	struct first_domain seen = { 0, "" };
+	struct timespec t0;
+
+	created(f);
+	create_ok(f, NULL, NULL, 0, NOW, &a);
+	create_ok(f, NULL, NULL, 0, NOW, &b);
+	for (int i = 0; i < 3; i++)
+		count_from(&c[i], b.id, i, i);
+	assert_int_equal(store_add_counts(f->s, c, 3), STORE_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 50000; i += 500) {
+		for (int j = 0; j < 500; j++)
+			count_from(&c[j], a.id, i + j, i + j);
+		assert_int_equal(store_add_counts(f->s, c, 500), STORE_OK);
+		/* Never more than the bound between transactions. */
+		assert_true(domain_rows(f->s, a.id) <= SENDER_DOMAINS_MAX);
+	}
+	/* Generous, for sanitizer builds; about a second otherwise. */
+	assert_true(elapsed_ms(&t0) < 60000);
+	assert_int_equal(domain_rows(f->s, a.id), SENDER_DOMAINS_MAX);
+	assert_int_equal(domain_last(f->s, a.id, "min"), 49000);
+	assert_int_equal(domain_last(f->s, a.id, "max"), 49999);
+	assert_true(domain_kept(f->s, a.id, "d49000.example"));
+	assert_false(domain_kept(f->s, a.id, "d48999.example"));
+	assert_int_equal(domain_rows(f->s, b.id), 3);
+	assert_int_equal(store_find(f->s, a.local, DOMAIN, NOW, &r), STORE_OK);
+	assert_int_equal(r.messages, 50000);
+	assert_int_equal(store_sender_domains(f->s, a.id, first_domain_cb,
+	    &seen), STORE_OK);
+	assert_int_equal(seen.n, SENDER_DOMAINS_MAX);
+	assert_string_equal(seen.first, "d49999.example");
+
+	/* A kept domain writing again changes nothing but its row. */
+	count_from(&c[0], a.id, 49500, 50000);
+	assert_int_equal(store_add_counts(f->s, c, 1), STORE_OK);
+	assert_int_equal(domain_rows(f->s, a.id), SENDER_DOMAINS_MAX);
+	assert_true(domain_kept(f->s, a.id, "d49000.example"));
+	/* A forgotten one is new again, and pushes out the oldest: the
+	 * order is the last time seen. */
+	count_from(&c[0], a.id, 0, 50001);
+	assert_int_equal(store_add_counts(f->s, c, 1), STORE_OK);
+	assert_int_equal(domain_rows(f->s, a.id), SENDER_DOMAINS_MAX);
+	assert_true(domain_kept(f->s, a.id, "d00000.example"));
+	assert_false(domain_kept(f->s, a.id, "d49000.example"));
+	assert_true(domain_kept(f->s, a.id, "d49001.example"));
+	/* A batch from a caller's transaction is trimmed in it. */
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	for (int j = 0; j < 2; j++)
+		count_from(&c[j], a.id, 60000 + j, 60000 + j);
+	assert_int_equal(store_add_counts(f->s, c, 2), STORE_OK);
+	assert_int_equal(domain_rows(f->s, a.id), SENDER_DOMAINS_MAX);
+	store_rollback(f->s);
+	assert_true(domain_kept(f->s, a.id, "d49001.example"));
+}
+
+/* A store written before the bound may hold any number of rows: shown
+ * up to the bound, trimmed in the first transaction that counts mail to
+ * the address (no migration: older aliasd and aliasctl keep working on
+ * the same file). */
+static void
+test_sender_domains_old_store(void **state)
+{
+	struct fixture *f = *state;
+	struct store_address a, b;
+	struct store_count c;
+	struct first_domain seen = { 0, "" };
+	char sql[512];
+
+	created(f);
+	create_ok(f, NULL, NULL, 0, NOW, &a);
+	create_ok(f, NULL, NULL, 0, NOW, &b);
+	for (int k = 0; k < 2; k++) {
+		snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 0 "
+		    "UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
+		    "INSERT INTO sender_domain (address, domain, messages, "
+		    "last) SELECT %lld, printf('old%%05d.example', i), 1, "
+		    "%lld + i FROM n", k == 0 ? 1499 : 1199,
+		    (long long)(k == 0 ? a.id : b.id), (long long)NOW);
+		assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+	}
+	assert_int_equal(domain_rows(f->s, a.id), 1500);
+	assert_int_equal(store_sender_domains(f->s, a.id, first_domain_cb,
+	    &seen), STORE_OK);
+	assert_int_equal(seen.n, SENDER_DOMAINS_MAX);
+	assert_string_equal(seen.first, "old01499.example");
+	/* Reading writes nothing. */
+	assert_int_equal(domain_rows(f->s, a.id), 1500);
+
+	/* Any counted message trims, even one without a sender domain (a
+	 * bounce). */
+	memset(&c, 0, sizeof(c));
+	c.id = a.id;
+	c.when = NOW + 5000;
+	assert_int_equal(store_add_counts(f->s, &c, 1), STORE_OK);
+	assert_int_equal(domain_rows(f->s, a.id), SENDER_DOMAINS_MAX);
+	assert_int_equal(domain_last(f->s, a.id, "min"), 500);
+	assert_int_equal(domain_last(f->s, a.id, "max"), 1499);
+	/* The address nobody wrote to is as it was, until it is. */
+	assert_int_equal(domain_rows(f->s, b.id), 1200);
+	c.id = b.id;
+	assert_int_equal(store_add_counts(f->s, &c, 1), STORE_OK);
+	assert_int_equal(domain_rows(f->s, b.id), SENDER_DOMAINS_MAX);
+	assert_int_equal(domain_last(f->s, b.id, "min"), 200);
+}
+
+/* A sender domain that is not clean text never reaches the store; the
+ * message is still counted. */
+static void
+test_counts_unclean_domain(void **state)
+{
+	static const char *const unclean[] = {
+		"ex\xc2\x85" "ample.org",	/* C1 NEL, as UTF-8 */
+		"\x9b" "31m.example",		/* a raw C1 byte */
+		"b\xfc" "cher.example",		/* Latin-1 */
+		"x\x1b[2J.example",		/* C0 */
+		"\xed\xa0\x80.example",		/* a surrogate */
+	};
+	struct fixture *f = *state;
+	struct store_address a, r;
+	struct store_count c[6];
+	size_t n = sizeof(unclean) / sizeof(unclean[0]);
+
+	created(f);
+	create_ok(f, NULL, NULL, 0, NOW, &a);
+	memset(c, 0, sizeof(c));
+	for (size_t i = 0; i < n; i++) {
+		c[i].id = a.id;
+		c[i].when = NOW + 1;
+		snprintf(c[i].sender_domain, sizeof(c[i].sender_domain), "%s",
+		    unclean[i]);
+	}
+	count_from(&c[n], a.id, 7, 2);
+	assert_int_equal(store_add_counts(f->s, c, n + 1), STORE_OK);
+	assert_int_equal(store_find(f->s, a.local, DOMAIN, NOW, &r), STORE_OK);
+	assert_int_equal(r.messages, (int64_t)n + 1);
+	assert_int_equal(domain_rows(f->s, a.id), 1);
+	assert_true(domain_kept(f->s, a.id, "d00007.example"));
+}
+
+/* The store's own guard, behind the parsers of every front end. */
+static void
+test_create_unclean(void **state)
+{
+	struct fixture *f = *state;
+	struct store_address a;
+
+	created(f);
+	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN,
+	    "j\xf6rg@example.org", 0, NULL, NOW, &a), STORE_INVALID);
+	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN,
+	    "x\xc2\x85y@example.org", 0, NULL, NOW, &a), STORE_INVALID);
+	assert_int_equal(store_create(f->s, f->t, "bad\x1b", DOMAIN, NULL, 0,
+	    NULL, NOW, &a), STORE_INVALID);
+	assert_int_equal(count_all(f->s), 0);
+	create_ok(f, NULL, "j\xc3\xb6rg@example.org", 0, NOW, &a);
+	assert_int_equal(count_all(f->s), 1);
+}
+
 static void
 query_plan(struct store *s, enum stmt_id id, char *out, size_t len)
 {
@@ -1080,6 +1305,10 @@ main(void)
 		T(test_readonly),
 		T(test_cannot_create),
 		T(test_index_plans),
+		T(test_sender_domains_bound),
+		T(test_sender_domains_old_store),
+		T(test_counts_unclean_domain),
+		T(test_create_unclean),
 	};
 #undef T
 
