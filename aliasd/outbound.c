@@ -1,10 +1,12 @@
 /*
- * outbound.c: choose the address from the envelope recipients, rewrite
- * From, Reply-To and Sender, and set the envelope sender.
+ * outbound.c: the outbound plan applied through libmilter: header
+ * changes and the envelope sender.
  *
- * Fail closed: if the address cannot be chosen or the headers cannot be
- * rewritten, the message is tempfailed (it stays in the sender's queue),
- * never sent out from the owner's real address.
+ * The decisions are rewriter/plan.c's, shared with alias-sendmail and
+ * aliasctl for; this file only applies them.  Fail closed: if the plan
+ * cannot be made, or would leave the owner's address in the message, the
+ * message is tempfailed (it stays in the sender's queue), never sent out
+ * naming the owner.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +17,7 @@
 #include "aliasd/pool.h"
 #include "common/log.h"
 #include "db/source.h"
-#include "rewriter/policy.h"
+#include "rewriter/plan.h"
 
 static sfsistat
 tempfail(SMFICTX *ctx, struct conn *c, const char *why)
@@ -24,52 +26,6 @@ tempfail(SMFICTX *ctx, struct conn *c, const char *why)
 	smfi_setreply(ctx, "451", "4.3.0", "Temporary failure: try again "
 	    "later");
 	return SMFIS_TEMPFAIL;
-}
-
-/* With auto_create, one recipient nobody has an address for gets one. */
-static int
-create_for(struct conn *c, struct store *s, const char *correspondent,
-    char *out, size_t outlen)
-{
-	const struct config *cfg = c->snap->config;
-	struct store_address a;
-
-	if (store_create(s, c->snap->template, NULL, cfg->domains[0],
-	    correspondent, 0, NULL, time(NULL), &a) != STORE_OK)
-		return -1;
-	log_info("%s: new address for a new correspondent: %s", c->msg.qid,
-	    a.address);
-	snprintf(out, outlen, "%s", a.address);
-	return 0;
-}
-
-/* The address for this message ("" for none); -1 on a store error. */
-static int
-choose(struct conn *c, char *out, size_t outlen, char *err, size_t errlen)
-{
-	struct pool_handle *h;
-	struct store_source src;
-	struct policy_source ps;
-	struct policy_result res;
-	int rc;
-
-	if ((h = pool_get(c->snap->config->database, err, errlen)) == NULL)
-		return -1;
-	store_source_init(&src, h->store, time(NULL), &ps);
-	rc = policy_choose(&ps, (const char *const *)c->msg.rcpts,
-	    c->msg.nrcpts, &res, err, errlen);
-	if (rc == 0 && res.want_new && c->snap->config->auto_create &&
-	    (rc = create_for(c, h->store, res.new_correspondent, res.address,
-	    sizeof(res.address))) == -1)
-		snprintf(err, errlen, "cannot create an address: %s",
-		    store_error(h->store));
-	else if (rc == -1)
-		snprintf(err + strlen(err), errlen - strlen(err), ": %s",
-		    store_error(h->store));
-	pool_put(h, rc == -1);
-	if (rc == 0)
-		snprintf(out, outlen, "%s", res.address);
-	return rc;
 }
 
 static int
@@ -90,58 +46,112 @@ apply(SMFICTX *ctx, const struct header_changes *ch)
 	return 0;
 }
 
-/* The envelope sender: bounce_address, else the chosen address; the
- * null sender stays null. */
+/* The plan's envelope sender, if it changes the one given. */
 static int
-set_sender(SMFICTX *ctx, struct conn *c, const char *chosen)
+set_sender(SMFICTX *ctx, const struct plan *p)
 {
-	const char *want = c->snap->config->bounce_address;
 	char arg[ADDRESS_MAX + 2];
 
-	if (want == NULL)
-		want = chosen[0] != '\0' ? chosen : NULL;
-	if (want == NULL || c->msg.null_sender ||
-	    strcasecmp(want, c->msg.sender) == 0)
+	if (p->sender[0] == '\0')
 		return 0;
-	snprintf(arg, sizeof(arg), "<%s>", want);
+	snprintf(arg, sizeof(arg), "<%s>", p->sender);
 	return smfi_chgfrom(ctx, arg, NULL) == MI_SUCCESS ? 0 : -1;
+}
+
+/* SPEC's leak guard reply; the field name is the message's, so it is
+ * made printable and its '%' harmless for smfi_setreply(). */
+static sfsistat
+leak(SMFICTX *ctx, struct conn *c, const char *field)
+{
+	char text[200];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "Message names the owner's "
+	    "address in ");
+	for (; *field != '\0' && n + 20 < sizeof(text); field++)
+		if (*field != '%' && (unsigned char)*field > 0x20 &&
+		    (unsigned char)*field < 0x7f)
+			text[n++] = *field;
+		else if (*field == ' ')
+			text[n++] = ' ';
+	snprintf(text + n, sizeof(text) - n, "; not sent");
+	log_warnx("%s: tempfail outbound: the owner's address would leave "
+	    "in %s (on_leak = send turns this guard off)", c->msg.qid, field);
+	smfi_setreply(ctx, "451", "4.7.0", text);
+	return SMFIS_TEMPFAIL;
+}
+
+/* The plan for this message; the store handle is held only for it. */
+static enum plan_status
+plan(struct conn *c, struct plan *p, char *err, size_t errlen)
+{
+	const struct config *cfg = c->snap->config;
+	struct pool_handle *h;
+	struct store_source src;
+	struct policy_source ps;
+	struct plan_request req;
+	enum plan_status st;
+
+	memset(p, 0, sizeof(*p));
+	header_changes_init(&p->changes);
+	if ((h = pool_get(cfg->database, err, errlen)) == NULL)
+		return PLAN_ERROR;
+	store_source_init(&src, h->store, time(NULL), &ps);
+	if (cfg->auto_create && cfg->ndomains > 0)
+		store_source_creates(&src, &ps, c->snap->template,
+		    cfg->domains[0]);
+	req = (struct plan_request){
+		.src = &ps,
+		.rcpts = (const char *const *)c->msg.rcpts,
+		.nrcpts = c->msg.nrcpts,
+		.headers = &c->msg.headers,
+		.sender = c->msg.null_sender ? "" : c->msg.sender,
+		.owner = cfg->owner,
+		.full_name = cfg->full_name,
+		.bounce_address = cfg->bounce_address,
+		.domains = (const char *const *)cfg->domains,
+		.ndomains = cfg->ndomains,
+		.auto_create = cfg->auto_create,
+		.guard = !cfg->on_leak_send,
+		.may_create = true,
+	};
+	st = plan_make(&req, p, err, errlen);
+	if (st == PLAN_ERROR && strlen(err) + 3 < errlen)
+		snprintf(err + strlen(err), errlen - strlen(err), ": %s",
+		    store_error(h->store));
+	pool_put(h, st == PLAN_ERROR);
+	if (p->created)
+		log_info("%s: new address for a new correspondent: %s",
+		    c->msg.qid, p->address);
+	return st;
 }
 
 sfsistat
 outbound_eom(SMFICTX *ctx, struct conn *c)
 {
-	const struct config *cfg = c->snap->config;
-	struct rewrite_request req;
-	struct header_changes ch;
-	enum rewrite_status rs;
-	char chosen[ADDRESS_MAX], err[512];
+	struct plan p;
+	enum plan_status st;
+	char err[512];
 	sfsistat result = SMFIS_CONTINUE;
 
 	if (c->msg.broken)
 		return tempfail(ctx, c, "out of memory");
-	if (choose(c, chosen, sizeof(chosen), err, sizeof(err)) == -1)
-		return tempfail(ctx, c, err);
-	req = (struct rewrite_request){
-		.address = chosen[0] != '\0' ? chosen : NULL,
-		.full_name = cfg->full_name,
-		.owner = cfg->owner,
-		.domains = (const char *const *)cfg->domains,
-		.ndomains = cfg->ndomains,
-	};
-	header_changes_init(&ch);
-	rs = rewrite_headers(&c->msg.headers, &req, &ch, err, sizeof(err));
-	if (rs == REWRITE_NOT_OWNER) {
-		log_debug("%s: outbound, From is not the owner's: untouched",
+	err[0] = '\0';
+	st = plan(c, &p, err, sizeof(err));
+	if (st == PLAN_NOT_OWNER) {
+		log_debug("%s: outbound, not the owner's mail: untouched",
 		    c->msg.qid);
-	} else if (rs == REWRITE_ERROR) {
+	} else if (st == PLAN_ERROR) {
 		result = tempfail(ctx, c, err);
-	} else if (apply(ctx, &ch) == -1 || set_sender(ctx, c, chosen) == -1) {
+	} else if (st == PLAN_LEAK) {
+		result = leak(ctx, c, p.leak_field);
+	} else if (apply(ctx, &p.changes) == -1 || set_sender(ctx, &p) == -1) {
 		result = tempfail(ctx, c, "the MTA refused a change");
 	} else {
 		log_info("%s: outbound rewritten from=<%s> changes=%zu",
-		    c->msg.qid, chosen[0] != '\0' ? chosen : "(none)",
-		    ch.count);
+		    c->msg.qid, p.address[0] != '\0' ? p.address : "(none)",
+		    p.changes.count);
 	}
-	header_changes_free(&ch);
+	plan_free(&p);
 	return result;
 }

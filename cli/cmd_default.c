@@ -17,6 +17,7 @@ show_default(struct ctx *c)
 {
 	struct store_address a;
 	enum store_status st;
+	char shown[TERM_MAX(ADDRESS_MAX)];
 	int rc;
 
 	if ((rc = ctx_open_store(c, false)) != 0)
@@ -29,7 +30,8 @@ show_default(struct ctx *c)
 		json_string(stdout, st == STORE_OK ? a.address : NULL, 1);
 		fputs("}\n", stdout);
 	} else if (st == STORE_OK)
-		printf("%s%s\n", a.address, a.state == STATE_ACTIVE ? "" :
+		printf("%s%s\n", term_escape(a.address, shown, sizeof(shown)),
+		    a.state == STATE_ACTIVE ? "" :
 		    a.state == STATE_RETIRED ? " (retired: not used)" :
 		    " (expired: not used)");
 	else
@@ -49,6 +51,7 @@ cmd_default(struct ctx *c, int argc, char **argv)
 	const struct verb *v = verb_find("default");
 	struct store_address a;
 	enum store_status st;
+	char shown[TERM_MAX(ADDRESS_MAX)];
 	int opt, rc;
 	bool none = false;
 
@@ -74,9 +77,11 @@ cmd_default(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (a.state != STATE_ACTIVE)
 		return fail(EX_DATAERR, "%s is %s: only an active address can "
-		    "be the default", a.address, store_state_name(a.state));
+		    "be the default", term_escape(a.address, shown,
+		    sizeof(shown)), store_state_name(a.state));
 	if ((st = store_set_default(c->store, a.id)) != STORE_OK)
 		return ctx_store_fail(c, st, "cannot set the default");
-	printf("default address is %s\n", a.address);
+	printf("default address is %s\n", term_escape(a.address, shown,
+	    sizeof(shown)));
 	return 0;
 }

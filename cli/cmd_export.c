@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/maps.h"
+#include "cli/output.h"
 
 static int
 write_map(struct ctx *c, FILE *fp, enum map_format f)
@@ -29,11 +30,16 @@ write_map(struct ctx *c, FILE *fp, enum map_format f)
 	struct store_iter *it;
 	struct store_address a;
 	enum store_status st;
+	char shown[TERM_MAX(ADDRESS_MAX)];
 
 	if ((st = store_list(c->store, FILTER_ALL, c->now, &it)) != STORE_OK)
 		return ctx_store_fail(c, st, "cannot export");
 	while ((st = store_next(it, &a)) == STORE_OK)
-		map_write(fp, f, &a, c->config->owner);
+		if (map_write(fp, f, &a, c->config->owner) == -1)
+			warnx_cli("left %s out of the map: a control "
+			    "character, a blank or bytes that are not UTF-8 "
+			    "cannot be in a map", term_escape(a.address,
+			    shown, sizeof(shown)));
 	store_iter_free(it);
 	if (st != STORE_NOTFOUND)
 		return ctx_store_fail(c, st, "cannot export");

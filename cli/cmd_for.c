@@ -2,40 +2,56 @@
  * cmd_for.c: aliasctl for RECIPIENT...
  *
  * Prints the address that mail to these recipients gets, by the same
- * policy the milter and alias-sendmail use; nothing when the message
- * would be left unchanged.  The Emacs package calls this on send, with
- * --create: then, as when mail is sent, auto_create = yes gives a single
- * recipient nobody has an address for a new one.
+ * plan the milter and alias-sendmail use (rewriter/plan.c); nothing when
+ * the message would be left unchanged.  With --create, as when mail is
+ * sent, auto_create = yes gives a single recipient nobody has an address
+ * for a new one.  (A client about to send asks aliasctl rewrite, which
+ * sees the whole header block: cmd_rewrite.c.)
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
 #include "db/source.h"
-#include "rewriter/policy.h"
+#include "rewriter/plan.h"
 
-/* auto_create: the one new recipient gets an address now. */
+/* The plan for these recipients: no message yet, so the owner's mail,
+ * and nothing but the address matters.  0, or an exit code. */
 static int
-create_for(struct ctx *c, struct policy_result *res)
+plan_for(struct ctx *c, char **rcpts, size_t n, bool create, struct plan *p)
 {
-	struct store_address a;
-	enum store_status st;
+	struct store_source src;
+	struct policy_source ps;
+	struct plan_request req;
+	char err[256];
 	int rc;
 
-	if (c->config->ndomains == 0)
+	memset(p, 0, sizeof(*p));
+	header_changes_init(&p->changes);
+	store_source_init(&src, c->store, c->now, &ps);
+	if (create && c->config->auto_create && c->config->ndomains > 0) {
+		if ((rc = ctx_template(c)) != 0)
+			return rc;
+		store_source_creates(&src, &ps, c->template,
+		    c->config->domains[0]);
+	}
+	plan_request_from_config(c->config, &req);
+	req.src = &ps;
+	req.rcpts = (const char *const *)rcpts;
+	req.nrcpts = n;
+	req.may_create = create;
+	req.guard = false;	/* no message here: nothing to guard */
+	if (plan_make(&req, p, err, sizeof(err)) != PLAN_OK)
+		return src.created != STORE_OK ?
+		    ctx_store_fail(c, src.created, "cannot create the address") :
+		    fail(EX_TEMPFAIL, "%s: %s", err, store_error(c->store));
+	if (create && p->want_new && !p->created)
 		return fail(EX_CONFIG, "no domain configured: set domain in "
 		    "%s", c->config_path);
-	if ((rc = ctx_template(c)) != 0)
-		return rc;
-	st = store_create(c->store, c->template, NULL, c->config->domains[0],
-	    res->new_correspondent, 0, NULL, c->now, &a);
-	if (st != STORE_OK)
-		return ctx_store_fail(c, st, "cannot create the address");
-	snprintf(res->address, sizeof(res->address), "%s", a.address);
-	res->how = POLICY_CORRESPONDENT;
 	return 0;
 }
 
@@ -49,10 +65,8 @@ cmd_for(struct ctx *c, int argc, char **argv)
 	};
 	const struct verb *v = verb_find("for");
 	bool create = false;
-	char addr[ADDRESS_MAX], err[256];
-	struct store_source src;
-	struct policy_source ps;
-	struct policy_result res;
+	char addr[ADDRESS_MAX], shown[TERM_MAX(ADDRESS_MAX)];
+	struct plan p;
 	const char *why;
 	int opt, rc;
 
@@ -69,23 +83,22 @@ cmd_for(struct ctx *c, int argc, char **argv)
 		if ((why = address_parse_mailbox(argv[i], addr, sizeof(addr))) !=
 		    NULL)
 			return fail(EX_DATAERR, "bad recipient \"%s\": %s",
-			    argv[i], why);
+			    term_escape(argv[i], shown, sizeof(shown)), why);
 	if ((rc = ctx_open_store(c, false)) != 0)
 		return rc;
-	store_source_init(&src, c->store, c->now, &ps);
-	if (policy_choose(&ps, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &res, err, sizeof(err)) == -1)
-		return fail(EX_TEMPFAIL, "%s: %s", err, store_error(c->store));
-	if (create && res.want_new && c->config->auto_create &&
-	    (rc = create_for(c, &res)) != 0)
+	rc = plan_for(c, argv + optind, (size_t)(argc - optind), create, &p);
+	if (rc != 0) {
+		plan_free(&p);
 		return rc;
+	}
 	if (c->json) {
 		fputs("{\"address\":", stdout);
-		json_string(stdout, res.address, 1);
+		json_string(stdout, p.address, 1);
 		fputs(",\"how\":", stdout);
-		json_string(stdout, policy_how_name(res.how), 0);
+		json_string(stdout, policy_how_name(p.how), 0);
 		fputs("}\n", stdout);
-	} else if (res.address[0] != '\0')
-		printf("%s\n", res.address);
+	} else if (p.address[0] != '\0')
+		printf("%s\n", term_escape(p.address, shown, sizeof(shown)));
+	plan_free(&p);
 	return 0;
 }

@@ -51,6 +51,8 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/output.h"
+#include "rewriter/plan.h"
 
 /* One correspondent's hook: the newest active address wins, as in
  * store_find_correspondent(), so that mutt agrees with aliasctl for. */
@@ -184,8 +186,21 @@ hooks_read(struct ctx *c, struct hooks *h)
 	if ((st = store_list(c->store, FILTER_ACTIVE, c->now, &it)) !=
 	    STORE_OK)
 		return ctx_store_fail(c, st, "cannot list the addresses");
-	while (ok && (st = store_next(it, &a)) == STORE_OK)
+	while (ok && (st = store_next(it, &a)) == STORE_OK) {
+		/* A store written by hand or by older code may hold bytes
+		 * that would end a muttrc line: such an entry is left out. */
+		if (address_check_text(a.address, strlen(a.address)) != NULL ||
+		    address_check_text(a.correspondent,
+		    strlen(a.correspondent)) != NULL) {
+			char shown[TERM_MAX(ADDRESS_MAX)];
+
+			warnx_cli("left out %s: it holds a control character "
+			    "or is not UTF-8", term_escape(a.address, shown,
+			    sizeof(shown)));
+			continue;
+		}
 		ok = hooks_add(h, &a);
+	}
 	store_iter_free(it);
 	if (!ok)
 		return fail(EX_OSERR, "out of memory");
@@ -532,12 +547,15 @@ static bool
 put_all(const struct config *cfg, const struct hooks *h)
 {
 	const char *name = cfg->full_name;
+	/* The envelope sender by the plan's rule; without bounce_address it
+	 * is the chosen From, which use_envelope_from makes mutt pass. */
+	const char *envelope = plan_envelope_sender(cfg->bounce_address, NULL);
 
 	fputs(preamble, stdout);
 	fputs("set use_envelope_from=yes\n", stdout);
-	if (cfg->bounce_address != NULL && cfg->bounce_address[0] != '\0') {
+	if (envelope != NULL) {
 		fputs("set envelope_from_address=", stdout);
-		put_dquoted(stdout, cfg->bounce_address);
+		put_dquoted(stdout, envelope);
 		fputc('\n', stdout);
 	}
 	for (size_t i = 0; i < h->nalternates; i++) {

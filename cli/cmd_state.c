@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/output.h"
 
 int
 cmd_retire(struct ctx *c, int argc, char **argv)
@@ -21,6 +22,7 @@ cmd_retire(struct ctx *c, int argc, char **argv)
 	const char *reason = DEFAULT_REASON;
 	struct store_address a;
 	enum store_status st;
+	char shown[TERM_MAX(ADDRESS_MAX)];
 	int opt, rc;
 
 	/* The address may come before or after --reason. */
@@ -41,11 +43,12 @@ cmd_retire(struct ctx *c, int argc, char **argv)
 	st = store_retire(c->store, a.id, reason, c->now);
 	if (st != STORE_OK)
 		return ctx_store_fail(c, st, "cannot retire the address");
-	printf("retired %s\n", a.address);
+	term_escape(a.address, shown, sizeof(shown));
+	printf("retired %s\n", shown);
 	if (a.is_default)
 		warnx_cli("%s was the default address: mail to unknown "
 		    "recipients now leaves From unchanged until you set "
-		    "another with aliasctl default", a.address);
+		    "another with aliasctl default", shown);
 	return 0;
 }
 
@@ -59,6 +62,7 @@ cmd_revive(struct ctx *c, int argc, char **argv)
 	const struct verb *v = verb_find("revive");
 	struct store_address a;
 	enum store_status st;
+	char shown[TERM_MAX(ADDRESS_MAX)];
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
@@ -68,12 +72,13 @@ cmd_revive(struct ctx *c, int argc, char **argv)
 		return verb_usage(v, EX_USAGE);
 	if ((rc = ctx_resolve(c, argv[optind], &a)) != 0)
 		return rc;
+	term_escape(a.address, shown, sizeof(shown));
 	if (a.state == STATE_ACTIVE) {
-		printf("%s is already active\n", a.address);
+		printf("%s is already active\n", shown);
 		return 0;
 	}
 	if ((st = store_revive(c->store, a.id)) != STORE_OK)
 		return ctx_store_fail(c, st, "cannot revive the address");
-	printf("revived %s\n", a.address);
+	printf("revived %s\n", shown);
 	return 0;
 }

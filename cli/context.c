@@ -2,7 +2,6 @@
  * context.c: configuration and store for the verbs, and the mapping of
  * every failure to one line on stderr and a sysexits.h exit code.
  */
-#include <ctype.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli/context.h"
+#include "cli/output.h"
+#include "rewriter/address.h"
 #include "rewriter/template.h"
 
 /* Writers wait this long for another writer before giving up (75). */
@@ -23,10 +24,10 @@ ctx_load_config(struct ctx *c)
 
 	if (c->config != NULL)
 		return 0;
+	/* SPEC's one rule, the same as alias-sendmail's and aliasd's. */
 	c->config_path = config_find(c->config_option, &c->config_explicit);
 	if (c->config_path == NULL)
-		return fail(EX_CONFIG, "cannot find a configuration: set HOME "
-		    "or ALIASD_CONF, or give -c FILE");
+		return fail(EX_OSERR, "out of memory");
 	c->config = config_load(c->config_path, c->config_explicit, err,
 	    sizeof(err));
 	if (c->config == NULL)
@@ -142,7 +143,8 @@ ctx_template(struct ctx *c)
 int
 ctx_resolve(struct ctx *c, const char *what, struct store_address *a)
 {
-	char candidates[1024];
+	char candidates[1024], shown[TERM_MAX(sizeof(candidates))];
+	char typed[TERM_MAX(ADDRESS_MAX)];
 	enum store_status st;
 	int rc;
 
@@ -150,15 +152,19 @@ ctx_resolve(struct ctx *c, const char *what, struct store_address *a)
 		return rc;
 	st = store_resolve(c->store, what, c->now, a, candidates,
 	    sizeof(candidates));
+	/* The candidates are stored addresses, and what was typed may
+	 * hold anything: neither reaches the terminal raw. */
 	switch (st) {
 	case STORE_OK:
 		return 0;
 	case STORE_NOTFOUND:
 		return fail(EX_NOUSER, "no address matches \"%s\": see "
-		    "aliasctl list --all", what);
+		    "aliasctl list --all", term_escape(what, typed,
+		    sizeof(typed)));
 	case STORE_AMBIGUOUS:
 		return fail(EX_USAGE, "\"%s\" is ambiguous: it matches %s; "
-		    "type more of it", what, candidates);
+		    "type more of it", term_escape(what, typed, sizeof(typed)),
+		    term_escape(candidates, shown, sizeof(shown)));
 	default:
 		return ctx_store_fail(c, st, "cannot look up the address");
 	}
@@ -167,13 +173,17 @@ ctx_resolve(struct ctx *c, const char *what, struct store_address *a)
 int
 check_text(const char *what, const char *text, size_t max)
 {
-	if (strlen(text) >= max)
+	size_t len = strlen(text);
+	const char *why;
+
+	if (len >= max)
 		return fail(EX_DATAERR, "%s is longer than %zu characters",
 		    what, max - 1);
-	for (const char *s = text; *s != '\0'; s++)
-		if (iscntrl((unsigned char)*s))
-			return fail(EX_DATAERR, "%s must be one line of "
-			    "printable text", what);
+	/* The same rule as for addresses: it is shown on terminals and
+	 * written into maps and SMTP replies. */
+	if ((why = address_check_text(text, len)) != NULL)
+		return fail(EX_DATAERR, "%s must be one line of printable "
+		    "text (%s)", what, why);
 	return 0;
 }
 

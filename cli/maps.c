@@ -5,11 +5,13 @@
  * or Postfix without the milter gives the same answer aliasd would.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cli/maps.h"
+#include "rewriter/address.h"
 
 static const char *const names[] = {
 	[MAP_VIRTUSERTABLE] = "virtusertable",
@@ -41,36 +43,79 @@ refusal(const struct store_address *a)
 	return a->state == STATE_EXPIRED ? "address expired" : a->reason;
 }
 
-void
+/* Whether a stored address can be a map's key.  A store written by an
+ * older version or by hand may hold any byte; a newline or a blank would
+ * end the key early and could forge a line of its own. */
+static bool
+key_ok(const char *address)
+{
+	return address[0] != '\0' && address[0] != '#' &&
+	    strchr(address, ' ') == NULL &&
+	    address_check_text(address, strlen(address)) == NULL;
+}
+
+/* The reason as one line of text in buf: each control character and
+ * each byte that is not UTF-8 becomes '?'. */
+static const char *
+clean_reason(const char *s, char *buf, size_t len)
+{
+	size_t used = 0, left = strlen(s), n;
+	uint32_t cp;
+
+	for (; left > 0; s += n, left -= n) {
+		if ((n = address_utf8_decode(s, left, &cp)) == 0 ||
+		    address_is_control(cp)) {
+			n = n == 0 ? 1 : n;
+			if (used + 1 >= len)
+				break;
+			buf[used++] = '?';
+		} else {
+			if (used + n >= len)
+				break;
+			memcpy(buf + used, s, n);
+			used += n;
+		}
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+int
 map_write(FILE *fp, enum map_format f, const struct store_address *a,
     const char *owner)
 {
 	bool active = a->state == STATE_ACTIVE;
+	char reason[REASON_MAX];
 
+	if (!active && (f == MAP_POSTFIX_VIRTUAL || f == MAP_VALIDRCPTTO))
+		return 0;
+	if (!key_ok(a->address))
+		return -1;
+	if (!active)
+		clean_reason(refusal(a), reason, sizeof(reason));
 	switch (f) {
 	case MAP_VIRTUSERTABLE:
 		if (active)
 			fprintf(fp, "%s\t%s\n", a->address, owner);
 		else
 			fprintf(fp, "%s\terror:nouser %s\n", a->address,
-			    refusal(a));
+			    reason);
 		break;
 	case MAP_POSTFIX:
 		if (active)
 			fprintf(fp, "%s\tOK\n", a->address);
 		else
 			fprintf(fp, "%s\t550 5.1.1 %s\n", a->address,
-			    refusal(a));
+			    reason);
 		break;
 	case MAP_POSTFIX_VIRTUAL:
-		if (active)
-			fprintf(fp, "%s\t%s\n", a->address, owner);
+		fprintf(fp, "%s\t%s\n", a->address, owner);
 		break;
 	case MAP_VALIDRCPTTO:
-		if (active)
-			fprintf(fp, "%s\n", a->address);
+		fprintf(fp, "%s\n", a->address);
 		break;
 	}
+	return 0;
 }
 
 static const char *

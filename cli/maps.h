@@ -21,8 +21,12 @@ enum map_format {
 int	map_format_parse(const char *name, enum map_format *);
 bool	map_needs_owner(enum map_format);
 
-/* Write one address's line, or nothing when the format leaves it out. */
-void	map_write(FILE *, enum map_format, const struct store_address *,
+/* Write one address's line, or nothing when the format leaves it out.
+ * A reason that is not clean text is written with '?' for each control
+ * character or byte that is not UTF-8.  -1, writing nothing, when the
+ * address itself could not be a key (a control character, a blank,
+ * bytes that are not UTF-8: only a store written by hand holds those). */
+int	map_write(FILE *, enum map_format, const struct store_address *,
 	    const char *owner);
 
 /* One line of a virtusertable source, as people write it. */

@@ -38,6 +38,17 @@ by_default(void *arg, char *out, size_t outlen)
 	    outlen);
 }
 
+static enum lookup_result
+create(void *arg, const char *correspondent, char *out, size_t outlen)
+{
+	struct store_source *src = arg;
+	struct store_address a;
+
+	src->created = store_create(src->store, src->template, NULL,
+	    src->domain, correspondent, 0, NULL, src->now, &a);
+	return answer(src->created, &a, out, outlen);
+}
+
 void
 store_source_init(struct store_source *src, struct store *s, time_t now,
     struct policy_source *ps)
@@ -46,5 +57,18 @@ store_source_init(struct store_source *src, struct store *s, time_t now,
 	src->now = now;
 	ps->by_correspondent = by_correspondent;
 	ps->by_default = by_default;
+	ps->create = NULL;
 	ps->arg = src;
+	src->template = NULL;
+	src->domain = NULL;
+	src->created = STORE_OK;
+}
+
+void
+store_source_creates(struct store_source *src, struct policy_source *ps,
+    const struct template *t, const char *domain)
+{
+	src->template = t;
+	src->domain = domain;
+	ps->create = t != NULL && domain != NULL ? create : NULL;
 }

@@ -24,6 +24,10 @@ struct policy_source {
 	    char *out, size_t outlen);
 	/* The default address, if one is set and usable. */
 	enum lookup_result (*by_default)(void *arg, char *out, size_t outlen);
+	/* A new address for correspondent (auto_create), or NULL when this
+	 * source makes none.  LOOKUP_FOUND with the address in out. */
+	enum lookup_result (*create)(void *arg, const char *correspondent,
+	    char *out, size_t outlen);
 	void *arg;
 };
 

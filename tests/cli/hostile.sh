@@ -195,4 +195,126 @@ one_line_error "vt2:1: the reason is not valid UTF-8"
 expect 0 "list after the refused imports" "$A" list --all
 check "nothing was imported" [ "$(printf '%s\n' "$OUT" | grep -c 'mail-010')" -eq 0 ]
 
+# The default, ambiguous prefixes, retire and revive: every stored
+# address they print is escaped.  host1 holds a C1 CSI (as UTF-8), host2
+# a byte that is not UTF-8 and ESC.
+sqlite3 "$db" <<SQL
+INSERT INTO address (local, domain, seq, correspondent, created) VALUES
+  (CAST(X'686f737431c29b6a' AS TEXT), 'example.com', NULL, '', 1700000000),
+  (CAST(X'686f737432ff1b5b324a' AS TEXT), 'example.com', NULL, '',
+   1700000000);
+SQL
+check "more bad bytes written into the store" [ $? -eq 0 ]
+expect 0 "default takes an address holding bad bytes" "$A" default badloc
+keep defset
+check "default's answer is clean text" clean_text "$T/defset.out"
+grep -qF 'default address is badloc\xc2\x85z\xff@example.com' "$T/defset.out"
+check "default's answer escapes the address" [ $? -eq 0 ]
+expect 0 "default shows it" "$A" default
+keep defshow
+check "default's output is clean text" clean_text "$T/defshow.out"
+check "default prints one escaped line" [ "$OUT" = \
+    'badloc\xc2\x85z\xff@example.com' ]
+expect 0 "--json default" "$A" --json default
+keep jdef
+check "--json default is valid JSON" json_ok "$T/jdef.out"
+check "--json default is clean text too" clean_text "$T/jdef.out"
+grep -qF '{"default":"badloc\u0085z\ufffd@example.com"}' "$T/jdef.out"
+check "--json default escapes the address" [ $? -eq 0 ]
+
+expect 64 "an ambiguous prefix of hostile addresses" "$A" show host
+keep ambig
+one_line_error "is ambiguous"
+check "the candidates are clean text" clean_text "$T/ambig.err"
+grep -qF 'host1\xc2\x9bj@example.com' "$T/ambig.err" &&
+    grep -qF 'host2\xff\x1b[2J@example.com' "$T/ambig.err"
+check "the candidates are escaped" [ $? -eq 0 ]
+expect 67 "no match for a hostile prefix" "$A" show $'zz\x1b[2J\x9b'
+keep nomatch
+one_line_error "no address matches"
+check "what was typed is escaped" clean_text "$T/nomatch.err"
+
+expect 0 "retire a hostile address" "$A" retire host1
+keep ret
+check "retire's answer is clean" clean_text "$T/ret.out"
+check "retire's answer is escaped" [ "$OUT" = \
+    'retired host1\xc2\x9bj@example.com' ]
+expect 0 "revive it" "$A" revive host1
+keep rev
+check "revive's answer is clean" clean_text "$T/rev.out"
+check "revive's answer is escaped" [ "$OUT" = \
+    'revived host1\xc2\x9bj@example.com' ]
+expect 0 "revive it again" "$A" revive host1
+keep rev2
+check "revive of an active address is clean" clean_text "$T/rev2.out"
+expect 0 "retire the hostile default" "$A" retire badloc
+keep retdef
+check "retire of the default is clean on stdout" clean_text "$T/retdef.out"
+check "and its warning on stderr" clean_text "$T/retdef.err"
+grep -qF 'badloc\xc2\x85z\xff@example.com was the default' "$T/retdef.err"
+check "the warning escapes the address" [ $? -eq 0 ]
+expect 0 "default shows the retired default" "$A" default
+keep defret
+check "default of a retired address is clean" clean_text "$T/defret.out"
+expect 65 "a retired hostile address cannot be the default" "$A" default badloc
+keep defbad
+one_line_error "only an active address can be the default"
+check "its error is clean text" clean_text "$T/defbad.err"
+expect 0 "revive the old default" "$A" revive badloc
+
+# Export: an address that cannot be a key is left out with a warning; a
+# reason keeps to its line.  ann's reason now tries to forge a line.
+sqlite3 "$db" <<SQL
+UPDATE address SET
+  reason = CAST(X'676f6e650a6576696c406578616d706c652e636f6d094f4b0d1b5b324ac29bff' AS TEXT)
+  WHERE local = '$ann';
+SQL
+for map in postfix virtusertable postfix-virtual validrcptto; do
+	expect 0 "export $map with hostile bytes" "$A" export "$map"
+	keep "exp-$map"
+	check "export $map is clean text" clean_text "$T/exp-$map.out"
+	check "export $map forges no line" [ "$(grep -c '^evil' \
+	    "$T/exp-$map.out")" -eq 0 ]
+	check "export $map has no bad key" [ "$(grep -c '^host\|^badloc' \
+	    "$T/exp-$map.out")" -eq 0 ]
+	check "export $map warns for each bad key" [ "$(grep -c \
+	    'out of the map' "$T/exp-$map.err")" -eq 3 ]
+	check "export $map's warnings are clean" clean_text "$T/exp-$map.err"
+done
+grep -qF "$(printf '%s@example.com\t550 5.1.1 gone?evil@example.com?OK??[2J??' \
+    "$ann")" "$T/exp-postfix.out"
+check "export postfix: the reason on its line, '?' for each bad character" \
+    [ $? -eq 0 ]
+check "export postfix: one line per clean address" \
+    [ "$(wc -l <"$T/exp-postfix.out")" -eq 3 ]
+
+# mutt-hooks: muttrc lines carry no hostile address (a newline there
+# would be a muttrc command of the store's writer's choosing).
+expect 0 "mutt-hooks with hostile bytes in the store" "$A" mutt-hooks
+keep mutthooks
+check "mutt-hooks output is clean text" clean_text "$T/mutthooks.out"
+check "mutt-hooks names no bad address" [ "$(grep -c 'host\|badloc' \
+    "$T/mutthooks.out")" -eq 0 ]
+check "mutt-hooks warns about what it left out" grep -q 'left out' \
+    "$T/mutthooks.err"
+check "and its warnings are clean" clean_text "$T/mutthooks.err"
+
+# --note and --reason: refused with one line and exit 65.
+before=$(snapshot)
+for arg in $'a\xc2\x85b' $'a\x9bb' $'a\xffb' $'a\x7fb' $'a\xed\xa0\x80b'; do
+	shown=$(printf '%s' "$arg" | od -An -tx1 | tr -d ' \n')
+	expect 65 "new refuses --note $shown" "$A" new --note "$arg" \
+	    x@example.org
+	keep notebad
+	one_line_error "^aliasctl.*--note"
+	check "its error is clean text ($shown)" clean_text "$T/notebad.err"
+	check "and says why ($shown)" grep -Eq \
+	    'not valid UTF-8|holds a control character' "$T/notebad.err"
+	expect 65 "retire refuses --reason $shown" "$A" retire "$joe" \
+	    --reason "$arg"
+	one_line_error "--reason"
+done
+after=$(snapshot)
+check "nothing changed by refused notes and reasons" [ "$before" = "$after" ]
+
 finish
