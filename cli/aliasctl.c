@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "common/version.h"
 
 static const struct verb verbs[] = {
 	{ .name = "init", .usage = "init [--domain DOMAIN]",
@@ -31,6 +32,10 @@ static const struct verb verbs[] = {
 	{ .name = "for", .usage = "for [--create] RECIPIENT...",
 	  .help = "the address that mail to these recipients gets",
 	  .run = cmd_for },
+	{ .name = "rewrite", .usage = "rewrite [--create] [--sender ADDRESS] "
+	  "[RECIPIENT...] <message",
+	  .help = "rewrite a message's header block as it will be sent",
+	  .run = cmd_rewrite },
 	{ .name = "default", .usage = "default [ADDRESS | --none]",
 	  .help = "show, set or clear the default address",
 	  .run = cmd_default },
@@ -104,6 +109,7 @@ main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		COMMON_OPTIONS,
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctx c = { .now = time(NULL) };
@@ -117,6 +123,10 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		if (opt == 'h')
 			return usage(0);
+		if (opt == 'V') {
+			printf("aliasctl %s\n", ALIASD_VERSION);
+			return 0;
+		}
 		if (opt != 'c' && opt != 'J')
 			return usage(EX_USAGE);
 		if (opt == 'c')

@@ -23,11 +23,12 @@
 
 #include "common/config.h"
 #include "common/diag.h"
+#include "common/version.h"
 #include "db/source.h"
 #include "db/store.h"
 #include "rewriter/header.h"
 #include "rewriter/message_io.h"
-#include "rewriter/policy.h"
+#include "rewriter/plan.h"
 #include "rewriter/sendmail_args.h"
 #include "rewriter/template.h"
 
@@ -38,24 +39,35 @@ struct job {
 	struct config *config;
 	struct sendmail_args args;
 	struct message_head head;
-	char chosen[ADDRESS_MAX];
 	const char *sender;	/* the envelope sender to pass on */
+	char planned_sender[ADDRESS_MAX];	/* the plan's, kept here */
 };
 
-/* SPEC: $ALIASD_CONF, else /etc/aliasd.conf. */
+/* SPEC "Configuration": the one rule of every program, without -c
+ * (sendmail's -C is not ours).  Here the file must exist: without it
+ * there is no owner, so nothing could be rewritten. */
 static int
 load_config(struct job *j)
 {
-	const char *path = getenv("ALIASD_CONF");
-	char err[1024];
+	char err[1024], *path;
+	bool explicit;
+	int rc = 0;
 
-	if (path == NULL || path[0] == '\0')
-		path = "/etc/aliasd.conf";
-	if ((j->config = config_load(path, true, err, sizeof(err))) == NULL)
-		return fail(EX_CONFIG, "%s; nothing sent", err);
-	if (j->config->database == NULL)
-		return fail(EX_CONFIG, "no database in %s; nothing sent", path);
-	return 0;
+	if ((path = config_find(NULL, &explicit)) == NULL)
+		return fail(EX_OSERR, "out of memory; nothing sent");
+	if (!explicit && access(path, F_OK) == -1)
+		rc = fail(EX_CONFIG, "no configuration: %s%s%s does not exist "
+		    "(aliasctl init makes one, or set ALIASD_CONF); nothing "
+		    "sent", strcmp(path, CONFIG_SYSTEM_PATH) != 0 ? "neither " :
+		    "", path, strcmp(path, CONFIG_SYSTEM_PATH) != 0 ?
+		    " nor " CONFIG_SYSTEM_PATH : "");
+	else if ((j->config = config_load(path, true, err, sizeof(err))) ==
+	    NULL)
+		rc = fail(EX_CONFIG, "%s; nothing sent", err);
+	else if (j->config->database == NULL)
+		rc = fail(EX_CONFIG, "no database in %s; nothing sent", path);
+	free(path);
+	return rc;
 }
 
 /* Recipients: the arguments (a comma list counts as several), and with
@@ -106,23 +118,55 @@ free_rcpts(char **r, size_t n)
 	free(r);
 }
 
-/* The address for the message, via the same policy as aliasd; with
- * auto_create a single new recipient gets one.  0, or an exit code. */
+/* The job as a plan request; the caller fills src. */
+static void
+plan_request_fill(const struct job *j, struct plan_request *req)
+{
+	plan_request_from_config(j->config, req);
+	req->headers = &j->head.headers;
+	req->sender = j->args.sender;
+	/* a dry run never changes the store */
+	req->may_create = !j->args.dry_run;
+}
+
+/* Apply a plan made for the owner's mail. */
 static int
-choose(struct job *j)
+apply(struct job *j, const struct plan *p)
+{
+	if (header_list_apply(&j->head.headers, &p->changes) == -1)
+		return fail(EX_TEMPFAIL, "out of memory; nothing sent");
+	/* the owner's real address never leaves in the envelope */
+	if (p->sender[0] != '\0') {
+		snprintf(j->planned_sender, sizeof(j->planned_sender), "%s",
+		    p->sender);
+		j->sender = j->planned_sender;
+	}
+	if (p->want_new && !p->created)
+		warnx_cli("dry run: a real run would create an address for %s",
+		    p->new_correspondent);
+	return 0;
+}
+
+/* The one outbound plan (rewriter/plan.c), as aliasd makes it, applied to
+ * the header block and the envelope sender.  0, or an exit code. */
+static int
+decide(struct job *j)
 {
 	struct store_options o = { .busy_ms = BUSY_MS, .durable = true,
-	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	    .readonly = j->args.dry_run, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	struct store *s = NULL;
 	struct store_source src;
 	struct policy_source ps;
-	struct policy_result res;
+	struct plan_request req;
+	struct plan p;
 	struct template *t = NULL;
-	struct store_address a;
+	enum plan_status st;
 	char err[1024], **rcpts = NULL;
 	size_t n = 0;
 	int rc = EX_TEMPFAIL;
 
+	memset(&p, 0, sizeof(p));
+	j->sender = j->args.sender;
 	if (collect_rcpts(j, &rcpts, &n) == -1)
 		return fail(EX_TEMPFAIL, "out of memory; nothing sent");
 	if (store_open(j->config->database, &o, &s, err, sizeof(err)) !=
@@ -131,66 +175,42 @@ choose(struct job *j)
 		goto done;
 	}
 	store_source_init(&src, s, time(NULL), &ps);
-	if (policy_choose(&ps, (const char *const *)rcpts, n, &res, err,
-	    sizeof(err)) == -1) {
-		rc = fail(EX_TEMPFAIL, "%s: %s; nothing sent", err,
-		    store_error(s));
-		goto done;
-	}
-	if (res.want_new && j->config->auto_create &&
-	    j->config->ndomains > 0) {
+	if (j->config->auto_create && j->config->ndomains > 0 &&
+	    !j->args.dry_run) {
 		if ((t = template_parse(j->config->template, err,
-		    sizeof(err))) == NULL ||
-		    store_create(s, t, NULL, j->config->domains[0],
-		    res.new_correspondent, 0, NULL, time(NULL), &a) !=
-		    STORE_OK) {
-			rc = fail(EX_TEMPFAIL, "cannot create an address: %s; "
-			    "nothing sent", t == NULL ? err : store_error(s));
+		    sizeof(err))) == NULL) {
+			rc = fail(EX_CONFIG, "%s; nothing sent", err);
 			goto done;
 		}
-		snprintf(res.address, sizeof(res.address), "%s", a.address);
+		store_source_creates(&src, &ps, t, j->config->domains[0]);
 	}
-	snprintf(j->chosen, sizeof(j->chosen), "%s", res.address);
-	rc = 0;
+	plan_request_fill(j, &req);
+	req.src = &ps;
+	req.rcpts = (const char *const *)rcpts;
+	req.nrcpts = n;
+	st = plan_make(&req, &p, err, sizeof(err));
+	switch (st) {
+	case PLAN_NOT_OWNER:
+		rc = 0;
+		break;
+	case PLAN_ERROR:
+		rc = fail(EX_TEMPFAIL, "%s: %s; nothing sent", err,
+		    store_error(s));
+		break;
+	case PLAN_LEAK:
+		rc = fail(EX_TEMPFAIL, "the message names the owner's address "
+		    "in %s; nothing sent (on_leak = send turns this guard off)",
+		    p.leak_field);
+		break;
+	case PLAN_OK:
+		rc = apply(j, &p);
+		break;
+	}
 done:
+	plan_free(&p);
 	template_free(t);
 	store_close(s);
 	free_rcpts(rcpts, n);
-	return rc;
-}
-
-/* Rewrite the header block; decide the envelope sender. */
-static int
-rewrite(struct job *j)
-{
-	const struct config *cfg = j->config;
-	struct rewrite_request req = {
-		.address = j->chosen[0] != '\0' ? j->chosen : NULL,
-		.full_name = cfg->full_name,
-		.owner = cfg->owner,
-		.domains = (const char *const *)cfg->domains,
-		.ndomains = cfg->ndomains,
-	};
-	struct header_changes ch;
-	enum rewrite_status rs;
-	char err[512];
-	int rc = 0;
-
-	j->sender = j->args.sender;
-	header_changes_init(&ch);
-	rs = rewrite_headers(&j->head.headers, &req, &ch, err, sizeof(err));
-	if (rs == REWRITE_ERROR)
-		rc = fail(EX_TEMPFAIL, "%s; nothing sent", err);
-	else if (rs == REWRITE_OK) {
-		if (header_list_apply(&j->head.headers, &ch) == -1)
-			rc = fail(EX_TEMPFAIL, "out of memory; nothing sent");
-		/* The owner's real address never leaves in the envelope. */
-		if (cfg->bounce_address != NULL)
-			j->sender = cfg->bounce_address;
-		else if (j->chosen[0] != '\0')
-			j->sender = j->chosen;
-	}
-	header_changes_free(&ch);
 	return rc;
 }
 
@@ -250,22 +270,44 @@ run(struct job *j, int argc, char **argv)
 	int rc;
 
 	if (sendmail_args_parse(argc, argv, &j->args, err, sizeof(err)) == -1)
-		return fail(EX_USAGE, "%s", err);
+		return fail(EX_USAGE, "%s; nothing sent", err);
+	/* --help and --version: no stdin, no configuration, nothing run. */
+	if (j->args.help || j->args.version) {
+		if (j->args.help)
+			sendmail_args_usage(stdout);
+		else
+			printf("alias-sendmail %s\n", ALIASD_VERSION);
+		return fflush(stdout) == EOF ? fail(EX_IOERR, "cannot write: "
+		    "%s", strerror(errno)) : 0;
+	}
+	/* SMTP on stdin would reach the real sendmail unrewritten. */
+	if (j->args.smtp)
+		return fail(EX_USAGE, "-bs (SMTP on stdin) cannot be "
+		    "rewritten; pipe the message to alias-sendmail instead");
 	if ((rc = load_config(j)) != 0)
 		return rc;
 	if (!j->args.deliver) {
-		/* -bs, -bp, -bv...: not a message; the real one answers. */
+		/* -bp, -bt, -bv, -q...: no message; the real one answers,
+		 * unless this is a dry run, which never runs anything. */
 		out = sendmail_args_build(&j->args, j->config->sendmail_program,
 		    j->args.sender);
 		if (out == NULL)
 			return fail(EX_OSERR, "out of memory");
+		if (j->args.dry_run) {
+			show_command(out);
+			free(out);
+			return 0;
+		}
+		setenv(LOOP_GUARD, "1", 1);
 		execv(out[0], out);
-		return fail(EX_UNAVAILABLE, "cannot run %s: %s", out[0],
+		rc = fail(EX_UNAVAILABLE, "cannot run %s: %s", out[0],
 		    strerror(errno));
+		free(out);
+		return rc;
 	}
 	if (message_read_head(&j->head, STDIN_FILENO, err, sizeof(err)) == -1)
 		return fail(EX_DATAERR, "%s; nothing sent", err);
-	if ((rc = choose(j)) != 0 || (rc = rewrite(j)) != 0)
+	if ((rc = decide(j)) != 0)
 		return rc;
 	if ((out = sendmail_args_build(&j->args, j->config->sendmail_program,
 	    j->sender)) == NULL)

@@ -155,11 +155,137 @@ check "store missing: nothing sent" [ ! -e "$CAP.argv" ]
 check "store missing: one line on stderr" [ "$(wc -l <"$T/err")" -eq 1 ]
 mv "$D/aliases.db.away" "$D/aliases.db"
 ALIASD_CONF="$T/nonexistent.conf" "$S" joe@example.org <"$T/m" 2>/dev/null
-check "no configuration: exit 78, nothing sent" [ $? -eq 78 ] && [ ! -e "$CAP.argv" ]
+check "no configuration: exit 78, nothing sent" [ $? -eq 78 -a ! -e "$CAP.argv" ]
 ALIAS_SENDMAIL_ACTIVE=1 "$S" joe@example.org <"$T/m" 2>/dev/null
 check "a sendmail_program pointing back at us is refused" [ $? -eq 78 ]
 send -f <"$T/m"
 check "-f without a value is a usage error" [ "$RC" -eq 64 ]
+
+# Sendmail's options that take a value, as sendmail reads them.
+plain "me@example.net" joe@example.org >"$T/m"
+send -D "$T/debug.log" joe@example.org <"$T/m"
+check "-D FILE: the file is no recipient (joe's address)" [ "$(header From)" = "Me Myself <$joe>" ]
+check "-D FILE: passed on as it was" sh -c "grep -qx -- -D '$CAP.argv' && grep -qxF '$T/debug.log' '$CAP.argv'"
+send -MJfoo@x.example -oi joe@example.org <"$T/m"
+check "-MJfoo@x defines a macro: not -f, the envelope is joe's address" argv_has "$joe"
+check "-MJfoo@x is passed on untouched" argv_has "-MJfoo@x.example"
+check "-MJfoo@x: no sender oo@x.example" sh -c "! grep -qx 'oo@x.example' '$CAP.argv'"
+send -N never -O DeliveryMode=b -X "$T/x.log" -L tag -ti <"$T/m"
+check "-N -O -X -L with values, -ti: From from the headers' recipient" [ "$(header From)" = "Me Myself <$joe>" ]
+check "every option passed on in order" [ "$(tr '\n' ' ' <"$CAP.argv")" = "-f $joe -N never -O DeliveryMode=b -X $T/x.log -L tag -ti " ]
+send -K joe@example.org <"$T/m"
+check "an unknown option: exit 64, nothing sent" [ "$RC" -eq 64 -a ! -e "$CAP.argv" ]
+
+# -bs cannot be rewritten; --dry-run, --help and --version run nothing.
+MARK="$T/ran"
+cat >"$T/marker" <<SH
+#!/bin/sh
+: >"$MARK"
+cat >/dev/null
+SH
+chmod +x "$T/marker"
+sed "s|^sendmail_program = .*|sendmail_program = $T/marker|" "$ALIASD_CONF" >"$T/marker.conf"
+# mrun ARGS...: alias-sendmail with the marking sendmail_program, a
+# message on stdin; $RC, $OUT (stdout), $ERR (stderr).
+mrun() {
+	rm -f "$MARK"
+	ALIASD_CONF="$T/marker.conf" "$S" "$@" <"$T/m" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+}
+mrun -bs
+check "-bs: exit 64" [ "$RC" -eq 64 ]
+one_line_error "pipe the message to alias-sendmail instead"
+check "-bs: nothing run" [ ! -e "$MARK" ]
+mrun -oi -b s
+check "-b s (separate): refused too" [ "$RC" -eq 64 -a ! -e "$MARK" ]
+for mode in -bt -bp -bv -bi -q -qRexample.org; do
+	mrun --dry-run "$mode"
+	check "--dry-run $mode: exit 0, nothing run" [ "$RC" -eq 0 -a ! -e "$MARK" ]
+	check "--dry-run $mode: says what it would run" [ "$ERR" = "alias-sendmail: would run: $T/marker $mode" ]
+done
+mrun --dry-run -bs
+check "--dry-run -bs: exit 64, nothing run" [ "$RC" -eq 64 -a ! -e "$MARK" ]
+mrun --dry-run --bogus joe@example.org
+check "--dry-run --bogus: exit 64, nothing run" [ "$RC" -eq 64 -a ! -e "$MARK" ]
+one_line_error "unknown option --bogus"
+mrun --dry-run -K joe@example.org
+check "--dry-run with an unknown letter: exit 64, nothing run" [ "$RC" -eq 64 -a ! -e "$MARK" ]
+mrun --dry-run -D "$T/debug.log" joe@example.org
+check "--dry-run -D FILE: nothing run" [ "$RC" -eq 0 -a ! -e "$MARK" ]
+check "--dry-run -D FILE: prints the rewritten message" sh -c "printf '%s\n' \"\$1\" | grep -qxF 'From: Me Myself <$joe>'" - "$OUT"
+mrun -bp
+check "-bp without --dry-run runs the real program" [ "$RC" -eq 0 -a -e "$MARK" ]
+# A FIFO we hold open for writing: reading it would never end.
+mkfifo "$T/fifo"
+exec 3<>"$T/fifo"
+for opt in --help --version; do
+	rm -f "$MARK"
+	ALIASD_CONF="$T/marker.conf" timeout 10 "$S" "$opt" <&3 >"$T/.out" 2>"$T/.err"
+	RC=$?
+	check "$opt: exit 0 without reading stdin" [ "$RC" -eq 0 ]
+	check "$opt: nothing run" [ ! -e "$MARK" ]
+	check "$opt: nothing on stderr" [ ! -s "$T/.err" ]
+done
+check "--version: one line, name and version" grep -Eqx 'alias-sendmail [0-9][0-9A-Za-z.+~-]*' "$T/.out"
+check "--version: only one line" [ "$(wc -l <"$T/.out")" -eq 1 ]
+ALIASD_CONF="$T/marker.conf" "$S" --help </dev/null >"$T/.out" 2>/dev/null
+check "--help: usage on stdout" grep -q '^usage: alias-sendmail' "$T/.out"
+ALIASD_CONF=/nonexistent "$S" --version <&3 >/dev/null 2>&1
+check "--version needs no configuration" [ $? -eq 0 ]
+exec 3>&-
+for prog in aliasctl aliasd; do
+	"$ALIASD_BUILD/$prog" --version >"$T/.out" 2>&1
+	check "$prog --version: exit 0" [ $? -eq 0 ]
+	check "$prog --version: one line, name and version" grep -Eqx "$prog [0-9][0-9A-Za-z.+~-]*" "$T/.out"
+	"$ALIASD_BUILD/$prog" --help >"$T/.out" 2>"$T/.err"
+	check "$prog --help: exit 0" [ $? -eq 0 ]
+	check "$prog --help: usage on stdout" grep -q "^usage: $prog" "$T/.out"
+done
+
+# A user (not root) with only ~/.config/aliasd/aliasd.conf: found by the
+# same rule as aliasctl's (SPEC "Configuration"; mutt's Way 2).
+H="$T/home"
+mkdir -p "$H/.config/aliasd"
+cat >"$T/sendmail-user" <<SH
+#!/bin/sh
+printf '%s\n' "\$@" >"$H/capture.argv"
+cat >"$H/capture.msg"
+SH
+chmod 0755 "$T/sendmail-user"
+cat >"$H/.config/aliasd/aliasd.conf" <<CONF
+domain = example.com
+owner = me@example.net
+database = $H/aliases.db
+sendmail_program = $T/sendmail-user
+CONF
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$H"
+as_home() {
+	as_user env -u ALIASD_CONF -u XDG_CONFIG_HOME -u XDG_DATA_HOME \
+	    HOME="$H" "$@"
+}
+as_home "$A" init >/dev/null 2>&1
+huser=$(as_home "$A" new joe@example.org 2>/dev/null)
+check "the user's store has an address for joe" [ -n "$huser" ]
+plain "me@example.net" joe@example.org >"$T/hm"
+chmod 0644 "$T/hm"
+as_home "$S" -oi joe@example.org <"$T/hm" 2>"$T/.err"
+RC=$?
+check "~/.config/aliasd/aliasd.conf alone: exit 0" [ "$RC" -eq 0 ]
+check "~/.config/aliasd/aliasd.conf alone: sent through its sendmail_program" [ -s "$H/capture.msg" ]
+check "~/.config/aliasd/aliasd.conf alone: From is the user's address for joe" grep -qxF "From: $huser" "$H/capture.msg"
+[ "$RC" -eq 0 ] || diag "stderr: $(cat "$T/.err")"
+rm -f "$H/.config/aliasd/aliasd.conf"
+as_home "$S" joe@example.org <"$T/hm" >/dev/null 2>"$T/.err"
+RC=$?
+ERR=$(cat "$T/.err")
+if [ -e "/etc/aliasd.conf" ]; then
+	ok "# SKIP /etc/aliasd.conf exists on this machine"
+else
+	check "no file anywhere: exit 78" [ "$RC" -eq 78 ]
+	one_line_error "aliasctl init makes one"
+fi
 
 # auto_create: one new recipient gets a new address.
 "$A" default --none >/dev/null
@@ -172,6 +298,12 @@ check "auto_create: and the message uses it" [ "$(header From)" = "Me Myself <$m
 plain "me@example.net" a@example.org b@example.org >"$T/m"
 send a@example.org b@example.org <"$T/m"
 check "auto_create: two unknown recipients get nothing new" [ -z "$("$A" for a@example.org)" ]
-check "auto_create: and their message is unchanged" [ "$(header From)" = "me@example.net" ]
+# No address for it: the owner's own From would leave, so the leak guard
+# holds the message (SPEC: exit 75) unless on_leak = send.
+check "two unknown recipients: the leak guard keeps it (exit 75)" [ "$RC" -eq 75 -a ! -e "$CAP.argv" ]
+check "the leak guard names the field" grep -q 'From' "$T/err"
+echo "on_leak = send" >>"$ALIASD_CONF"
+send a@example.org b@example.org <"$T/m"
+check "on_leak = send: their message is unchanged" [ "$(header From)" = "me@example.net" ]
 
 finish

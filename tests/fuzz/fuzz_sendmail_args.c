@@ -8,7 +8,11 @@
  * Invariants: every recipient and kept argument points into argv or into
  * the owned copies; the rebuilt argv is program, "-f sender" when given,
  * then the kept arguments, NULL-terminated; no more is kept than was
- * passed (nkeep <= argc - 1, an owned copy standing for its argument).
+ * passed (nkeep <= argc - 1, an owned copy standing for its argument);
+ * a message is sent in one mode only (never both -bs and delivery, never
+ * delivery with -q); our own --dry-run, --help and --version are never
+ * passed on unless a "--" came before them or they are the value of the
+ * option before them (as getopt() takes "-D --help").
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +40,23 @@ from_argv(const char *p, int argc, char **argv, const struct sendmail_args *a)
 	return 0;
 }
 
+static int
+ours(const char *s)
+{
+	return strcmp(s, "--dry-run") == 0 || strcmp(s, "--help") == 0 ||
+	    strcmp(s, "--version") == 0;
+}
+
+/* Could prev be an option whose value is the next argument? */
+static int
+takes_next(const char *prev)
+{
+	size_t n = strlen(prev);
+
+	return n >= 2 && prev[0] == '-' && prev[1] != '-' &&
+	    strchr("ABbCDdeFfhLMNOopQqRrVX", prev[n - 1]) != NULL;
+}
+
 static void
 check(int argc, char **argv, const struct sendmail_args *a)
 {
@@ -47,6 +68,12 @@ check(int argc, char **argv, const struct sendmail_args *a)
 		abort();
 	if (a->sender != NULL && !from_argv(a->sender, argc, argv, a))
 		abort();
+	if ((a->deliver && (a->smtp || a->mode_queue ||
+	    a->mode_initalias)) || a->smtp != (a->mode == 's'))
+		abort();
+	for (i = 0; i < a->nkeep && strcmp(a->keep[i], "--") != 0; i++)
+		if (ours(a->keep[i]) && (i == 0 || !takes_next(a->keep[i - 1])))
+			abort();
 	for (i = 0; i < a->nrcpts; i++)
 		if (!from_argv(a->rcpts[i], argc, argv, a))
 			abort();

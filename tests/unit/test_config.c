@@ -9,9 +9,12 @@
  * trusted networks.  Files are written to $TMPDIR (or /tmp) and removed.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -555,13 +558,107 @@ test_find_user(void **state)
 	assert_string_equal(db, "/home/u/.local/share/aliasd/aliases.db");
 	free(db);
 	unsetenv("HOME");
-	expect_find(NULL, NULL, false);
+	/* No home: the system's file, as for a user without one. */
+	expect_find(NULL, CONFIG_SYSTEM_PATH, false);
 	/* No home: still a configuration, just without a database. */
 	c = config_load(NULL, false, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("no $HOME: %s", err);
 	assert_null(c->database);
 	config_free(c);
+}
+
+/*
+ * The rule with real files, as a user: the user's file when it exists,
+ * else /etc/aliasd.conf when that exists, else the user's path (where
+ * init makes one).  Returns 0, or the number of the check that failed:
+ * it runs in a child that dropped root, where cmocka cannot assert.
+ */
+static int
+find_rule_checks(const char *home)
+{
+	char conf[4200], dir[4096], *got;
+	bool explicit, sys = access(CONFIG_SYSTEM_PATH, F_OK) == 0;
+	FILE *fp;
+	int rc = 0;
+
+	unsetenv("ALIASD_CONF");
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("HOME", home, 1);
+	snprintf(dir, sizeof(dir), "%s/.config/aliasd", home);
+	snprintf(conf, sizeof(conf), "%s/aliasd.conf", dir);
+	got = config_find(NULL, &explicit);
+	if (got == NULL || explicit ||
+	    strcmp(got, sys ? CONFIG_SYSTEM_PATH : conf) != 0)
+		rc = 1;
+	free(got);
+	if (rc != 0)
+		return rc;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return 2;
+	if ((fp = fopen(conf, "w")) == NULL)
+		return 3;
+	fputs("domain = example.com\n", fp);
+	fclose(fp);
+	got = config_find(NULL, &explicit);
+	if (got == NULL || explicit || strcmp(got, conf) != 0)
+		rc = 4;
+	free(got);
+	/* An empty $ALIASD_CONF is none; a set one wins. */
+	setenv("ALIASD_CONF", "", 1);
+	got = config_find(NULL, &explicit);
+	if (rc == 0 && (got == NULL || strcmp(got, conf) != 0))
+		rc = 5;
+	free(got);
+	setenv("ALIASD_CONF", "/elsewhere.conf", 1);
+	got = config_find(NULL, &explicit);
+	if (rc == 0 && (got == NULL || !explicit ||
+	    strcmp(got, "/elsewhere.conf") != 0))
+		rc = 6;
+	free(got);
+	unlink(conf);
+	rmdir(dir);
+	/* No home at all: the system's file. */
+	unsetenv("ALIASD_CONF");
+	unsetenv("HOME");
+	got = config_find(NULL, &explicit);
+	if (rc == 0 && (got == NULL || strcmp(got, CONFIG_SYSTEM_PATH) != 0))
+		rc = 7;
+	free(got);
+	return rc;
+}
+
+static void
+test_find_rule_as_user(void **state)
+{
+	char home[] = "/tmp/aliasd-find.XXXXXX", dot[64];
+	int status, rc;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(home));
+	snprintf(dot, sizeof(dot), "%s/.config", home);
+	if (geteuid() != 0) {
+		assert_int_equal(mkdir(dot, 0700), 0);
+		rc = find_rule_checks(home);
+	} else {
+		/* As nobody, in a home nobody owns. */
+		assert_int_equal(mkdir(dot, 0700), 0);
+		assert_int_equal(chown(home, 65534, 65534), 0);
+		assert_int_equal(chown(dot, 65534, 65534), 0);
+		if ((pid = fork()) == 0) {
+			if (setgid(65534) == -1 || setuid(65534) == -1)
+				_exit(99);
+			_exit(find_rule_checks(home));
+		}
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		rc = WEXITSTATUS(status);
+	}
+	rmdir(dot);
+	rmdir(home);
+	assert_int_equal(rc, 0);
 }
 
 int
@@ -587,6 +684,8 @@ main(void)
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(test_find_user, setup_env,
 		    teardown_env),
+		cmocka_unit_test_setup_teardown(test_find_rule_as_user,
+		    setup_env, teardown_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
