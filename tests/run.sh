@@ -3,7 +3,8 @@
 # summary line CI reads: "N passed, N failed".
 #
 # Suites speak TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and the
-# shell suites under tests/cli and tests/integration.  A suite that exits
+# shell suites under tests/cli, tests/clients, tests/integration and
+# tests/privacy.  A suite that exits
 # non-zero without a failing test line counts as one failure: a crash
 # must never look like a pass.  A suite that prints "1..0 # SKIP why"
 # (one that needs root, run by somebody else) is counted as skipped.
@@ -85,7 +86,7 @@ run_suite() {
 for bin in "$@"; do
 	run_suite "unit/$(basename "$bin")" "$top/$bin"
 done
-for dir in cli clients integration; do
+for dir in cli clients integration privacy; do
 	for t in "$top"/tests/$dir/*.sh; do
 		[ -f "$t" ] || continue
 		run_suite "$dir/$(basename "$t" .sh)" bash "$t"
