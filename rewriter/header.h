@@ -1,5 +1,6 @@
 /*
- * header.h: From/Reply-To/Sender rewriting of a message's header block.
+ * header.h: the header rewriting of outbound mail from the owner, and the
+ * leak guard that checks nothing still names the owner.
  *
  * Pure logic over GMime: no SQLite, no libmilter.  The header lists and
  * change lists it works on are hdrlist.h's, included here for callers.
@@ -27,30 +28,57 @@ struct rewrite_request {
 
 enum rewrite_status {
 	REWRITE_OK,		/* changes (possibly none) computed */
-	REWRITE_NOT_OWNER,	/* From is not the owner's: leave it alone */
+	REWRITE_NOT_OWNER,	/* not the owner's mail: leave it alone */
 	REWRITE_ERROR		/* out of memory or bad input: err filled */
 };
 
 /* Initialise GMime once per process (pthread_once); idempotent. */
 void	header_library_init(void);
 
-/* Decide the changes that turn the list's From, Reply-To and Sender into
- * the request's.  With no address chosen (req->address NULL) only a Sender
- * naming the owner is removed.  Never touches any other header.  Changes
- * are appended to the caller's (initialised) header_changes; on
- * REWRITE_NOT_OWNER and REWRITE_ERROR none are. */
+/* Whether the message is the owner's: its first From names the owner's
+ * mailbox or a managed domain (a garbled From: when its text shows one),
+ * or its first Resent-From (else Resent-Sender) does.  No From at all
+ * counts as the owner's.  The owner is recognised in any spelling RFC 5322
+ * allows (case, quoted local part, trailing dot, comments, folds).
+ * Returns 1, 0, or -1 when out of memory. */
+int	header_is_owners(const struct header_list *,
+	    const struct rewrite_request *);
+
+/*
+ * Decide the changes that keep the owner's real address out of the
+ * owner's mail.  When the first From is the owner's: From, Reply-To and
+ * Sender become the request's (with no address chosen, only a Sender
+ * naming the owner is removed).  In either kind of the owner's mail, each
+ * address field of the list in header.c (To, Cc, Bcc, receipt and error
+ * fields, Mail-Followup-To, the Resent- fields, ...) naming the owner's
+ * mailbox names the chosen address instead, the rest of the field kept;
+ * and an Autocrypt field whose addr= is the owner's is deleted.  In resent
+ * mail that is not the owner's own, its original From, Reply-To and Sender
+ * are left alone.  Changes are appended to the caller's (initialised)
+ * header_changes; on REWRITE_NOT_OWNER (exactly when header_is_owners()
+ * says 0) and REWRITE_ERROR none are.
+ */
 enum rewrite_status rewrite_headers(const struct header_list *,
 	    const struct rewrite_request *, struct header_changes *,
 	    char *err, size_t errlen);
+
+/* The leak guard: after applying ch (may be NULL) to a copy of hl, is the
+ * owner's address (req->owner, any case, any spelling, raw or in decoded
+ * encoded words) still in any field other than Received, Subject,
+ * Comments, Keywords?  1 with the first such field's name (as the message
+ * spells it) in field, 0 if none (or no owner), -1 out of memory. */
+int	header_leak_find(const struct header_list *hl,
+	    const struct header_changes *ch, const struct rewrite_request *req,
+	    char *field, size_t fieldlen);
 
 /* The recipients sendmail -t would take: the addresses of every To, Cc and
  * Bcc field (Resent-To, Resent-Cc and Resent-Bcc instead when any of those
  * is present), groups flattened, spelled as written (case kept, IDN domains
  * in their ASCII form), without duplicates (ASCII case ignored) and in
- * order of appearance.  Unparsable fields are skipped.  *rcpts is a
- * NULL-terminated array owned by the caller (free with
- * header_recipients_free); *nrcpts its length.  Returns 0, or -1 with
- * errno ENOMEM. */
+ * order of appearance, in time linear in their number.  Unparsable fields
+ * are skipped.  *rcpts is a NULL-terminated array owned by the caller
+ * (free with header_recipients_free); *nrcpts its length.  Returns 0, or
+ * -1 with errno ENOMEM. */
 int	header_list_recipients(const struct header_list *, char ***rcpts,
 	    size_t *nrcpts);
 void	header_recipients_free(char **);

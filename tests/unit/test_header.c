@@ -263,7 +263,8 @@ test_non_ascii(void **state)
 		"=?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <" OWNER ">",
 		"=?ISO-8859-1?Q?J=F6rg_M=FCller?= <" OWNER ">",
 		"J\xc3\xb6rg M\xc3\xbcller <" OWNER ">",	/* raw UTF-8 */
-		"J\xf6rg M\xfcller <" OWNER ">",	/* raw Latin-1 */
+		/* raw Latin-1, read in the charset the message declares */
+		"J\xf6rg M\xfcller <" OWNER ">",
 	};
 	struct header_list hl;
 	struct header_changes hc;
@@ -272,7 +273,8 @@ test_non_ascii(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-		list_make(&hl, "From", in[i], NULL);
+		list_make(&hl, "From", in[i], "Content-Type",
+		    "text/plain;\r\n\tcharset=\"ISO-8859-1\"", NULL);
 		assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 		assert_int_equal(hc.items[0].op, HEADER_CHANGE);
 		assert_ascii(hc.items[0].value);
@@ -862,6 +864,485 @@ test_recipients(void **state)
 	header_list_free(&hl);
 }
 
+/*
+ * The owner in every address field (issue 11).
+ */
+
+static const char *const owner_fields[] = {
+	"To", "Cc", "Bcc", "Disposition-Notification-To", "Return-Receipt-To",
+	"Errors-To", "Mail-Reply-To", "Mail-Followup-To", "X-Sender",
+	"Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc",
+	"Resent-Bcc", "Resent-Reply-To",
+};
+
+/* A field's value as written, and as it must leave. */
+static const struct {
+	const char *in, *want;
+} owner_values[] = {
+	{ OWNER, CHOSEN },
+	{ "Bob <bob@other.net>, Jane <" OWNER ">",
+	  "Bob <bob@other.net>, Jane <" CHOSEN ">" },
+	{ "Team: bob@other.net, " OWNER ";, c@z.net",
+	  "Team: bob@other.net, " CHOSEN ";, c@z.net" },
+	{ "\"Doe, Jane\" <" OWNER ">", "\"Doe, Jane\" <" CHOSEN ">" },
+	{ "=?UTF-8?Q?J=C3=B6rg?= <" OWNER ">",
+	  "=?UTF-8?b?SsO2cmc=?= <" CHOSEN ">" },
+	{ "bob@other.net,\r\n\tJane\r\n <" OWNER ">",
+	  "bob@other.net,\r\n\tJane <" CHOSEN ">" },
+	{ "JANE@ISP.EXAMPLE.NET", CHOSEN },
+	{ "\"jane\"@isp.example.net", CHOSEN },
+	{ "Jane <\"j\\a\\ne\"@Isp.Example.Net.>", "Jane <" CHOSEN ">" },
+	{ OWNER " (Jane Doe)", "Jane Doe <" CHOSEN ">" },
+	{ "jane(home)@isp.example.net", CHOSEN },
+	{ "<@relay.example.net:" OWNER ">", CHOSEN },
+	/* twice: the chosen address once */
+	{ OWNER ", bob@other.net, Jane <" OWNER ">",
+	  CHOSEN ", bob@other.net" },
+	{ "Jane <" OWNER ">, Me: " OWNER ";", "Jane <" CHOSEN ">, Me:;" },
+	/* the chosen address there already */
+	{ CHOSEN ", J <" OWNER ">", CHOSEN },
+	/* a display name showing the real address is not kept */
+	{ "\"" OWNER "\" <" OWNER ">", CHOSEN },
+	/* foreign only: left alone */
+	{ "Bob <bob@other.net>, \"jane\" <janet@isp.example.net>", NULL },
+};
+
+static void
+test_owner_fields(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+	char name[64], *v;
+	size_t f, i, k;
+
+	(void)state;
+	for (f = 0; f < sizeof(owner_fields) / sizeof(owner_fields[0]); f++)
+	for (i = 0; i < sizeof(owner_values) / sizeof(owner_values[0]); i++) {
+		/* any case of the field name; a second field of the name */
+		snprintf(name, sizeof(name), "%s", owner_fields[f]);
+		for (k = 0; i % 2 && name[k] != '\0'; k++)
+			name[k] = g_ascii_toupper(name[k]);
+		if (i % 3 == 0)
+			name[0] = g_ascii_tolower(name[0]);
+		list_make(&hl, "From", "Jane <" OWNER ">", name,
+		    "first@other.net", name, owner_values[i].in, NULL);
+		assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+		v = value_after(&hl, &hc, owner_fields[f], 2);
+		if (owner_values[i].want == NULL) {
+			assert_int_equal(hc.count, 2);
+			assert_string_equal(v, owner_values[i].in);
+		} else {
+			if (strcmp(v, owner_values[i].want) != 0)
+				print_message("%s: %s\n", name, v);
+			assert_int_equal(hc.count, 3);
+			change_is(&hc, 2, HEADER_CHANGE, owner_fields[f], 2,
+			    owner_values[i].want);
+		}
+		free(v);
+		v = value_after(&hl, &hc, owner_fields[f], 1);
+		assert_string_equal(v, "first@other.net");
+		free(v);
+		header_changes_free(&hc);
+		header_list_free(&hl);
+	}
+}
+
+static void
+test_owner_fields_others(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+	struct rewrite_request req = req_default;
+	char *v;
+
+	(void)state;
+	/* another managed address is a recipient in To; in Resent-From it
+	 * is the author's */
+	list_make(&hl, "From", OWNER, "To", "mail-0009-zz@example.com, "
+	    OWNER, "Resent-From", "mail-0009-zz@example.com, " OWNER,
+	    "Cc", "Joe <joe@example.org>", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 4);
+	change_is(&hc, 2, HEADER_CHANGE, "To", 1,
+	    "mail-0009-zz@example.com, " CHOSEN);
+	change_is(&hc, 3, HEADER_CHANGE, "Resent-From", 1, CHOSEN);
+	header_changes_free(&hc);
+
+	/* the display name as for From: full_name when it has none */
+	req.full_name = "Jane Owner";
+	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
+	v = value_after(&hl, &hc, "To", 1);
+	assert_string_equal(v, "mail-0009-zz@example.com, Jane Owner <"
+	    CHOSEN ">");
+	free(v);
+	header_changes_free(&hc);
+
+	/* no address chosen: nothing to put there (the leak guard's turn) */
+	req.address = NULL;
+	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 0);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* somebody else's mail naming the owner is not ours to touch */
+	list_make(&hl, "From", "bob@other.net", "To", OWNER, "Cc", OWNER,
+	    NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_NOT_OWNER);
+	assert_int_equal(hc.count, 0);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
+static void
+test_autocrypt(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+	struct rewrite_request req = req_default;
+	char *v;
+
+	(void)state;
+	list_make(&hl, "From", OWNER,
+	    "Autocrypt", "addr=" OWNER "; prefer-encrypt=mutual;\r\n"
+	    " keydata=mQENBFoo",
+	    "autocrypt", "addr=bob@other.net; keydata=mQENBar",
+	    "AUTOCRYPT",
+	    "keydata=mQENBaz;\r\n addr = \"Jane\"@ISP.example.net.",
+	    "Autocrypt", "addr=" CHOSEN "; keydata=mQENBqux",
+	    "Autocrypt-Gossip", "addr=bob@other.net; keydata=x", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 4);
+	change_is(&hc, 2, HEADER_DELETE, "Autocrypt", 3, NULL);
+	change_is(&hc, 3, HEADER_DELETE, "Autocrypt", 1, NULL);
+	v = value_after(&hl, &hc, "Autocrypt", 1);
+	assert_string_equal(v, "addr=bob@other.net; keydata=mQENBar");
+	free(v);
+	v = value_after(&hl, &hc, "Autocrypt", 2);
+	assert_string_equal(v, "addr=" CHOSEN "; keydata=mQENBqux");
+	free(v);
+	assert_null(value_after(&hl, &hc, "Autocrypt", 3));
+	header_changes_free(&hc);
+
+	/* removed with no address chosen too */
+	req.address = NULL;
+	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 2);
+	change_is(&hc, 0, HEADER_DELETE, "Autocrypt", 3, NULL);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* only the owner's own */
+	list_make(&hl, "From", OWNER, "Autocrypt",
+	    "addr=x" OWNER "; keydata=y", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 2);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
+static void
+test_owner_spellings(void **state)
+{
+	static const char *const ours[] = {
+		"\"jane\"@isp.example.net",
+		"\"j\\ane\"@ISP.example.NET",
+		"jane@isp.example.net.",
+		"Jane <jane(home)@isp.example.net>",
+		"jane @ isp.example.net",
+		"Jane\r\n <\"jane\"@isp.example.net.>",
+		"=?UTF-8?B?SmFuZQ==?= <JANE@isp.example.net>",
+		"List: bob@other.net, \"jane\"@isp.example.net;",
+	};
+	static const char *const foreign[] = {
+		"\"jane.x\"@isp.example.net",
+		"\"jane\"@isp.example.net.au",
+		"jane@isp.example.network",
+		"\"jane@isp.example.net\"@other.net",
+	};
+	struct header_list hl;
+	struct header_changes hc;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		list_make(&hl, "From", ours[i], NULL);
+		assert_int_equal(header_is_owners(&hl, &req_default), 1);
+		assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+		assert_int_equal(hc.items[0].op, HEADER_CHANGE);
+		assert_string_equal(hc.items[0].name, "From");
+		assert_non_null(strstr(hc.items[0].value, CHOSEN));
+		header_changes_free(&hc);
+		header_list_free(&hl);
+	}
+	for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		list_make(&hl, "From", foreign[i], NULL);
+		assert_int_equal(header_is_owners(&hl, &req_default), 0);
+		assert_int_equal(run(&hl, &req_default, &hc),
+		    REWRITE_NOT_OWNER);
+		header_changes_free(&hc);
+		header_list_free(&hl);
+	}
+}
+
+static void
+test_is_owners(void **state)
+{
+	static const struct {
+		const char *name[3], *value[3];
+		int want;
+	} cases[] = {
+		{ { "Subject" }, { "no from" }, 1 },
+		{ { "From" }, { "bob@other.net" }, 0 },
+		{ { "From" }, { "x@example.org" }, 1 },
+		{ { "From" }, { "undisclosed:; (" OWNER ")" }, 1 },
+		{ { "From", "Resent-From" }, { "bob@other.net", OWNER }, 1 },
+		{ { "From", "Resent-Sender" }, { "bob@other.net",
+		    "\"jane\"@isp.example.net" }, 1 },
+		{ { "From", "Resent-From", "Resent-Sender" }, {
+		    "bob@other.net", "carol@other.net", OWNER }, 0 },
+		{ { "From", "Resent-From", "Resent-From" }, {
+		    "bob@other.net", "carol@other.net", OWNER }, 0 },
+		{ { "From", "Resent-From" }, { "bob@other.net",
+		    "mail-0002-a4@example.com" }, 1 },
+		{ { "From", "To", "Sender" }, { "bob@other.net", OWNER,
+		    OWNER }, 0 },
+	};
+	struct header_list hl;
+	struct header_changes hc;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		header_list_init(&hl);
+		for (j = 0; j < 3 && cases[i].name[j] != NULL; j++)
+			assert_int_equal(header_list_add(&hl,
+			    cases[i].name[j], cases[i].value[j]), 0);
+		assert_int_equal(header_is_owners(&hl, &req_default),
+		    cases[i].want);
+		/* rewrite_headers agrees */
+		assert_int_equal(run(&hl, &req_default, &hc) ==
+		    REWRITE_NOT_OWNER, !cases[i].want);
+		header_changes_free(&hc);
+		header_list_free(&hl);
+	}
+}
+
+static void
+test_resent(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+
+	(void)state;
+	/* mutt's bounce: the author's fields stay, the owner's go */
+	list_make(&hl, "From", "Bob <bob@other.net>",
+	    "Reply-To", "bob@other.net", "Sender", "list@other.net",
+	    "To", "Jane <" OWNER ">",
+	    "Resent-From", "Jane <" OWNER ">",
+	    "Resent-To", "carol@other.net",
+	    "Resent-Cc", OWNER ", dave@other.net", NULL);
+	assert_int_equal(header_is_owners(&hl, &req_default), 1);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 3);
+	change_is(&hc, 0, HEADER_CHANGE, "To", 1, "Jane <" CHOSEN ">");
+	change_is(&hc, 1, HEADER_CHANGE, "Resent-From", 1,
+	    "Jane <" CHOSEN ">");
+	change_is(&hc, 2, HEADER_CHANGE, "Resent-Cc", 1,
+	    CHOSEN ", dave@other.net");
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* the owner resending the owner's own message: everything */
+	list_make(&hl, "From", "Jane <" OWNER ">",
+	    "Resent-Sender", OWNER, "Resent-To", "carol@other.net", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 3);
+	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane <" CHOSEN ">");
+	change_is(&hc, 1, HEADER_ADD, "Reply-To", 0, "Jane <" CHOSEN ">");
+	change_is(&hc, 2, HEADER_CHANGE, "Resent-Sender", 1, CHOSEN);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
+static void
+test_raw_charset(void **state)
+{
+	/* 张三 in GB2312, and in UTF-8 */
+	static const char gb[] = "\xd5\xc5\xc8\xfd";
+	static const char utf8[] = "\xe5\xbc\xa0\xe4\xb8\x89";
+	struct header_list hl;
+	struct header_changes hc;
+	char *name, *addr;
+
+	(void)state;
+	/* no charset declared: the bytes stay as they were */
+	list_make(&hl, "From", "\xd5\xc5\xc8\xfd <" OWNER ">",
+	    "To", "\xd5\xc5\xc8\xfd <bob@other.net>, " OWNER,
+	    "Content-Type", "multipart/mixed; boundary=x", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(hc.count, 3);
+	change_is(&hc, 0, HEADER_CHANGE, "From", 1,
+	    "\xd5\xc5\xc8\xfd <" CHOSEN ">");
+	change_is(&hc, 1, HEADER_ADD, "Reply-To", 0,
+	    "\xd5\xc5\xc8\xfd <" CHOSEN ">");
+	/* another mailbox's raw name is kept too */
+	change_is(&hc, 2, HEADER_CHANGE, "To", 1,
+	    "\xd5\xc5\xc8\xfd <bob@other.net>, " CHOSEN);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* in a comment */
+	list_make(&hl, "From", OWNER " (\xd5\xc5\xc8\xfd)", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	change_is(&hc, 0, HEADER_CHANGE, "From", 1,
+	    CHOSEN " (\xd5\xc5\xc8\xfd)");
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* declared: read in it, sent as UTF-8 encoded words */
+	list_make(&hl, "Content-Type", "text/plain; charset=gb2312",
+	    "From", "\xd5\xc5\xc8\xfd <" OWNER ">", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_ascii(hc.items[0].value);
+	name = decoded_name(hc.items[0].value, &addr);
+	assert_string_equal(name, utf8);
+	assert_string_equal(addr, CHOSEN);
+	free(name);
+	free(addr);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* declared wrongly (UTF-8): kept as they were */
+	list_make(&hl, "Content-Type", "text/plain; charset=utf-8",
+	    "From", "\xd5\xc5\xc8\xfd <" OWNER ">", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_memory_equal(hc.items[0].value, gb, 4);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
+static int
+leak(const struct header_list *hl, const struct header_changes *hc,
+    char *field, size_t len)
+{
+	field[0] = '\0';
+	return header_leak_find(hl, hc, &req_default, field, len);
+}
+
+static void
+test_leak_guard(void **state)
+{
+	static const char *const shows[] = {
+		OWNER, "Jane <" OWNER ">", "contact: \"jane\"@ISP.example.net",
+		"=?utf-8?b?amFuZUBpc3AuZXhhbXBsZS5uZXQ=?=",
+		"\"=?utf-8?q?jane=40isp.example.net?=\" <x@other.net>",
+		"jane(home) @ isp.example.net.", "v=1; i=" OWNER "; d=x",
+		"<@relay:" OWNER ">", "jane@\r\n isp.example.net",
+	};
+	static const char *const hides[] = {
+		"xjane@isp.example.net", "jane@isp.example.network",
+		"<20240101.jane@isp.example.net>", "jane at isp example net",
+		"isp.example.net", CHOSEN,
+	};
+	struct header_list hl;
+	struct header_changes hc;
+	char field[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++) {
+		list_make(&hl, "X-Unknown", shows[i], NULL);
+		assert_int_equal(leak(&hl, NULL, field, sizeof(field)), 1);
+		assert_string_equal(field, "X-Unknown");
+		header_list_free(&hl);
+	}
+	for (i = 0; i < sizeof(hides) / sizeof(hides[0]); i++) {
+		list_make(&hl, "X-Unknown", hides[i], NULL);
+		assert_int_equal(leak(&hl, NULL, field, sizeof(field)), 0);
+		header_list_free(&hl);
+	}
+
+	/* after the rewrite: a field nobody rewrote, as the message spells
+	 * its name; Received and the free-text fields do not count */
+	list_make(&hl, "Received", "from x by y for <" OWNER ">",
+	    "From", "Jane <" OWNER ">", "To", "bob@other.net, " OWNER,
+	    "Subject", "mail from " OWNER, "Comments", OWNER,
+	    "KEYWORDS", OWNER, "x-original-from", "\"jane\"@isp.example.net",
+	    NULL);
+	assert_int_equal(leak(&hl, NULL, field, sizeof(field)), 1);
+	assert_string_equal(field, "From");
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(leak(&hl, &hc, field, sizeof(field)), 1);
+	assert_string_equal(field, "x-original-from");
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* everything rewritten: nothing left */
+	list_make(&hl, "Received", "by y for <" OWNER ">",
+	    "From", "Jane <" OWNER ">", "Reply-To", OWNER, "Sender", OWNER,
+	    "To", "Me: " OWNER ";", "Cc", "\"jane\"@isp.example.net",
+	    "Disposition-Notification-To", OWNER, "Errors-To", OWNER,
+	    "Autocrypt", "addr=" OWNER "; keydata=x", "Subject", OWNER,
+	    "Mail-Followup-To", "bob@other.net, " OWNER, NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_int_equal(leak(&hl, &hc, field, sizeof(field)), 0);
+	header_changes_free(&hc);
+	header_list_free(&hl);
+
+	/* a field name can hold it too; no owner, no leak */
+	list_make(&hl, OWNER, "x", NULL);
+	assert_int_equal(leak(&hl, NULL, field, sizeof(field)), 1);
+	{
+		struct rewrite_request req = req_default;
+
+		req.owner = NULL;
+		assert_int_equal(header_leak_find(&hl, NULL, &req, field,
+		    sizeof(field)), 0);
+	}
+	header_list_free(&hl);
+}
+
+/* 40,000 distinct recipients in 400 To fields, each named twice more in
+ * another case in Cc: every one once, in order. */
+static void
+test_recipients_many(void **state)
+{
+	struct header_list hl;
+	GString *to, *cc;
+	char **v, want[64];
+	size_t i, j, n;
+
+	(void)state;
+	header_list_init(&hl);
+	to = g_string_new(NULL);
+	cc = g_string_new(NULL);
+	for (i = 0; i < 400; i++) {
+		g_string_truncate(to, 0);
+		g_string_truncate(cc, 0);
+		for (j = 0; j < 100; j++) {
+			g_string_append_printf(to, "%sr%zu-%zu@x%zu.example",
+			    j ? ", " : "", i, j, j % 7);
+			g_string_append_printf(cc, "%sR%zu-%zu@X%zu.EXAMPLE, "
+			    "<r%zu-%zu@x%zu.example>", j ? ", " : "", i, j,
+			    j % 7, i, j, j % 7);
+		}
+		assert_int_equal(header_list_add(&hl, "To", to->str), 0);
+		assert_int_equal(header_list_add(&hl, "Cc", cc->str), 0);
+	}
+	g_string_free(to, TRUE);
+	g_string_free(cc, TRUE);
+	assert_int_equal(header_list_recipients(&hl, &v, &n), 0);
+	assert_int_equal(n, 40000);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "r%zu-%zu@x%zu.example",
+		    i / 100, i % 100, i % 100 % 7);
+		assert_string_equal(v[i], want);
+	}
+	assert_null(v[n]);
+	header_recipients_free(v);
+	header_list_free(&hl);
+}
+
 static void *
 thread_run(void *arg)
 {
@@ -932,6 +1413,15 @@ main(void)
 		cmocka_unit_test(test_block_values),
 		cmocka_unit_test(test_block_rewrite),
 		cmocka_unit_test(test_recipients),
+		cmocka_unit_test(test_owner_fields),
+		cmocka_unit_test(test_owner_fields_others),
+		cmocka_unit_test(test_autocrypt),
+		cmocka_unit_test(test_owner_spellings),
+		cmocka_unit_test(test_is_owners),
+		cmocka_unit_test(test_resent),
+		cmocka_unit_test(test_raw_charset),
+		cmocka_unit_test(test_leak_guard),
+		cmocka_unit_test(test_recipients_many),
 		cmocka_unit_test(test_threads),
 	};
 
