@@ -39,32 +39,37 @@ COMMON_SRC = common/config.c common/cidr.c common/diag.c
 PURE_SRC = rewriter/address.c rewriter/template.c
 STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/source.c
 POLICY_SRC = rewriter/policy.c
-MIME_SRC = rewriter/header.c rewriter/hdrlist.c
+MIME_SRC = rewriter/header.c rewriter/hdrlist.c rewriter/mailbox.c \
+	rewriter/addrfield.c
+PLAN_SRC = rewriter/plan.c $(MIME_SRC)
 SMTP_SRC = rewriter/smtpaddr.c
 ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/negotiate.c \
 	aliasd/message.c aliasd/inbound.c aliasd/outbound.c aliasd/pool.c \
-	aliasd/counter.c aliasd/snapshot.c aliasd/privs.c common/log.c
+	aliasd/counter.c aliasd/snapshot.c aliasd/privs.c aliasd/harvest.c \
+	common/log.c
 CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
-	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c
+	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c cli/cmd_rewrite.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 CORE_OBJ = $(call obj,$(COMMON_SRC) $(PURE_SRC) $(STORE_SRC) $(POLICY_SRC))
 CLI_OBJ = $(call obj,$(CLI_SRC))
-ALIASD_OBJ = $(call obj,$(ALIASD_SRC) $(MIME_SRC) $(SMTP_SRC))
+ALIASD_OBJ = $(call obj,$(ALIASD_SRC) $(PLAN_SRC) $(SMTP_SRC))
 
 SENDMAIL_SRC = rewriter/alias_sendmail.c rewriter/sendmail_args.c \
 	rewriter/message_io.c
-SENDMAIL_OBJ = $(call obj,$(SENDMAIL_SRC) $(MIME_SRC))
+SENDMAIL_OBJ = $(call obj,$(SENDMAIL_SRC) $(PLAN_SRC))
 
 PROGRAMS = $(B)/aliasctl $(B)/aliasd $(B)/alias-sendmail
 
 UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
 	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_policy \
 	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_header \
-	$(B)/tests/test_smtpaddr $(B)/tests/test_sendmail_args
+	$(B)/tests/test_smtpaddr $(B)/tests/test_sendmail_args \
+	$(B)/tests/test_harvest \
+	$(B)/tests/test_plan
 
 .PHONY: all deps check clean install demo bench
 all: deps $(PROGRAMS)
@@ -77,8 +82,9 @@ $(B)/obj/%.o: %.c
 	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP \
 		-c -o $@ $<
 
-$(B)/aliasctl: $(CLI_OBJ) $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STORE)
+$(B)/aliasctl: $(CLI_OBJ) $(call obj,$(PLAN_SRC) rewriter/message_io.c) \
+		$(CORE_OBJ)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
 
 $(B)/alias-sendmail: $(SENDMAIL_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
@@ -92,11 +98,13 @@ $(B)/tests/test_template: $(call obj,tests/unit/test_template.c rewriter/templat
 $(B)/tests/test_config: $(call obj,tests/unit/test_config.c $(COMMON_SRC) $(PURE_SRC))
 $(B)/tests/test_store: $(call obj,tests/unit/test_store.c $(STORE_SRC) $(PURE_SRC))
 $(B)/tests/test_policy: $(call obj,tests/unit/test_policy.c $(POLICY_SRC) $(PURE_SRC))
+$(B)/tests/test_plan: $(call obj,tests/unit/test_plan.c $(PLAN_SRC) $(POLICY_SRC) $(PURE_SRC))
 $(B)/tests/test_maps: $(call obj,tests/unit/test_maps.c cli/maps.c $(PURE_SRC))
 $(B)/tests/test_when: $(call obj,tests/unit/test_when.c cli/when.c)
 $(B)/tests/test_sendmail_args: $(call obj,tests/unit/test_sendmail_args.c rewriter/sendmail_args.c)
 $(B)/tests/test_header: $(call obj,tests/unit/test_header.c $(MIME_SRC))
 $(B)/tests/test_smtpaddr: $(call obj,tests/unit/test_smtpaddr.c $(SMTP_SRC) rewriter/address.c)
+$(B)/tests/test_harvest: $(call obj,tests/unit/test_harvest.c aliasd/harvest.c)
 $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)

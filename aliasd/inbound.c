@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "aliasd/counter.h"
+#include "aliasd/harvest.h"
 #include "aliasd/inbound.h"
 #include "aliasd/pool.h"
 #include "common/log.h"
@@ -42,18 +43,64 @@ printable(char *s)
 			*s = '?';
 }
 
+/* The harvest guard's key for this client; false when the guard does
+ * not apply: it is off, the client is trusted or exempt, or the MTA did
+ * not say which address the client has. */
+static bool
+harvest_key(SMFICTX *ctx, const struct conn *c, struct harvest_key *key)
+{
+	const struct config *cfg = c->snap->config;
+	struct harvest_client hc;
+
+	if (cfg->harvest_limit == 0 || harvest_client_parse(smfi_getsymval(ctx,
+	    (char *)"{client_addr}"), &hc) == -1)
+		return false;
+	if (config_is_trusted(cfg, hc.family, hc.addr) ||
+	    config_is_harvest_exempt(cfg, hc.family, hc.addr))
+		return false;
+	*key = hc.key;
+	return true;
+}
+
+/* A blocked client learns nothing: right and wrong recipients get the
+ * same reply. */
+static sfsistat
+harvest_tempfail(SMFICTX *ctx, struct conn *c)
+{
+	log_debug("%s: tempfail client=%s reason=harvest", c->msg.qid,
+	    c->client);
+	if (smfi_setreply(ctx, "451", "4.7.1", "Try again later") !=
+	    MI_SUCCESS)
+		log_warnx("%s: cannot set the reply text", c->msg.qid);
+	return SMFIS_TEMPFAIL;
+}
+
+/* Every refusal in a managed domain goes through here, so that the
+ * harvest guard counts each one; a blocked client gets 451 instead. */
 static sfsistat
 refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
     const char *why)
 {
 	char text[REPLY_TEXT_MAX + 1], escaped[2 * REPLY_TEXT_MAX + 1];
+	const struct config *cfg = c->snap->config;
+	struct harvest_key key;
+	time_t now = time(NULL);
+	bool guarded = harvest_key(ctx, c, &key);
 
+	if (guarded && harvest_blocked(&key, now))
+		return harvest_tempfail(ctx, c);
 	snprintf(text, sizeof(text), "<%s>: Recipient address rejected: %s",
 	    addr, reason);
 	printable(text);
 	escape_percent(text, escaped, sizeof(escaped));
 	log_info("%s: reject rcpt=<%s> reason=%s client=%s", c->msg.qid, addr,
 	    why, c->client);
+	/* Logged once, naming the client and none of its guesses. */
+	if (guarded && harvest_refused(&key, now, cfg->harvest_limit,
+	    (time_t)cfg->harvest_window))
+		log_info("%s: harvest guard: client=%s blocked for %ld s after "
+		    "%u refused recipients", c->msg.qid, c->client,
+		    cfg->harvest_window, cfg->harvest_limit);
 	if (smfi_setreply(ctx, "550", "5.1.1", escaped) != MI_SUCCESS)
 		log_warnx("%s: cannot set the reply text", c->msg.qid);
 	return SMFIS_REJECT;
@@ -96,6 +143,9 @@ remember(struct conn *c, const struct store_address *a)
 	n = &c->msg.counts[c->msg.ncounts++];
 	memset(n, 0, sizeof(*n));
 	n->id = a->id;
+	/* The sender passed smtpaddr_parse(), so its domain is clean text
+	 * (address_check_text); a sender that did not is "" and only the
+	 * message is counted.  The store checks once more. */
 	domain = c->msg.null_sender ? NULL : address_domain(c->msg.sender);
 	if (domain != NULL)
 		snprintf(n->sender_domain, sizeof(n->sender_domain), "%s",
@@ -108,6 +158,7 @@ decide(SMFICTX *ctx, struct conn *c, const char *addr)
 	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1], err[512];
 	struct pool_handle *h;
 	struct store_address a;
+	struct harvest_key key;
 	enum store_status st;
 
 	if (address_split(addr, local, sizeof(local), domain,
@@ -116,6 +167,9 @@ decide(SMFICTX *ctx, struct conn *c, const char *addr)
 	if (!config_is_managed_domain(c->snap->config, domain) ||
 	    config_is_passthrough(c->snap->config, local))
 		return SMFIS_CONTINUE;
+	/* Before the store: a blocked client costs no lookup. */
+	if (harvest_key(ctx, c, &key) && harvest_blocked(&key, time(NULL)))
+		return harvest_tempfail(ctx, c);
 	if ((h = pool_get(c->snap->config->database, err, sizeof(err))) ==
 	    NULL)
 		return store_failed(ctx, c, addr, err);

@@ -25,6 +25,7 @@
 #include "aliasd/privs.h"
 #include "aliasd/snapshot.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "rewriter/header.h"
 
 #define DEFAULT_PIDFILE "/run/aliasd/aliasd.pid"
@@ -38,19 +39,32 @@ struct options {
 };
 
 static void
-usage(void)
+usage(int code)
 {
-	fprintf(stderr, "usage: aliasd [-fnv] [-c file] [-p pidfile]\n");
-	exit(EX_USAGE);
+	fprintf(code == 0 ? stdout : stderr, "usage: aliasd [-fnv] "
+	    "[-c file] [-p pidfile]\n       aliasd --help | --version\n");
+	exit(code);
 }
 
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:fhnp:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnp:v", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("aliasd %s\n", ALIASD_VERSION);
+			exit(0);
 		case 'c':
 			o->config = optarg;
 			break;
@@ -67,11 +81,11 @@ parse_options(int argc, char **argv, struct options *o)
 			o->verbose++;
 			break;
 		default:
-			usage();
+			usage(EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(EX_USAGE);
 }
 
 static void
@@ -257,6 +271,9 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (o.check) {
+		if (template_weak(snap->template, snap->config->template, err,
+		    sizeof(err)))
+			fprintf(stderr, "aliasd: warning: %s: %s\n", path, err);
 		printf("configuration OK\n");
 		snapshot_put(snap);
 		free(path);
@@ -279,6 +296,9 @@ main(int argc, char **argv)
 	    snap->config->socket, snap->config->database,
 	    snap->config->domains[0], snap->config->ndomains > 1 ? ", ..." :
 	    "");
+	if (template_weak(snap->template, snap->config->template, err,
+	    sizeof(err)))
+		log_warnx("%s: %s", path, err);
 	snapshot_put(snap);
 	rc = serve(path);
 	if (!o.foreground)

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "rewriter/address.h"
+#include "rewriter/template.h"
 
 static int
 make_dirs(const char *path)
@@ -65,12 +66,14 @@ write_starter(FILE *fp, const char *domain, const char *database)
 	    "# owner = you@example.net\n"
 	    "# full_name = Your Name\n"
 	    "# bounce_address = bounces@example.com\n"
-	    "# template = mail-%%04n-%%2r\n"
+	    "# template = mail-%%04n-%%6r\n"
 	    "# socket = unix:/run/aliasd/aliasd.sock\n"
 	    "# user = aliasd\n"
 	    "# trusted_networks = 127.0.0.0/8, ::1\n"
 	    "# outbound_daemon_name = ORIGINATING\n"
 	    "# passthrough = postmaster, abuse\n"
+	    "# harvest_limit = 10\n"
+	    "# harvest_exempt = 192.0.2.25/32\n"
 	    "# on_error = tempfail\n"
 	    "# sendmail_program = /usr/sbin/sendmail\n"
 	    "# auto_create = no\n", database);
@@ -154,7 +157,7 @@ cmd_init(struct ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct verb *v = verb_find("init");
-	char domain[ADDRESS_MAX];
+	char domain[ADDRESS_MAX], why[512];
 	const char *want = NULL;
 	struct stat sb;
 	int opt, rc;
@@ -198,5 +201,9 @@ cmd_init(struct ctx *c, int argc, char **argv)
 	if (c->config->ndomains == 0)
 		warnx_cli("no domain yet: set domain in %s before creating "
 		    "addresses", c->config_path);
+	if ((rc = ctx_template(c)) != 0)
+		return rc;
+	if (template_weak(c->template, c->config->template, why, sizeof(why)))
+		warnx_cli("%s: %s", c->config_path, why);
 	return 0;
 }

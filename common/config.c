@@ -69,10 +69,17 @@ xdg_path(const char *var, const char *fallback, const char *sub)
 	return path;
 }
 
+/*
+ * SPEC's one rule, for every program.  When neither the user's file nor
+ * the system's exists, the user's path is returned all the same: reading
+ * a missing file gives the defaults either way, and it is where aliasctl
+ * init makes one.
+ */
 char *
 config_find(const char *option_path, bool *explicit)
 {
 	const char *env = getenv("ALIASD_CONF");
+	char *user;
 
 	*explicit = true;
 	if (option_path != NULL)
@@ -80,9 +87,17 @@ config_find(const char *option_path, bool *explicit)
 	if (env != NULL && env[0] != '\0')
 		return strdup(env);
 	*explicit = false;
+	/* euid, as for the default database: the two must agree. */
 	if (geteuid() == 0)
-		return strdup("/etc/aliasd.conf");
-	return xdg_path("XDG_CONFIG_HOME", ".config", "aliasd/aliasd.conf");
+		return strdup(CONFIG_SYSTEM_PATH);
+	user = xdg_path("XDG_CONFIG_HOME", ".config", "aliasd/aliasd.conf");
+	if (user != NULL && access(user, F_OK) == 0)
+		return user;
+	if (user == NULL || access(CONFIG_SYSTEM_PATH, F_OK) == 0) {
+		free(user);
+		return strdup(CONFIG_SYSTEM_PATH);
+	}
+	return user;
 }
 
 char *
@@ -178,28 +193,49 @@ set_socket(struct parser *p, char **dst, const char *value)
 	return bad(p, "%s", "socket must be unix:/path or inet:PORT@HOST");
 }
 
+/* A CIDR list: trusted_networks, harvest_exempt. */
 static int
-set_networks(struct parser *p, struct config *c, const char *value)
+set_networks(struct parser *p, struct cidr *nets, size_t *n,
+    const char *value)
 {
 	char *copy, *item, *save = NULL;
 	int rc = 0;
 
-	c->ntrusted = 0;
+	*n = 0;
 	if ((copy = strdup(value)) == NULL)
 		return bad(p, "%s", "out of memory");
 	for (item = strtok_r(copy, ", \t", &save); item != NULL;
 	    item = strtok_r(NULL, ", \t", &save)) {
-		if (c->ntrusted == CONFIG_MAX_LIST) {
+		if (*n == CONFIG_MAX_LIST) {
 			rc = bad(p, "more than %s networks", "32");
 			break;
 		}
-		if (cidr_parse(item, &c->trusted[c->ntrusted++]) == -1) {
+		if (cidr_parse(item, &nets[(*n)++]) == -1) {
 			rc = bad(p, "invalid network \"%s\"", item);
 			break;
 		}
 	}
 	free(copy);
 	return rc;
+}
+
+/* A whole decimal number from min to max. */
+static int
+set_integer(struct parser *p, long *dst, const char *value, long min,
+    long max)
+{
+	char *end, range[64];
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < min || v > max) {
+		snprintf(range, sizeof(range), "%ld to %ld", min, max);
+		return bad(p, "expected a number from %s", range);
+	}
+	*dst = v;
+	return 0;
 }
 
 static int
@@ -270,7 +306,20 @@ set_key(struct parser *p, struct config *c, const char *key,
 	if (strcmp(key, "user") == 0)
 		return set_string(p, &c->user, value, false);
 	if (strcmp(key, "trusted_networks") == 0)
-		return set_networks(p, c, value);
+		return set_networks(p, c->trusted, &c->ntrusted, value);
+	if (strcmp(key, "harvest_limit") == 0) {
+		long v;
+
+		if (set_integer(p, &v, value, 0, 1000000) == -1)
+			return -1;
+		c->harvest_limit = (unsigned int)v;
+		return 0;
+	}
+	if (strcmp(key, "harvest_window") == 0)
+		return set_integer(p, &c->harvest_window, value, 1, 604800);
+	if (strcmp(key, "harvest_exempt") == 0)
+		return set_networks(p, c->harvest_exempt, &c->nharvest_exempt,
+		    value);
 	if (strcmp(key, "outbound_daemon_name") == 0)
 		return set_string(p, &c->outbound_daemon_name, value, true);
 	if (strcmp(key, "passthrough") == 0) {
@@ -285,6 +334,15 @@ set_key(struct parser *p, struct config *c, const char *key,
 			c->on_error = ON_ERROR_ACCEPT;
 		else
 			return bad(p, "%s", "on_error must be tempfail or accept");
+		return 0;
+	}
+	if (strcmp(key, "on_leak") == 0) {
+		if (strcmp(value, "tempfail") == 0)
+			c->on_leak_send = false;
+		else if (strcmp(value, "send") == 0)
+			c->on_leak_send = true;
+		else
+			return bad(p, "%s", "on_leak must be tempfail or send");
 		return 0;
 	}
 	if (strcmp(key, "sendmail_program") == 0)
@@ -379,7 +437,10 @@ set_defaults(struct config *c)
 	    c->user == NULL || c->outbound_daemon_name == NULL ||
 	    c->sendmail_program == NULL)
 		return -1;
-	if (set_networks(&p, c, "127.0.0.0/8, ::1") == -1)
+	c->harvest_limit = 10;
+	c->harvest_window = 3600;
+	if (set_networks(&p, c->trusted, &c->ntrusted, "127.0.0.0/8, ::1") ==
+	    -1)
 		return -1;
 	return set_list(&p, c->passthrough, &c->npassthrough,
 	    "postmaster, abuse", local_ok, "local part");
@@ -464,6 +525,16 @@ config_is_trusted(const struct config *c, int family, const void *addr)
 {
 	for (size_t i = 0; i < c->ntrusted; i++)
 		if (cidr_match(&c->trusted[i], family, addr))
+			return true;
+	return false;
+}
+
+bool
+config_is_harvest_exempt(const struct config *c, int family,
+    const void *addr)
+{
+	for (size_t i = 0; i < c->nharvest_exempt; i++)
+		if (cidr_match(&c->harvest_exempt[i], family, addr))
 			return true;
 	return false;
 }

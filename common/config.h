@@ -34,18 +34,27 @@ struct config {
 	char *user;
 	struct cidr trusted[CONFIG_MAX_LIST];
 	size_t ntrusted;
+	unsigned int harvest_limit;	/* refusals before 451; 0: off */
+	long harvest_window;		/* seconds counted and blocked */
+	struct cidr harvest_exempt[CONFIG_MAX_LIST];
+	size_t nharvest_exempt;
 	char *outbound_daemon_name;
 	char *passthrough[CONFIG_MAX_LIST];	/* lowercased local parts */
 	size_t npassthrough;
 	enum on_error on_error;
+	bool on_leak_send;	/* on_leak = send: the leak guard is off */
 	char *sendmail_program;
 	bool auto_create;
 };
 
-/* Which file to read: -c FILE, else $ALIASD_CONF, else /etc/aliasd.conf
- * for root and $XDG_CONFIG_HOME/aliasd/aliasd.conf for anybody else.
- * Returns a malloc'd path, or NULL when no home can be found.  *explicit
- * tells whether the file must exist (given with -c or $ALIASD_CONF). */
+#define CONFIG_SYSTEM_PATH "/etc/aliasd.conf"
+
+/* Which file to read, the same for every program: -c FILE (option_path,
+ * NULL for alias-sendmail), else $ALIASD_CONF, else for anybody but root
+ * $XDG_CONFIG_HOME/aliasd/aliasd.conf (~/.config/...) when it exists,
+ * else /etc/aliasd.conf; the user's path when neither exists.  Returns a
+ * malloc'd path, or NULL when out of memory.  *explicit tells whether the
+ * file must exist (given with -c or $ALIASD_CONF). */
 char	*config_find(const char *option_path, bool *explicit);
 
 /* The default database path for this user (malloc'd), or NULL. */
@@ -65,6 +74,10 @@ bool	config_is_passthrough(const struct config *, const char *local);
 /* Does the binary address (AF_INET: 4 bytes, AF_INET6: 16) fall into
  * trusted_networks? */
 bool	config_is_trusted(const struct config *, int family,
+	    const void *addr);
+
+/* The same for harvest_exempt: clients the harvest guard never counts. */
+bool	config_is_harvest_exempt(const struct config *, int family,
 	    const void *addr);
 
 #endif

@@ -408,7 +408,7 @@ done:
 }
 
 /*
- * The other address fields, and Autocrypt.
+ * The other address fields, Autocrypt and Return-Path.
  */
 
 static const struct addr_field *
@@ -485,30 +485,42 @@ autocrypt_is_owner(const struct rewrite_request *req, const char *value)
 	return found;
 }
 
-/* Delete each Autocrypt naming the owner, highest index first. */
+/* Whether a Return-Path names the owner.  1, 0, or -1. */
 static int
-autocrypt_rewrite(struct rewrite *rw, const struct header_list *hl)
+return_path_is_owner(const struct rewrite_request *req, const char *value)
+{
+	return mailbox_value_shows(value, req->owner);
+}
+
+/*
+ * Delete each field called name that names the owner (by is_owner),
+ * highest index first.  Autocrypt: its key names the real address.
+ * Return-Path: a trace field the delivering MTA writes from the envelope;
+ * one a client left in the owner's message only tells the real address.
+ */
+static int
+drop_owner_fields(struct rewrite *rw, const struct header_list *hl,
+    const char *name,
+    int (*is_owner)(const struct rewrite_request *, const char *))
 {
 	char *ours = NULL;
 	size_t i, n, k = 0;
 	int r, rc = -1;
 
-	if (rw->req->owner == NULL ||
-	    (n = header_list_count(hl, "Autocrypt")) == 0)
+	if (rw->req->owner == NULL || (n = header_list_count(hl, name)) == 0)
 		return 0;
 	if ((ours = calloc(n + 1, 1)) == NULL)
 		goto done;
 	for (i = 0; i < hl->count; i++) {
-		if (g_ascii_strcasecmp(hl->fields[i].name, "Autocrypt") != 0)
+		if (g_ascii_strcasecmp(hl->fields[i].name, name) != 0)
 			continue;
-		if ((r = autocrypt_is_owner(rw->req,
-		    hl->fields[i].value)) == -1)
+		if ((r = is_owner(rw->req, hl->fields[i].value)) == -1)
 			goto done;
 		ours[++k] = r;
 	}
 	for (k = n; k > 0; k--)
 		if (ours[k] && header_changes_push(rw->out, HEADER_DELETE,
-		    "Autocrypt", (int)k, NULL) == -1)
+		    name, (int)k, NULL) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -623,7 +635,9 @@ rewrite_headers(const struct header_list *hl,
 	if (changes_check(&rw, start, err, errlen) == -1)
 		goto done;
 	if ((req->address != NULL && other_fields(&rw, hl) == -1) ||
-	    autocrypt_rewrite(&rw, hl) == -1)
+	    drop_owner_fields(&rw, hl, "Autocrypt", autocrypt_is_owner) == -1 ||
+	    drop_owner_fields(&rw, hl, "Return-Path",
+	    return_path_is_owner) == -1)
 		goto nomem;
 	st = REWRITE_OK;
 	goto done;

@@ -52,9 +52,11 @@ int	header_is_owners(const struct header_list *,
  * address field of the list in header.c (To, Cc, Bcc, receipt and error
  * fields, Mail-Followup-To, the Resent- fields, ...) naming the owner's
  * mailbox names the chosen address instead, the rest of the field kept;
- * and an Autocrypt field whose addr= is the owner's is deleted.  In resent
- * mail that is not the owner's own, its original From, Reply-To and Sender
- * are left alone.  Changes are appended to the caller's (initialised)
+ * and an Autocrypt field whose addr= is the owner's, and a Return-Path
+ * naming the owner (the delivering MTA writes its own), are deleted.  In
+ * resent mail that is not the owner's own, its original From, Reply-To
+ * and Sender are left alone.  Changes are appended to the caller's
+ * (initialised)
  * header_changes; on REWRITE_NOT_OWNER (exactly when header_is_owners()
  * says 0) and REWRITE_ERROR none are.
  */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rewriter/mailbox.h"
 #include "rewriter/plan.h"
 
 static void
@@ -64,37 +65,6 @@ choose(const struct plan_request *req, struct plan *p, char *err,
 	p->created = true;
 	p->how = POLICY_CORRESPONDENT;
 	return PLAN_OK;
-}
-
-/* Two addresses are one mailbox: ASCII case ignored, <> and a quoted
- * local part ("a.b"@x is a.b@x) and a trailing dot of the domain too. */
-static void
-mailbox_key(const char *in, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	if (*in == '<')
-		in++;
-	for (; *in != '\0' && *in != '>' && n + 1 < outlen; in++) {
-		if (*in == '"')
-			continue;
-		if (*in == '\\' && in[1] != '\0')
-			in++;
-		out[n++] = *in >= 'A' && *in <= 'Z' ? *in - 'A' + 'a' : *in;
-	}
-	if (n > 0 && out[n - 1] == '.')
-		n--;
-	out[n] = '\0';
-}
-
-static bool
-same_mailbox(const char *a, const char *b)
-{
-	char ka[ADDRESS_MAX], kb[ADDRESS_MAX];
-
-	mailbox_key(a, ka, sizeof(ka));
-	mailbox_key(b, kb, sizeof(kb));
-	return ka[0] != '\0' && strcmp(ka, kb) == 0;
 }
 
 void
@@ -156,7 +126,14 @@ guard(const struct plan_request *req, const struct rewrite_request *rr,
 			return PLAN_LEAK;
 	}
 	sender = p->sender[0] != '\0' ? p->sender : req->sender;
-	if (sender != NULL && same_mailbox(sender, req->owner)) {
+	if (sender == NULL || sender[0] == '\0')
+		return PLAN_OK;
+	/* any spelling: "Real.Owner"@Owner-Home.test is the owner too */
+	if ((r = mailbox_value_shows(sender, req->owner)) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return PLAN_ERROR;
+	}
+	if (r == 1) {
 		snprintf(p->leak_field, sizeof(p->leak_field), "%s",
 		    PLAN_ENVELOPE);
 		return PLAN_LEAK;

@@ -191,6 +191,34 @@ template_has_sequence(const struct template *t)
 	return t->has_seq;
 }
 
+unsigned int
+template_random_bits(const struct template *t)
+{
+	unsigned int chars = 0;
+
+	for (int i = 0; i < t->nparts; i++)
+		if (t->parts[i].kind == PART_RANDOM)
+			chars += (unsigned int)t->parts[i].count;
+	/* log2(32) = 5 */
+	return chars * 5;
+}
+
+bool
+template_weak(const struct template *t, const char *text, char *msg,
+    size_t msglen)
+{
+	unsigned int bits = template_random_bits(t);
+
+	if (bits >= TEMPLATE_MIN_RANDOM_BITS)
+		return false;
+	snprintf(msg, msglen, "template \"%s\" has %u random bits, fewer "
+	    "than %d, so its addresses can be guessed: use %%%dr or more, as "
+	    "in template = %s (existing addresses keep working)", text, bits,
+	    TEMPLATE_MIN_RANDOM_BITS, (TEMPLATE_MIN_RANDOM_BITS + 4) / 5,
+	    TEMPLATE_DEFAULT);
+	return true;
+}
+
 static int
 render_part(const struct part *p, uint64_t seq, char *out, size_t avail)
 {
@@ -242,27 +270,49 @@ template_render(const struct template *t, uint64_t seq, char *out,
 	return 0;
 }
 
+/* How far loose matching may search (calls of match_from): a template
+ * of many random runs could otherwise try every way to cut a local
+ * part. */
+#define LOOSE_BUDGET 10000
+
+struct matcher {
+	const struct template *t;
+	bool loose;	/* a random run of any length, not just its count */
+	int budget;
+};
+
 /* Match parts[i...] against s; recursion depth is bounded by MAX_PARTS. */
 static bool
-match_from(const struct template *t, int i, const char *s, uint64_t *seq)
+match_from(struct matcher *m, int i, const char *s, uint64_t *seq)
 {
 	const struct part *p;
 	size_t n;
 
-	if (i == t->nparts)
+	if (m->budget-- <= 0)
+		return false;
+	if (i == m->t->nparts)
 		return *s == '\0';
-	p = &t->parts[i];
+	p = &m->t->parts[i];
 	switch (p->kind) {
 	case PART_TEXT:
 		n = strlen(p->text);
 		return strncmp(s, p->text, n) == 0 &&
-		    match_from(t, i + 1, s + n, seq);
+		    match_from(m, i + 1, s + n, seq);
 	case PART_RANDOM:
-		for (n = 0; n < (size_t)p->count; n++)
-			if (s[n] == '\0' || strchr(SUFFIX_ALPHABET, s[n]) ==
-			    NULL)
-				return false;
-		return match_from(t, i + 1, s + n, seq);
+		if (!m->loose) {
+			for (n = 0; n < (size_t)p->count; n++)
+				if (s[n] == '\0' ||
+				    strchr(SUFFIX_ALPHABET, s[n]) == NULL)
+					return false;
+			return match_from(m, i + 1, s + n, seq);
+		}
+		for (n = 0; s[n] != '\0' && n < LOCAL_MAX &&
+		    strchr(SUFFIX_ALPHABET, s[n]) != NULL; n++)
+			;
+		for (; n >= 1; n--)
+			if (match_from(m, i + 1, s + n, seq))
+				return true;
+		return false;
 	case PART_SEQ:
 		for (n = 0; isdigit((unsigned char)s[n]) && n < 20; n++)
 			;
@@ -272,7 +322,7 @@ match_from(const struct template *t, int i, const char *s, uint64_t *seq)
 
 			memcpy(digits, s, n);
 			digits[n] = '\0';
-			if (match_from(t, i + 1, s + n, seq)) {
+			if (match_from(m, i + 1, s + n, seq)) {
 				/* 20 digits may not fit in 64 bits. */
 				errno = 0;
 				*seq = strtoull(digits, NULL, 10);
@@ -287,10 +337,17 @@ match_from(const struct template *t, int i, const char *s, uint64_t *seq)
 bool
 template_match(const struct template *t, const char *local, uint64_t *seq)
 {
+	struct matcher m = { .t = t, .loose = false, .budget = LOOSE_BUDGET };
 	uint64_t n = 0;
 
-	if (!match_from(t, 0, local, &n))
-		return false;
+	/* Exactly this template first, then with random runs of another
+	 * length: an address from before the template grew. */
+	if (!match_from(&m, 0, local, &n)) {
+		m.loose = true;
+		m.budget = LOOSE_BUDGET;
+		if (!match_from(&m, 0, local, &n))
+			return false;
+	}
 	if (seq != NULL)
 		*seq = n;
 	return true;

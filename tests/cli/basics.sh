@@ -8,7 +8,7 @@ newstore main </dev/null
 
 # The issue's promise: init then new prints one address and nothing else.
 expect 0 "new joe@example.org" "$A" new joe@example.org
-if printf '%s\n' "$OUT" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{2}@example\.com' &&
+if printf '%s\n' "$OUT" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{6}@example\.com' &&
    [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] && [ -z "$ERR" ]; then
 	ok "new prints exactly one address matching the template"
 else
@@ -114,7 +114,7 @@ check "without auto_create nothing is made" [ -z "$OUT" ]
 echo "auto_create = yes" >>"$ALIASD_CONF"
 expect 0 "for --create with auto_create" "$A" for --create newcomer@example.org
 made=$OUT
-check "a single new recipient gets a new address" sh -c "printf '%s' \"\$1\" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{2}@example\.com'" - "$made"
+check "a single new recipient gets a new address" sh -c "printf '%s' \"\$1\" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{6}@example\.com'" - "$made"
 expect 0 "for afterwards" "$A" for newcomer@example.org
 check "it is theirs from now on" [ "$OUT" = "$made" ]
 expect 0 "for --create with two unknown recipients" "$A" for --create a@x.example b@x.example

@@ -27,7 +27,7 @@ grep -qx 'domain = example.com' "$H/.config/aliasd/aliasd.conf"
 check "the starter configuration has the domain" [ $? -eq 0 ]
 
 expect 0 "new joe@example.org" as_newcomer "$A" new joe@example.org
-printf '%s\n' "$OUT" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{2}@example\.com'
+printf '%s\n' "$OUT" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{6}@example\.com'
 check "new prints an address of the template ($OUT)" [ $? -eq 0 ]
 
 expect 0 "init again is harmless" as_newcomer "$A" init --domain example.com

@@ -68,17 +68,14 @@ Fails the test when aliasctl fails."
 
 (defmacro aliasd-tests--with-store (options &rest body)
   "Run BODY with a fresh store and every setting a send needs.
-OPTIONS is a plist: :default nil leaves the store without a
-default address."
+OPTIONS is a plist: :default none leaves the store without a
+default address; :conf is more lines for aliasd.conf."
   (declare (indent 1) (debug t))
   `(let* ((aliasd-tests--dir (file-name-as-directory
                               (make-temp-file "aliasd-ert" t)))
           (process-environment (copy-sequence process-environment))
           (aliasd-program aliasd-tests-aliasctl)
           (aliasd-config (aliasd-tests--file "aliasd.conf"))
-          (aliasd-bounce-address nil)
-          (aliasd-full-name nil)
-          (aliasd-own-addresses '("@example.com"))
           (user-mail-address "me@example.net")
           (user-full-name "Me Myself")
           (message-user-fqdn "host.example.net")
@@ -113,8 +110,9 @@ default address."
            (setenv "ALIASD_CONF" aliasd-config)
            (aliasd-tests--write
             "aliasd.conf"
-            (format "domain = example.com\nowner = me@example.net\ndatabase = %s\nuser = %s\n"
-                    (aliasd-tests--file "aliases.db") (user-login-name)))
+            (format "domain = example.com\nowner = me@example.net\ndatabase = %s\nuser = %s\n%s"
+                    (aliasd-tests--file "aliases.db") (user-login-name)
+                    (or (plist-get ',options :conf) "")))
            (aliasd-tests--ctl "init")
            (let ((aliasd-tests--joe (aliasd-tests--ctl "new" "joe@example.org"))
                  (aliasd-tests--shop (aliasd-tests--ctl "new" "@shop.example")))
@@ -183,6 +181,18 @@ default address."
   "The body of the sent message."
   (let ((m (aliasd-tests--message)))
     (substring m (+ 2 (string-match "\n\n" m)))))
+
+(defun aliasd-tests--mailboxes (field)
+  "The mailboxes of header FIELD of the sent message, parsed as sent
+\(encoded words and all), each (ADDRESS . DECODED-NAME)."
+  (with-temp-buffer
+    (insert (aliasd-tests--message))
+    (goto-char (point-min))
+    (narrow-to-region (point-min)
+                      (if (search-forward "\n\n" nil t) (point) (point-max)))
+    (mapcar (lambda (mb)
+              (cons (car mb) (and (cdr mb) (rfc2047-decode-string (cdr mb)))))
+            (mail-header-parse-addresses (mail-fetch-field field)))))
 
 (defun aliasd-tests--address (field)
   "The address in header FIELD of the sent message."
@@ -256,27 +266,38 @@ default address."
     (aliasd-tests--send "a@shop.example" '((Cc . "b@SHOP.example")))
     (should (equal (aliasd-tests--address "From") aliasd-tests--shop))))
 
-(ert-deftest aliasd-no-default-unchanged ()
-  "No match and no default: From and envelope stay the user's."
+(ert-deftest aliasd-no-default-guard-stops-send ()
+  "No match and no default: the real From would leave, so nothing is sent."
   (aliasd-tests--with-store (:default none)
+    (let ((err (should-error (aliasd-tests--send "stranger@example.org")
+                             :type 'user-error)))
+      (should (string-match-p
+               "\\`Not sent: aliasctl: the message names the owner's address in From"
+               (error-message-string err))))
+    (should-not (aliasd-tests--sent-p))
+    (should (get-buffer "*unsent mail to stranger@example.org*"))))
+
+(ert-deftest aliasd-no-default-on-leak-send ()
+  "With on_leak = send: From and envelope stay the user's."
+  (aliasd-tests--with-store (:default none :conf "on_leak = send\n")
     (aliasd-tests--send "stranger@example.org")
     (should (equal (aliasd-tests--header "From") "Me Myself <me@example.net>"))
     (should-not (aliasd-tests--header "Reply-To"))
     (should (equal (aliasd-tests--envelope) "me@example.net"))))
 
 (ert-deftest aliasd-bounce-address-envelope ()
-  "With a bounce address it is the envelope sender; From is Joe's."
-  (aliasd-tests--with-store ()
-    (let ((aliasd-bounce-address "bounces@example.com"))
-      (aliasd-tests--send "joe@example.org"))
+  "With bounce_address it is the envelope sender; From is Joe's."
+  (aliasd-tests--with-store (:conf "bounce_address = bounces@example.com\n")
+    (aliasd-tests--send "joe@example.org")
     (should (equal (aliasd-tests--envelope) "bounces@example.com"))
     (should (equal (aliasd-tests--address "From") aliasd-tests--joe))))
 
 (ert-deftest aliasd-bounce-address-without-choice ()
-  "No address chosen: the bounce address is still the envelope sender."
-  (aliasd-tests--with-store (:default none)
-    (let ((aliasd-bounce-address "bounces@example.com"))
-      (aliasd-tests--send "stranger@example.org"))
+  "No address chosen, on_leak = send: the envelope is still bounce_address."
+  (aliasd-tests--with-store
+      (:default none
+       :conf "bounce_address = bounces@example.com\non_leak = send\n")
+    (aliasd-tests--send "stranger@example.org")
     (should (equal (aliasd-tests--envelope) "bounces@example.com"))
     (should (equal (aliasd-tests--address "From") "me@example.net"))))
 
@@ -298,16 +319,15 @@ default address."
     (should (equal (aliasd-tests--address "From") aliasd-tests--joe))))
 
 (ert-deftest aliasd-full-name-when-none ()
-  "From without a name: `aliasd-full-name' is used."
-  (aliasd-tests--with-store ()
-    (let ((aliasd-full-name "Aliased Me"))
-      (aliasd-tests--send "joe@example.org" '((From . "me@example.net"))))
+  "From without a name: full_name of aliasd.conf is used."
+  (aliasd-tests--with-store (:conf "full_name = Aliased Me\n")
+    (aliasd-tests--send "joe@example.org" '((From . "me@example.net")))
     (should (equal (aliasd-tests--header "From")
                    (format "Aliased Me <%s>" aliasd-tests--joe)))))
 
 (ert-deftest aliasd-name-showing-real-address-dropped ()
   "A display name that shows the real address is not kept."
-  (aliasd-tests--with-store ()
+  (aliasd-tests--with-store (:conf "full_name = Me Myself\n")
     (aliasd-tests--send "joe@example.org"
                         '((From . "\"me@example.net\" <me@example.net>")))
     (should (equal (aliasd-tests--header "From")
@@ -351,9 +371,8 @@ default address."
 
 (ert-deftest aliasd-via-send-mail-function ()
   "message through `send-mail-function' (sendmail-send-it) gets the envelope."
-  (aliasd-tests--with-store ()
-    (let ((message-send-mail-function #'message-use-send-mail-function)
-          (aliasd-bounce-address "bounces@example.com"))
+  (aliasd-tests--with-store (:conf "bounce_address = bounces@example.com\n")
+    (let ((message-send-mail-function #'message-use-send-mail-function))
       (aliasd-tests--send "joe@example.org"))
     (should (equal (aliasd-tests--envelope) "bounces@example.com"))
     (should (equal (aliasd-tests--address "From") aliasd-tests--joe))))
@@ -427,10 +446,9 @@ default address."
 
 (ert-deftest aliasd-via-smtpmail ()
   "message through smtpmail: MAIL FROM is the bounce address."
-  (aliasd-tests--with-store ()
+  (aliasd-tests--with-store (:conf "bounce_address = bounces@example.com\n")
     (aliasd-tests--with-smtp
-      (let ((aliasd-bounce-address "bounces@example.com"))
-        (aliasd-tests--send "joe@example.org"))
+      (aliasd-tests--send "joe@example.org")
       (should (= (length aliasd-tests--smtp-log) 1))
       (pcase-let ((`(,from ,rcpts ,data) (car aliasd-tests--smtp-log)))
         (should (equal from "bounces@example.com"))
@@ -450,26 +468,24 @@ default address."
 
 (ert-deftest aliasd-mail-mode-smtpmail ()
   "mail-mode through smtpmail with a bounce address."
-  (aliasd-tests--with-store ()
+  (aliasd-tests--with-store (:conf "bounce_address = bounces@example.com\n")
     (aliasd-tests--with-smtp
-      (let ((aliasd-bounce-address "bounces@example.com"))
-        (mail nil "orders@shop.example" "Greetings")
-        (mail-text)
-        (insert "Hello.\n")
-        (mail-send))
+      (mail nil "orders@shop.example" "Greetings")
+      (mail-text)
+      (insert "Hello.\n")
+      (mail-send)
       (should (equal (car (car aliasd-tests--smtp-log))
                      "bounces@example.com"))
       (should (string-match-p (regexp-quote aliasd-tests--shop)
                               (nth 2 (car aliasd-tests--smtp-log)))))))
 
 ;; A send that fails after the rewrite (sendmail refused it) is tried
-;; again from the same buffer: From is now the alias, which must still
-;; count as the user's even when aliasd-own-addresses is not set.
+;; again from the same buffer: From is now the alias, in a managed
+;; domain, which aliasctl still takes for the owner's mail.
 (ert-deftest aliasd-retry-after-sendmail-failure ()
   "Second attempt after a failed sendmail: same alias, same envelope."
   (aliasd-tests--with-store ()
-    (let ((aliasd-own-addresses nil)
-          (good sendmail-program))
+    (let ((good sendmail-program))
       (let ((sendmail-program (aliasd-tests--write
                                "failing-sendmail" "#!/bin/sh\ncat >/dev/null\nexit 75\n"
                                #o755)))
@@ -481,6 +497,92 @@ default address."
       (should (equal (aliasd-tests--header "From")
                      (format "Me Myself <%s>" aliasd-tests--joe)))
       (should (equal (aliasd-tests--envelope) aliasd-tests--joe)))))
+
+;;;; The owner's address nowhere (issue 11): aliasctl rewrite decides
+
+(ert-deftest aliasd-owner-in-cc-and-receipt-rewritten ()
+  "The owner in Cc and Disposition-Notification-To becomes the alias."
+  (aliasd-tests--with-store ()
+    (aliasd-tests--send "joe@example.org"
+                        '((Cc . "Me Myself <me@example.net>, ann@example.org")
+                          (Disposition-Notification-To . "me@example.net")))
+    ;; joe, ann and the owner differ: the default address
+    (should (equal (aliasd-tests--address "From") aliasd-tests--general))
+    (should (string-match-p "ann@example\\.org" (aliasd-tests--header "Cc")))
+    (should (string-match-p (regexp-quote aliasd-tests--general)
+                            (aliasd-tests--header "Cc")))
+    (should (equal (aliasd-tests--address "Disposition-Notification-To")
+                   aliasd-tests--general))
+    (should (equal (aliasd-tests--envelope) aliasd-tests--general))
+    (should-not (string-match-p "me@example\\.net" (aliasd-tests--message)))
+    (should-not (member "me@example.net" (aliasd-tests--argv)))))
+
+(ert-deftest aliasd-group-recipients ()
+  "A group in To: its members are the recipients; To stays as written."
+  (aliasd-tests--with-store ()
+    (aliasd-tests--send "friends: Joe <joe@example.org>;")
+    (should (equal (aliasd-tests--address "From") aliasd-tests--joe))
+    (should (equal (aliasd-tests--header "To")
+                   "friends: Joe <joe@example.org>;"))
+    (should (equal (aliasd-tests--envelope) aliasd-tests--joe))))
+
+(ert-deftest aliasd-display-name-non-ascii-kept ()
+  "Real Öwner stays Real Öwner, and a comma in such a name stays quoted."
+  (aliasd-tests--with-store ()
+    (aliasd-tests--send "joe@example.org"
+                        '((From . "Real Öwner <me@example.net>")))
+    (should (equal (aliasd-tests--header "From")
+                   (format "Real Öwner <%s>" aliasd-tests--joe)))
+    (should (equal (aliasd-tests--header "Reply-To")
+                   (format "Real Öwner <%s>" aliasd-tests--joe)))
+    ;; the raw message holds encoded words, no 8-bit header
+    (should-not (string-match-p "[\200-\377]"
+                                (car (split-string (aliasd-tests--message)
+                                                   "\n\n"))))
+    (delete-file (aliasd-tests--file "message"))
+    (aliasd-tests--send "joe@example.org"
+                        '((From . "\"Müller, Jürgen\" <me@example.net>")))
+    (should (equal (aliasd-tests--mailboxes "From")
+                   (list (cons aliasd-tests--joe "Müller, Jürgen"))))))
+
+(ert-deftest aliasd-leak-guard-stops-send ()
+  "A field naming the owner that no rule rewrites: nothing is sent."
+  (aliasd-tests--with-store ()
+    (let ((err (should-error
+                (aliasd-tests--send "joe@example.org"
+                                    '((X-Original-Sender . "me@example.net")))
+                :type 'user-error)))
+      (should (string-match-p
+               "\\`Not sent: aliasctl: .*owner's address in X-Original-Sender"
+               (error-message-string err))))
+    (should-not (aliasd-tests--sent-p))))
+
+(ert-deftest aliasd-fcc-copy-rewritten ()
+  "The copy kept by Fcc is the message as sent, with the alias."
+  (aliasd-tests--with-store ()
+    (let ((fcc (aliasd-tests--file "sent"))
+          (message-fcc-handler-function
+           (lambda (file) (write-region (point-min) (point-max) file))))
+      (aliasd-tests--send "joe@example.org" `((Fcc . ,fcc)))
+      (should (equal (aliasd-tests--address "From") aliasd-tests--joe))
+      (with-temp-buffer
+        (insert-file-contents fcc)
+        (goto-char (point-min))
+        (should (re-search-forward
+                 (concat "^From: Me Myself <" (regexp-quote aliasd-tests--joe)
+                         ">$")
+                 nil t))
+        (goto-char (point-min))
+        (should-not (re-search-forward "^From:.*me@example\\.net" nil t))))))
+
+(ert-deftest aliasd-auto-create ()
+  "auto_create: a new correspondent gets a new address as the mail leaves."
+  (aliasd-tests--with-store (:default none :conf "auto_create = yes\n")
+    (aliasd-tests--send "newbie@example.org")
+    (let ((made (aliasd-tests--ctl "for" "newbie@example.org")))
+      (should (string-match-p "@example\\.com\\'" made))
+      (should (equal (aliasd-tests--address "From") made))
+      (should (equal (aliasd-tests--envelope) made)))))
 
 ;;;; Errors stop the send
 
@@ -573,7 +675,7 @@ default address."
   (aliasd-tests--with-store ()
     (let ((address (aliasd-new "ann@example.org")))
       (should (string-match-p
-               "\\`mail-[0-9]\\{4\\}-[a-km-np-z2-9]\\{2\\}@example\\.com\\'"
+               "\\`mail-[0-9]\\{4\\}-[a-km-np-z2-9]\\{6\\}@example\\.com\\'"
                address))
       (should (equal (current-kill 0) address))
       (should (equal (aliasd-tests--ctl "for" "ann@example.org") address)))))

@@ -53,7 +53,9 @@ pf_up() {
 	done
 	return 1
 }
-ad_setup example.com postfix </dev/null
+# Many refusals from one client, on purpose: the harvest guard
+# (tested in harvest.sh) is off, or it would answer them 451 4.7.1.
+ad_setup example.com postfix <<<'harvest_limit = 0'
 sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.9/32|' "$AD_CONF"
 ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
 pf_up || { echo "Bail out! postfix did not start"; exit 1; }

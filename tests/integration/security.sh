@@ -127,8 +127,11 @@ else
 fi
 
 # 2. An untrusted client probing -------------------------------------------
+# The harvest guard would answer most of this probe 451 4.7.1 (harvest.sh
+# tests that); off here, so that the text of every refusal is checked.
 ad_setup example.com postfix <<'CONF'
 bounce_address = bounces@example.com
+harvest_limit = 0
 CONF
 pf_init "$T" "$AD_SOCKET" example.com
 pf_postconf -e "relay_domains = example.com"
@@ -407,7 +410,7 @@ for f in "${outbound[@]}"; do
 	name=$(basename "$f")
 	from=$(pf_msg_header "$f" From)
 	tap_check "$name: From is one of ours ($from)" \
-	    sh -c "printf '%s' \"\$1\" | grep -qE '<(mail-[0-9]{4}-[a-z2-9]{2}|general)@example\.com>$'" - "$from"
+	    sh -c "printf '%s' \"\$1\" | grep -qE '<(mail-[0-9]{4}-[a-z2-9]{6}|general)@example\.com>$'" - "$from"
 	out=$( { pf_msg_header "$f" From; pf_msg_header "$f" Reply-To
 		pf_msg_header "$f" Sender; pf_msg_header "$f" Return-Path; } |
 	    grep -iE 'example\.org|shop\.example')

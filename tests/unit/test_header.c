@@ -993,6 +993,30 @@ test_owner_fields_others(void **state)
 	header_list_free(&hl);
 }
 
+/* A Return-Path a client left in the owner's message names the owner:
+ * deleted (the delivering MTA writes its own); a foreign one stays. */
+static void
+test_return_path(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+
+	(void)state;
+	list_make(&hl, "From", OWNER, "Return-Path", "<" OWNER ">",
+	    "return-path", "<bounces@else.example>",
+	    "RETURN-PATH", "<\"Jane\"@ISP.Example.NET>", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_null(value_after(&hl, &hc, "Return-Path", 2));
+	{
+		char *v = value_after(&hl, &hc, "Return-Path", 1);
+
+		assert_string_equal(v, "<bounces@else.example>");
+		free(v);
+	}
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
 static void
 test_autocrypt(void **state)
 {
@@ -1416,6 +1440,7 @@ main(void)
 		cmocka_unit_test(test_owner_fields),
 		cmocka_unit_test(test_owner_fields_others),
 		cmocka_unit_test(test_autocrypt),
+		cmocka_unit_test(test_return_path),
 		cmocka_unit_test(test_owner_spellings),
 		cmocka_unit_test(test_is_owners),
 		cmocka_unit_test(test_resent),

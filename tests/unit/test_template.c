@@ -18,6 +18,9 @@
 #include "rewriter/address.h"
 #include "rewriter/template.h"
 
+/* The default before issue 11: still valid, only easy to guess. */
+#define TEMPLATE_CLASSIC "mail-%04n-%2r"
+
 static struct template *
 parse_ok(const char *text)
 {
@@ -60,7 +63,7 @@ test_default_shape(void **state)
 
 	(void)state;
 	assert_true(template_has_sequence(t));
-	assert_int_equal(regcomp(&re, "^mail-[0-9]{4}-[a-km-np-z2-9]{2}$",
+	assert_int_equal(regcomp(&re, "^mail-[0-9]{4}-[a-km-np-z2-9]{6}$",
 	    REG_EXTENDED | REG_NOSUB), 0);
 	for (uint64_t seq = 0; seq < 200; seq++) {
 		render(t, seq, out, sizeof(out));
@@ -72,7 +75,7 @@ test_default_shape(void **state)
 	/* Wider numbers than the width just grow. */
 	render(t, 12345, out, sizeof(out));
 	assert_memory_equal(out, "mail-12345-", 11);
-	assert_int_equal(strlen(out), 13);
+	assert_int_equal(strlen(out), 17);
 	regfree(&re);
 	template_free(t);
 }
@@ -216,9 +219,9 @@ test_render_outlen(void **state)
 	char out[LOCAL_MAX + 1];
 
 	(void)state;
-	/* "mail-0001-ab" needs 13 bytes. */
-	assert_int_equal(template_render(t, 1, out, 13), 0);
-	assert_int_equal(template_render(t, 1, out, 12), -1);
+	/* "mail-0001-abcdef" needs 17 bytes. */
+	assert_int_equal(template_render(t, 1, out, 17), 0);
+	assert_int_equal(template_render(t, 1, out, 16), -1);
 	assert_int_equal(template_render(t, 1, out, 10), -1);
 	assert_int_equal(template_render(t, 1, out, 0), -1);
 	template_free(t);
@@ -227,7 +230,7 @@ test_render_outlen(void **state)
 static void
 test_match(void **state)
 {
-	struct template *t = parse_ok(TEMPLATE_DEFAULT);
+	struct template *t = parse_ok(TEMPLATE_CLASSIC);
 	char out[LOCAL_MAX + 1];
 	uint64_t seq;
 
@@ -255,8 +258,6 @@ test_match(void **state)
 	assert_false(template_match(t, "mail-0001-al", &seq));	/* l */
 	assert_false(template_match(t, "mail-0001-a0", &seq));	/* 0 */
 	assert_false(template_match(t, "mail-0001-aA", &seq));
-	assert_false(template_match(t, "mail-0001-a", &seq));
-	assert_false(template_match(t, "mail-0001-abc", &seq));
 	assert_false(template_match(t, "mail-001-ab", &seq));
 	assert_false(template_match(t, "mail--ab", &seq));
 	assert_false(template_match(t, "mail-abcd-ab", &seq));
@@ -276,7 +277,7 @@ test_match_no_sequence(void **state)
 	(void)state;
 	assert_true(template_match(t, "x-abc", &seq));
 	assert_int_equal(seq, 0);
-	assert_false(template_match(t, "x-ab", &seq));
+	assert_false(template_match(t, "x-ab1", &seq));
 	template_free(t);
 
 	/* A number followed directly by digits of the alphabet: the
@@ -285,6 +286,79 @@ test_match_no_sequence(void **state)
 	assert_true(template_match(t, "n12345", &seq));
 	assert_int_equal(seq, 123);
 	template_free(t);
+}
+
+/* Addresses of the same template with another random width are its own:
+ * a store made with %2r keeps its numbers when the default grows to %6r,
+ * and the exact width is preferred when both would fit. */
+static void
+test_match_other_width(void **state)
+{
+	struct template *t = parse_ok(TEMPLATE_DEFAULT);
+	char local[LOCAL_MAX + 2];
+	uint64_t seq = 0;
+
+	(void)state;
+	assert_true(template_match(t, "mail-0041-ab", &seq));
+	assert_int_equal(seq, 41);
+	assert_true(template_match(t, "mail-0100-q", &seq));
+	assert_int_equal(seq, 100);
+	assert_true(template_match(t, "mail-0007-abcdefghjk", &seq));
+	assert_int_equal(seq, 7);
+	assert_false(template_match(t, "mail-0007-", &seq));
+	assert_false(template_match(t, "mail-0007-ab1", &seq));
+	assert_false(template_match(t, "mail-0007-abO", &seq));
+	assert_false(template_match(t, "mail-007-ab", &seq));
+	template_free(t);
+
+	t = parse_ok("n%n%2r");
+	assert_true(template_match(t, "n12345", &seq));
+	assert_int_equal(seq, 123);
+	assert_true(template_match(t, "n1a", &seq));
+	assert_int_equal(seq, 1);
+	template_free(t);
+
+	/* Many random runs and a local part that fails only at its end:
+	 * the search gives up in bounded time. */
+	t = parse_ok("%1r%1r%1r%1r%1r%1r%1r%1r%1r%1r%1r%1r-x");
+	memset(local, 'a', 60);
+	strcpy(local + 60, "-y");
+	assert_false(template_match(t, local, &seq));
+	strcpy(local + 60, "-x");
+	assert_true(template_match(t, local, &seq));
+	template_free(t);
+}
+
+/* 5 bits a random character; fewer than 30 in all is weak, and the
+ * warning says what to set. */
+static void
+test_random_bits(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned int bits;
+	} cases[] = {
+		{ TEMPLATE_CLASSIC, 10 }, { TEMPLATE_DEFAULT, 30 },
+		{ "x%1r", 5 }, { "a%2r-%n-%3r", 25 }, { "%4r%2r", 30 },
+		{ "%8r", 40 },
+	};
+	char msg[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct template *t = parse_ok(cases[i].text);
+
+		assert_int_equal(template_random_bits(t), cases[i].bits);
+		msg[0] = '\0';
+		assert_int_equal(template_weak(t, cases[i].text, msg,
+		    sizeof(msg)), cases[i].bits < 30);
+		if (cases[i].bits < 30) {
+			assert_non_null(strstr(msg, cases[i].text));
+			assert_non_null(strstr(msg, "template = mail-%04n-%6r"));
+		} else
+			assert_string_equal(msg, "");
+		template_free(t);
+	}
 }
 
 int
@@ -300,6 +374,8 @@ main(void)
 		cmocka_unit_test(test_render_outlen),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_match_no_sequence),
+		cmocka_unit_test(test_match_other_width),
+		cmocka_unit_test(test_random_bits),
 	};
 
 	if (sodium_init() < 0)
