@@ -43,16 +43,22 @@ printable(char *s)
 			*s = '?';
 }
 
-/* The harvest guard's key for this client; false when the guard does
- * not apply: it is off, the client is trusted or exempt, or the MTA did
- * not say which address the client has. */
+/* The harvest guard's key for this client (its connect address, else
+ * {client_addr}); false when the guard does not apply: it is off, the
+ * client is trusted or exempt, or nobody says which address it has. */
 static bool
 harvest_key(SMFICTX *ctx, const struct conn *c, struct harvest_key *key)
 {
 	const struct config *cfg = c->snap->config;
 	struct harvest_client hc;
 
-	if (cfg->harvest_limit == 0 || harvest_client_parse(smfi_getsymval(ctx,
+	if (cfg->harvest_limit == 0)
+		return false;
+	if (c->family != 0) {
+		hc.family = c->family;
+		memcpy(hc.addr, c->addr, sizeof(hc.addr));
+		harvest_key_from(hc.family, hc.addr, &hc.key);
+	} else if (harvest_client_parse(smfi_getsymval(ctx,
 	    (char *)"{client_addr}"), &hc) == -1)
 		return false;
 	if (config_is_trusted(cfg, hc.family, hc.addr) ||

@@ -36,6 +36,10 @@ struct msg {
 struct conn {
 	struct snapshot *snap;	/* the configuration of this connection */
 	bool trusted;		/* client in trusted_networks */
+	/* The client's IP address from the connect callback (the harvest
+	 * guard's key); family 0 when the MTA gave none (unix, unknown). */
+	int family;
+	unsigned char addr[16];
 	char client[64];	/* for the log */
 	struct msg msg;
 };

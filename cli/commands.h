@@ -11,6 +11,7 @@ int	cmd_revive(struct ctx *, int, char **);
 int	cmd_list(struct ctx *, int, char **);
 int	cmd_show(struct ctx *, int, char **);
 int	cmd_for(struct ctx *, int, char **);
+int	cmd_rewrite(struct ctx *, int, char **);
 int	cmd_default(struct ctx *, int, char **);
 int	cmd_export(struct ctx *, int, char **);
 int	cmd_import(struct ctx *, int, char **);

@@ -188,7 +188,13 @@ vt_parse_line(const char *line, struct vt_entry *e)
 			return "reason too long";
 		memcpy(copy, value, n);
 		copy[n] = '\0';
-		return parse_error_target(copy, e);
+		if ((why = parse_error_target(copy, e)) != NULL)
+			return why;
+		/* said in SMTP replies and shown by aliasctl: the reason
+		 * must be clean text, as the address is */
+		if (address_check_text(e->reason, strlen(e->reason)) != NULL)
+			return "the reason is not valid UTF-8 or holds a "
+			    "control character";
 	}
 	return NULL;
 }

@@ -1,6 +1,6 @@
 ;;; aliasd.el --- One address per correspondent, chosen by aliasd -*- lexical-binding: t; -*-
 
-;; Version: 0.1
+;; Version: 0.2
 ;; Package-Requires: ((emacs "27.1"))
 ;; Keywords: mail
 
@@ -9,33 +9,35 @@
 ;;; Commentary:
 
 ;; aliasd gives every correspondent their own address at your domain.
-;; This package makes Emacs send mail from the right one: just before a
-;; message is sent (message-mode, which Gnus, mu4e and notmuch use, and
-;; mail-mode, which Rmail uses) it asks "aliasctl for RECIPIENTS..." which
-;; address the recipients get, and
+;; This package makes Emacs send mail from the right one.  Just before a
+;; message leaves (message-mode, which Gnus, mu4e and notmuch use, and
+;; mail-mode, which Rmail uses), it hands the message's header block, as
+;; it will be sent, to "aliasctl rewrite", which rewrites it exactly as
+;; the aliasd milter and alias-sendmail would (the same code decides):
 ;;
-;;  - sets From to "Your Name <that@address>" (your display name is
-;;    kept) and Reply-To likewise;
-;;  - removes a Sender header naming your real address;
-;;  - sets the envelope sender handed to sendmail or SMTP to
-;;    `aliasd-bounce-address' when set, else to the chosen address, so
-;;    that your real address never leaves in the envelope either.
+;;  - From and Reply-To become "Your Name <the@address>" for the
+;;    address chosen for the recipients (To, Cc, Bcc, groups too);
+;;  - your real address, wherever it is in another address field (Cc,
+;;    Disposition-Notification-To, Mail-Followup-To, ...), becomes the
+;;    chosen address; a Sender naming you and an Autocrypt field for
+;;    your address are removed;
+;;  - the envelope sender handed to sendmail or SMTP becomes aliasd.conf's
+;;    bounce_address, or the chosen address.
 ;;
-;; When aliasctl has no address for the recipients (no match and no
-;; default), From is left alone.  When aliasctl fails (the store is busy
-;; or unreadable, a recipient is malformed, the configuration is wrong)
-;; the send is stopped with aliasctl's message: mail never leaves from
-;; your real address because of an error.
-;;
-;; Only your own mail is rewritten: mail whose From is empty, is
-;; `user-mail-address', or matches `aliasd-own-addresses'.
+;; The package then puts the rewritten block back into the message
+;; (fields aliasctl left alone stay exactly as you wrote them) and sets
+;; the envelope sender.  Whose mail is yours, the display name, the
+;; bounce address: aliasd.conf says (owner, domain, full_name,
+;; bounce_address).  When aliasctl fails (the store is busy or
+;; unreadable, the configuration is wrong), or its leak guard finds your
+;; real address still in the message (no address was chosen, or a field
+;; it cannot rewrite names you), the send is stopped with aliasctl's
+;; one-line message: mail never leaves from your real address.
 ;;
 ;; Setup:
 ;;
 ;;   (add-to-list 'load-path "/path/to/aliasd/contrib/emacs")
 ;;   (require 'aliasd)
-;;   (setq aliasd-own-addresses '("@example.com"))  ; your aliasd domain(s)
-;;   ;; (setq aliasd-bounce-address "bounces@example.com") ; = bounce_address
 ;;   (aliasd-mode 1)
 ;;
 ;; Commands: `aliasd-new' (a new address for a correspondent, copied to
@@ -47,6 +49,7 @@
 (require 'seq)
 (require 'mail-parse)
 (require 'mail-utils)
+(require 'rfc2047)
 (require 'tabulated-list)
 (require 'json)
 
@@ -54,11 +57,13 @@
 (defvar mail-envelope-from)
 (defvar mail-specify-envelope-from)
 (defvar message-sendmail-envelope-from)
-(defvar message-send-hook)
 (defvar message-send-mail-hook)
 (defvar message-header-hook)
+(defvar message-ignored-mail-headers)
+(defvar message-this-is-news)
 (defvar mail-send-hook)
 (declare-function message-make-sender "message" ())
+(declare-function message-sendmail-envelope-from "message" ())
 
 ;;;; Customization
 
@@ -74,56 +79,48 @@
 (defcustom aliasd-config nil
   "The aliasd configuration file, passed to aliasctl as -c FILE.
 When nil, aliasctl finds it itself: $ALIASD_CONF, else
-/etc/aliasd.conf for root and ~/.config/aliasd/aliasd.conf for
-anybody else."
+~/.config/aliasd/aliasd.conf, else /etc/aliasd.conf."
   :type '(choice (const :tag "aliasctl's default" nil) file))
 
-(defcustom aliasd-bounce-address nil
-  "Envelope sender for mail that aliasd rewrites.
-Set this to the same value as bounce_address in aliasd.conf.  When
-nil, the envelope sender becomes the address chosen for the
-recipients (and is left alone when none is chosen).  When set, it
-is used for all of your mail, even when no address was chosen, so
-that your real address never appears in the envelope."
-  :type '(choice (const :tag "The chosen address" nil) string))
-
-(defcustom aliasd-full-name nil
-  "Display name for a rewritten From that has none.
-The display name already in From is kept; when From has none,
-this is used, and when this is nil, variable `user-full-name'.  Set it to
-the same value as full_name in aliasd.conf."
-  :type '(choice (const :tag "user-full-name" nil) string))
-
-(defcustom aliasd-own-addresses nil
-  "Addresses whose mail is yours, besides `user-mail-address'.
-Each element is an address (\"me@example.net\") or a whole
-domain (\"@example.com\").  Only mail whose From is empty, is
-`user-mail-address' or matches one of these is rewritten;
-anybody else's passes untouched.  Add your aliasd domain(s) here
-so that a message whose From already holds one of your aliases
-still gets the right one."
-  :type '(repeat string))
+;; Before 0.2 the package decided these itself; aliasctl now decides
+;; from aliasd.conf, so that Emacs cannot disagree with the milter.
+(defvar aliasd-bounce-address nil
+  "No longer used: set bounce_address in aliasd.conf.")
+(make-obsolete-variable 'aliasd-bounce-address
+                        "set bounce_address in aliasd.conf." "0.2")
+(defvar aliasd-full-name nil
+  "No longer used: set full_name in aliasd.conf.")
+(make-obsolete-variable 'aliasd-full-name
+                        "set full_name in aliasd.conf." "0.2")
+(defvar aliasd-own-addresses nil
+  "No longer used: aliasd.conf's owner and domain say whose mail is yours.")
+(make-obsolete-variable 'aliasd-own-addresses
+                        "owner and domain in aliasd.conf say whose mail is yours."
+                        "0.2")
 
 ;;;; Running aliasctl
 
-(defun aliasd--run (&rest args)
-  "Run aliasctl with ARGS and return (STATUS STDOUT STDERR).
-Global options (-c) are added in front.  STDOUT and STDERR are
-strings without trailing white space."
+(defun aliasd--run-input (input &rest args)
+  "Run aliasctl with ARGS and INPUT on its stdin (nil: none).
+Return (STATUS STDOUT STDERR).  Global options (-c) are added in
+front.  STDOUT and STDERR are strings without trailing white space."
   (let ((err-file (make-temp-file "aliasd-err"))
         (default-directory "/")
         (coding-system-for-read 'utf-8-unix)
-        (coding-system-for-write 'utf-8-unix))
+        (coding-system-for-write 'utf-8-unix)
+        (args (append (and aliasd-config
+                           (list "-c" (expand-file-name aliasd-config)))
+                      args)))
     (unwind-protect
         (with-temp-buffer
           (let ((status
                  (condition-case err
-                     (apply #'call-process aliasd-program nil
-                            (list t err-file) nil
-                            (append (and aliasd-config
-                                         (list "-c" (expand-file-name
-                                                     aliasd-config)))
-                                    args))
+                     (if input
+                         (apply #'call-process-region input nil
+                                aliasd-program nil (list t err-file) nil
+                                args)
+                       (apply #'call-process aliasd-program nil
+                              (list t err-file) nil args))
                    (file-error
                     (user-error "Cannot run %s: %s" aliasd-program
                                 (error-message-string err))))))
@@ -134,10 +131,14 @@ strings without trailing white space."
                     (string-trim (buffer-string))))))
       (delete-file err-file))))
 
-(defun aliasd--call (&rest args)
-  "Run aliasctl with ARGS; return its output, or signal `user-error'.
+(defun aliasd--run (&rest args)
+  "Run aliasctl with ARGS; return (STATUS STDOUT STDERR)."
+  (apply #'aliasd--run-input nil args))
+
+(defun aliasd--call-input (input &rest args)
+  "Run aliasctl with ARGS and INPUT; return its output, or signal `user-error'.
 The error message is aliasctl's own one-line message."
-  (pcase-let ((`(,status ,out ,err) (apply #'aliasd--run args)))
+  (pcase-let ((`(,status ,out ,err) (apply #'aliasd--run-input input args)))
     (unless (eq status 0)
       (user-error "%s"
                   (cond ((not (string-empty-p err))
@@ -148,8 +149,12 @@ The error message is aliasctl's own one-line message."
                                    aliasd-program status)))))
     out))
 
+(defun aliasd--call (&rest args)
+  "Run aliasctl with ARGS; return its output, or signal `user-error'."
+  (apply #'aliasd--call-input nil args))
+
 (defun aliasd--json-read (string)
-  "Parse the JSON STRING into lists and alists, null as nil."
+  "Parse the JSON STRING into lists and alists, null and false as nil."
   (if (and (fboundp 'json-parse-string)
            (or (not (fboundp 'json-available-p)) (json-available-p)))
       (json-parse-string string :object-type 'alist :array-type 'list
@@ -230,53 +235,110 @@ With VALUE nil, every NAME field is removed.  In narrowed headers."
               name)
             address)))
 
-(defvar-local aliasd--written nil
-  "Addresses this buffer's From got from aliasd on earlier attempts.
-A send that failed after the rewrite leaves one there; it is still
-the user's on the next attempt.")
+;;;; The header block as it leaves, and back
 
-(defun aliasd--own-p (address)
-  "Whether mail from ADDRESS is the user's: nil or empty counts.
-So do `user-mail-address', `aliasd-own-addresses' and addresses
-aliasd already put in this buffer's From."
-  (or (null address)
-      (string-blank-p address)
-      (let ((address (downcase address)))
-        (seq-some
-         (lambda (own)
-           (and (stringp own)
-                (not (string-empty-p own))
-                (let ((own (downcase own)))
-                  (if (string-prefix-p "@" own)
-                      (string-suffix-p own address)
-                    (string= own address)))))
-         (cons user-mail-address
-               (append aliasd-own-addresses aliasd--written))))))
+(defun aliasd--fields ()
+  "The fields of the narrowed headers, in order, as strings.
+Each holds its continuation lines and its final newline."
+  (goto-char (point-min))
+  (let (fields)
+    (while (not (eobp))
+      (let ((start (point)))
+        (aliasd--field-end)
+        (push (buffer-substring start (point)) fields)))
+    (nreverse fields)))
 
-(defun aliasd--recipients ()
-  "The addresses in To, Cc and Bcc of the narrowed headers.
-Addresses without a domain (local users) are left out."
-  (let (addresses)
-    (dolist (name '("To" "Cc" "Bcc"))
-      (let ((value (aliasd--field name)))
-        (when value
-          (dolist (mailbox (mail-header-parse-addresses value))
-            (let ((address (car-safe mailbox)))
-              (when (and (stringp address) (string-match-p "@" address))
-                (push address addresses)))))))
-    (nreverse addresses)))
+(defun aliasd--split (block)
+  "The fields of BLOCK, a header block as aliasctl prints it."
+  (let ((pos 0) fields)
+    (while (< pos (length block))
+      (let ((end (if (string-match "\n[^ \t]" block pos)
+                     (1+ (match-beginning 0))
+                   (length block))))
+        (push (substring block pos end) fields)
+        (setq pos end)))
+    (nreverse fields)))
 
-(defun aliasd--display-name (name address)
-  "The display name for a rewritten From whose old one was NAME.
-NAME is kept unless it is empty or shows the real ADDRESS."
-  (cond ((and name (not (string-blank-p name))
-              (not (and address
-                        (string-match-p (regexp-quote address) name))))
-         name)
-        ((and aliasd-full-name (not (string-blank-p aliasd-full-name)))
-         aliasd-full-name)
-        ((and (stringp user-full-name) (not (string-blank-p user-full-name)))
-         user-full-name)))
+(defun aliasd--local-p (field)
+  "Whether FIELD never leaves Emacs (Fcc, Gcc and the like).
+Those are not aliasctl's business: they are kept as they are."
+  (let ((case-fold-search t))
+    (string-match-p (if (and (derived-mode-p 'message-mode)
+                             (boundp 'message-ignored-mail-headers)
+                             (stringp message-ignored-mail-headers))
+                        message-ignored-mail-headers
+                      "^\\(?:[FG]cc\\):")
+                    field)))
+
+(defun aliasd--wire (field)
+  "FIELD as it will be sent: RFC 2047-encoded.
+This is the encoding message-mode and mail-mode apply when they send,
+so that aliasctl judges and rewrites what will really leave."
+  (with-temp-buffer
+    (insert field)
+    (rfc2047-encode-message-header)
+    (buffer-string)))
+
+(defconst aliasd--encoded-run
+  (let ((word "=\\?[^?[:space:]]+\\?[BbQq]\\?[^?[:space:]]*\\?="))
+    (concat word "\\(?:[ \t\n]+" word "\\)*"))
+  "A run of RFC 2047 encoded words, as one phrase.")
+
+(defun aliasd--quote-state (text state)
+  "STATE, a cons (IN-QUOTES . COMMENT-DEPTH), after reading TEXT."
+  (let ((quoted (car state)) (depth (cdr state)) (i 0))
+    (while (< i (length text))
+      (let ((c (aref text i)))
+        (cond ((eq c ?\\) (setq i (1+ i)))
+              ((and (eq c ?\") (zerop depth)) (setq quoted (not quoted)))
+              ((and (eq c ?\() (not quoted)) (setq depth (1+ depth)))
+              ((and (eq c ?\)) (not quoted) (> depth 0))
+               (setq depth (1- depth)))))
+      (setq i (1+ i)))
+    (cons quoted depth)))
+
+(defun aliasd--decode (field)
+  "FIELD, as aliasctl wrote it, with its encoded words decoded.
+The buffer must hold readable text, which message-mode and mail-mode
+encode again on the way out.  A decoded phrase holding a special
+character (a comma, say) is quoted, so that the field still means
+the same mailboxes then."
+  (let ((pos 0) (state (cons nil 0)) parts)
+    (while (string-match aliasd--encoded-run field pos)
+      (let* ((start (match-beginning 0))
+             (end (match-end 0))
+             (text (rfc2047-decode-string (match-string 0 field))))
+        (setq state (aliasd--quote-state (substring field pos start) state))
+        (push (substring field pos start) parts)
+        (push (cond ((car state)
+                     (replace-regexp-in-string "[\"\\]" "\\\\\\&" text))
+                    ((> (cdr state) 0)
+                     (replace-regexp-in-string "[()\\]" "\\\\\\&" text))
+                    ((string-match-p "[][()<>@,;:\\\".]" text)
+                     (concat "\"" (replace-regexp-in-string
+                                   "[\"\\]" "\\\\\\&" text)
+                             "\""))
+                    (t text))
+              parts)
+        (setq pos end)))
+    (push (substring field pos) parts)
+    (apply #'concat (nreverse parts))))
+
+(defun aliasd--merge (fields wire block)
+  "The header block to put back in place of FIELDS.
+WIRE holds FIELDS as sent; BLOCK is aliasctl's answer.  A field of
+BLOCK that aliasctl left alone (the same bytes as one of WIRE) is
+put back as the user wrote it; a changed or new one, decoded."
+  (let ((tail (seq-mapn #'cons wire fields)) parts)
+    (dolist (field (aliasd--split block))
+      (let ((hit tail))
+        (while (and hit (not (string= (caar hit) field)))
+          (setq hit (cdr hit)))
+        (if (null hit)
+            (push (aliasd--decode field) parts)
+          (push (cdar hit) parts)
+          (setq tail (cdr hit)))))
+    (apply #'concat (nreverse parts))))
 
 ;;;; The envelope
 
@@ -288,6 +350,13 @@ NAME is kept unless it is empty or shows the real ADDRESS."
 (defvar-local aliasd--saved nil
   "What `aliasd--set-envelope' changed here: (VARIABLE LOCAL-P . VALUE).")
 
+(defvar aliasd--envelope nil
+  "The envelope sender for the message message-mode is sending, or nil.
+`aliasd-rewrite-headers' sets it in `message-header-hook', and
+`aliasd--send-buffer-envelope' applies it in `message-send-mail-hook':
+message-mode sends from a buffer it made before the first of these,
+so a buffer-local value set then would not reach it.")
+
 (defun aliasd--restore ()
   "Undo what an earlier send attempt in this buffer set up."
   (dolist (saved aliasd--saved)
@@ -295,54 +364,52 @@ NAME is kept unless it is empty or shows the real ADDRESS."
       (if localp
           (set (make-local-variable var) value)
         (kill-local-variable var))))
-  (setq aliasd--saved nil)
-  (remove-hook 'message-send-mail-hook #'aliasd--send-buffer-envelope t)
-  (remove-hook 'message-header-hook #'aliasd--drop-sender t))
+  (setq aliasd--saved nil))
 
 (defun aliasd--set-envelope (address)
-  "Make ADDRESS the envelope sender of the message in this buffer.
-Covers `message-send-mail-with-sendmail' (through the buffer-local
-`message-sendmail-envelope-from', which message copies into the
-buffer it sends from) and `sendmail-send-it' and `smtpmail-send-it'
-\(through `mail-envelope-from', which `mail-mode' sends with from this
-buffer and `message-mode' gets from `aliasd--send-buffer-envelope').
-`smtpmail-mail-address' is not made buffer-local: `smtpmail-send-it'
-let-binds it and reads it from another buffer."
+  "Make ADDRESS the envelope sender of the mail-mode message here.
+`sendmail-send-it' and `smtpmail-send-it' take it from
+`mail-envelope-from' in the buffer being sent.  `smtpmail-mail-address'
+is not made buffer-local: `smtpmail-send-it' let-binds it and reads
+it from another buffer."
   (dolist (var aliasd--envelope-variables)
     (push (cons var (cons (local-variable-p var)
                           (and (boundp var) (symbol-value var))))
           aliasd--saved))
   (setq-local message-sendmail-envelope-from address)
   (setq-local mail-specify-envelope-from t)
-  (setq-local mail-envelope-from address)
-  ;; message-mode sends from a copy of this buffer that inherits the
-  ;; local variables named message-*, not mail-*: this hook, being
-  ;; local here, is inherited too and sets them there.
-  (add-hook 'message-send-mail-hook #'aliasd--send-buffer-envelope nil t))
+  (setq-local mail-envelope-from address))
 
 (defun aliasd--send-buffer-envelope ()
-  "In message's sending buffer, make `mail-envelope-from' ours too.
-For `message-send-mail-hook', locally in the buffers that
-`aliasd--set-envelope' prepared and their copies:
-`smtpmail-send-it' and `sendmail-send-it' take the envelope sender
-from `mail-envelope-from', not `message-sendmail-envelope-from'."
-  (when (and (local-variable-p 'message-sendmail-envelope-from)
-             (stringp message-sendmail-envelope-from))
+  "In message-mode's sending buffer, set the envelope sender aliasctl chose.
+For `message-send-mail-hook' (`aliasd-mode' adds it): covers
+`message-send-mail-with-sendmail' (`message-sendmail-envelope-from')
+and `sendmail-send-it' and `smtpmail-send-it' (`mail-envelope-from')."
+  (when aliasd--envelope
+    (setq-local message-sendmail-envelope-from aliasd--envelope)
     (setq-local mail-specify-envelope-from t)
-    (setq-local mail-envelope-from message-sendmail-envelope-from)))
+    (setq-local mail-envelope-from aliasd--envelope)))
 
-(defun aliasd--drop-sender ()
-  "Remove a Sender field that names the user, as message may add."
-  (aliasd--with-headers
+(defun aliasd--client-envelope ()
+  "The envelope sender Emacs would use for the message here, or nil."
+  (let ((from (if (and (derived-mode-p 'message-mode)
+                       (fboundp 'message-sendmail-envelope-from))
+                  (message-sendmail-envelope-from)
+                user-mail-address)))
+    (and (stringp from) (not (string-blank-p from)) from)))
+
+(defun aliasd--drop-login-sender ()
+  "Remove a Sender that message-mode made of the login and host name.
+It names the real user and machine, which the alias is there to hide.
+In narrowed headers."
+  (when (fboundp 'message-make-sender)
     (let* ((sender (aliasd--field "Sender"))
            (address (car-safe (car (and sender
                                         (mail-header-parse-addresses
                                          sender))))))
-      (when (and address
-                 (or (aliasd--own-p address)
-                     (and (fboundp 'message-make-sender)
-                          (string= (downcase address)
-                                   (downcase (message-make-sender))))))
+      (when (and (stringp address)
+                 (string= (downcase address)
+                          (downcase (message-make-sender))))
         (aliasd--set-field "Sender" nil)))))
 
 ;;;; Rewriting on send
@@ -353,62 +420,81 @@ Asks \"aliasctl for\"; signals `user-error' when it fails."
   (let ((out (apply #'aliasd--call "for" "--create" "--" recipients)))
     (and (not (string-empty-p out)) out)))
 
+(defun aliasd--ask (wire envelope)
+  "Ask aliasctl to rewrite the fields WIRE, sent from ENVELOPE (or nil).
+Returns its answer as an alist; signals `user-error' when it fails
+or its leak guard refuses the message."
+  (condition-case err
+      (aliasd--json-read
+       (apply #'aliasd--call-input (apply #'concat wire)
+              "--json" "rewrite" "--create"
+              (and envelope (list "--sender" envelope))))
+    (user-error (user-error "Not sent: %s" (error-message-string err)))
+    ((json-error json-parse-error)
+     (user-error "Not sent: %s gave no answer" aliasd-program))))
+
 ;;;###autoload
 (defun aliasd-rewrite-headers ()
-  "Rewrite From, Reply-To and the envelope sender of the message here.
-For `message-send-hook' and `mail-send-hook' (`aliasd-mode' adds
-it).  Does nothing unless the mail is the user's (see
-`aliasd-own-addresses').  When aliasctl fails, signals
-`user-error', which stops the send."
-  (aliasd--restore)
-  (aliasd--with-headers
-    (let* ((from (aliasd--field "From"))
-           (mailboxes (and from (mail-header-parse-addresses from)))
-           (own (seq-filter (lambda (mb) (aliasd--own-p (car-safe mb)))
-                            mailboxes)))
-      (when (or (null from) own)
-        (let* ((recipients (aliasd--recipients))
-               (chosen (condition-case err
-                           (and recipients (aliasd-address-for recipients))
-                         (user-error
-                          (user-error "Not sent: %s"
-                                      (error-message-string err)))))
-               (envelope (or aliasd-bounce-address chosen)))
-          (when chosen
-            (push chosen aliasd--written)
-            (let* ((first (car own))
-                   (mine (aliasd--mailbox
-                          (aliasd--display-name (cdr-safe first)
-                                                (car-safe first))
-                          chosen))
-                   (others (seq-remove
-                            (lambda (mb) (memq mb own)) mailboxes)))
-              (aliasd--set-field
-               "From" (mapconcat #'identity
-                                 (cons mine
-                                       (mapcar (lambda (mb)
-                                                 (aliasd--mailbox
-                                                  (cdr-safe mb) (car mb)))
-                                               others))
-                                 ", "))
-              (aliasd--set-field "Reply-To" mine))
-            (aliasd--drop-sender)
-            (add-hook 'message-header-hook #'aliasd--drop-sender nil t))
-          (when envelope
-            (aliasd--set-envelope envelope)))))))
+  "Rewrite the message here as aliasd lets it leave; set its envelope.
+For `message-header-hook' and `mail-send-hook' (`aliasd-mode' adds
+it).  Hands the header block, RFC 2047-encoded as it will be sent,
+to \"aliasctl --json rewrite --create\", which decides everything:
+whose mail it is, the address, the fields that change, the envelope
+sender, whether your real address would still leave.  In your mail,
+the block it returns replaces the one here (fields it left alone stay
+as you wrote them) and its envelope sender is used.  When aliasctl
+fails or refuses the message, signals `user-error', which stops the
+send."
+  (unless (bound-and-true-p message-this-is-news)
+    (aliasd--restore)
+    (setq aliasd--envelope nil)
+    (aliasd--with-headers
+      (let* ((fields (aliasd--fields))
+             (kept (seq-filter #'aliasd--local-p fields))
+             (sent (seq-remove #'aliasd--local-p fields))
+             (envelope (aliasd--client-envelope)))
+        ;; mail-mode adds a From when it sends; aliasctl must see it.
+        (unless (seq-some (lambda (f) (string-match-p "\\`From[ \t]*:" f))
+                          sent)
+          (when (stringp user-mail-address)
+            (push (concat "From: " (aliasd--mailbox user-full-name
+                                                    user-mail-address)
+                          "\n")
+                  sent)))
+        (let* ((wire (mapcar #'aliasd--wire sent))
+               (answer (aliasd--ask wire envelope)))
+          (when (alist-get 'owner answer)
+            (let ((block (concat (aliasd--merge sent wire
+                                                (or (alist-get 'headers answer)
+                                                    ""))
+                                 (apply #'concat kept))))
+              (goto-char (point-min))
+              (insert block)
+              (delete-region (point) (point-max)))
+            (aliasd--drop-login-sender)
+            ;; The plan's envelope sender, else the one given, which
+            ;; it found harmless: smtpmail might otherwise pick another.
+            (let ((sender (or (alist-get 'sender answer) envelope)))
+              (when sender
+                (if (derived-mode-p 'message-mode)
+                    (setq aliasd--envelope sender)
+                  (aliasd--set-envelope sender))))))))))
 
 ;;;###autoload
 (define-minor-mode aliasd-mode
   "Send mail from the address aliasd chose for its recipients.
-When on, `aliasd-rewrite-headers' runs before each message is
-sent from `message-mode' (Gnus, mu4e, notmuch) or `mail-mode' (Rmail)."
+When on, `aliasd-rewrite-headers' runs as each message is sent from
+`message-mode' (Gnus, mu4e, notmuch) or `mail-mode' (Rmail), after
+the other functions of `message-header-hook' and `mail-send-hook'."
   :global t
   :group 'aliasd
   (if aliasd-mode
       (progn
-        (add-hook 'message-send-hook #'aliasd-rewrite-headers)
-        (add-hook 'mail-send-hook #'aliasd-rewrite-headers))
-    (remove-hook 'message-send-hook #'aliasd-rewrite-headers)
+        (add-hook 'message-header-hook #'aliasd-rewrite-headers 90)
+        (add-hook 'message-send-mail-hook #'aliasd--send-buffer-envelope)
+        (add-hook 'mail-send-hook #'aliasd-rewrite-headers 90))
+    (remove-hook 'message-header-hook #'aliasd-rewrite-headers)
+    (remove-hook 'message-send-mail-hook #'aliasd--send-buffer-envelope)
     (remove-hook 'mail-send-hook #'aliasd-rewrite-headers)))
 
 ;;;; Commands
