@@ -181,7 +181,7 @@ $(FUZZ_B)/obj/%.o: %.c
 		-MMD -MP -c -o $@ $<
 
 $(FUZZ_B)/fuzz_header: $(call fuzz_obj,tests/fuzz/fuzz_header.c \
-	$(MIME_SRC) $(POLICY_SRC) rewriter/address.c)
+	$(PLAN_SRC) $(POLICY_SRC) rewriter/address.c)
 $(FUZZ_B)/fuzz_smtpaddr: $(call fuzz_obj,tests/fuzz/fuzz_smtpaddr.c \
 	$(SMTP_SRC) rewriter/address.c)
 $(FUZZ_B)/fuzz_config: $(call fuzz_obj,tests/fuzz/fuzz_config.c \

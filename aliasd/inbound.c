@@ -15,6 +15,7 @@
 #include "aliasd/inbound.h"
 #include "aliasd/pool.h"
 #include "common/log.h"
+#include "rewriter/address.h"
 #include "rewriter/smtpaddr.h"
 
 /* An SMTP reply line holds 512 octets; keep the text well inside. */
@@ -32,15 +33,6 @@ escape_percent(const char *in, char *out, size_t outlen)
 		out[n++] = *in;
 	}
 	out[n] = '\0';
-}
-
-/* A reply line holds no control characters, whatever the store says. */
-static void
-printable(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
 }
 
 /* The harvest guard's key for this client (its connect address, else
@@ -87,7 +79,8 @@ static sfsistat
 refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
     const char *why)
 {
-	char text[REPLY_TEXT_MAX + 1], escaped[2 * REPLY_TEXT_MAX + 1];
+	char raw[REPLY_TEXT_MAX + 1], text[REPLY_TEXT_MAX + 1];
+	char escaped[2 * REPLY_TEXT_MAX + 1];
 	const struct config *cfg = c->snap->config;
 	struct harvest_key key;
 	time_t now = time(NULL);
@@ -95,12 +88,14 @@ refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
 
 	if (guarded && harvest_blocked(&key, now))
 		return harvest_tempfail(ctx, c);
-	snprintf(text, sizeof(text), "<%s>: Recipient address rejected: %s",
+	/* A reply line holds no control characters and nothing that is not
+	 * UTF-8, whatever the store or the client says. */
+	snprintf(raw, sizeof(raw), "<%s>: Recipient address rejected: %s",
 	    addr, reason);
-	printable(text);
+	address_clean_text(raw, text, sizeof(text));
 	escape_percent(text, escaped, sizeof(escaped));
-	log_info("%s: reject rcpt=<%s> reason=%s client=%s", c->msg.qid, addr,
-	    why, c->client);
+	log_info("%s: reject rcpt=<%s> reason=%s client=%s", c->msg.qid,
+	    address_clean_text(addr, raw, sizeof(raw)), why, c->client);
 	/* Logged once, naming the client and none of its guesses. */
 	if (guarded && harvest_refused(&key, now, cfg->harvest_limit,
 	    (time_t)cfg->harvest_window))
@@ -222,12 +217,12 @@ judge(SMFICTX *ctx, struct conn *c, const char *rcpt, char *addr,
 	    config_is_managed_domain(c->snap->config, domain)) {
 		char shown[ADDRESS_MAX];
 
-		/* Shown without its own brackets: the reply adds them. */
+		/* Shown without its own brackets: the reply adds them;
+		 * refuse() makes it clean text. */
 		while (*rcpt == '<' || *rcpt == ' ')
 			rcpt++;
 		snprintf(shown, sizeof(shown), "%.200s", rcpt);
 		shown[strcspn(shown, ">")] = '\0';
-		printable(shown);
 		return refuse(ctx, c, shown, "no such user", "malformed");
 	}
 	return SMFIS_CONTINUE;

@@ -54,32 +54,6 @@ key_ok(const char *address)
 	    address_check_text(address, strlen(address)) == NULL;
 }
 
-/* The reason as one line of text in buf: each control character and
- * each byte that is not UTF-8 becomes '?'. */
-static const char *
-clean_reason(const char *s, char *buf, size_t len)
-{
-	size_t used = 0, left = strlen(s), n;
-	uint32_t cp;
-
-	for (; left > 0; s += n, left -= n) {
-		if ((n = address_utf8_decode(s, left, &cp)) == 0 ||
-		    address_is_control(cp)) {
-			n = n == 0 ? 1 : n;
-			if (used + 1 >= len)
-				break;
-			buf[used++] = '?';
-		} else {
-			if (used + n >= len)
-				break;
-			memcpy(buf + used, s, n);
-			used += n;
-		}
-	}
-	buf[used] = '\0';
-	return buf;
-}
-
 int
 map_write(FILE *fp, enum map_format f, const struct store_address *a,
     const char *owner)
@@ -92,7 +66,7 @@ map_write(FILE *fp, enum map_format f, const struct store_address *a,
 	if (!key_ok(a->address))
 		return -1;
 	if (!active)
-		clean_reason(refusal(a), reason, sizeof(reason));
+		address_clean_text(refusal(a), reason, sizeof(reason));
 	switch (f) {
 	case MAP_VIRTUSERTABLE:
 		if (active)

@@ -263,3 +263,29 @@ address_parse_mailbox(const char *in, char *out, size_t outlen)
 {
 	return parse(in, out, outlen, false);
 }
+
+const char *
+address_clean_text(const char *s, char *buf, size_t len)
+{
+	size_t used = 0, left = strlen(s), n;
+	uint32_t cp;
+
+	if (len == 0)
+		return buf;
+	for (; left > 0; s += n, left -= n) {
+		if ((n = address_utf8_decode(s, left, &cp)) == 0 ||
+		    address_is_control(cp)) {
+			n = n == 0 ? 1 : n;
+			if (used + 1 >= len)
+				break;
+			buf[used++] = '?';
+		} else {
+			if (used + n >= len)
+				break;
+			memcpy(buf + used, s, n);
+			used += n;
+		}
+	}
+	buf[used] = '\0';
+	return buf;
+}

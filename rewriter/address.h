@@ -43,6 +43,12 @@ size_t	address_utf8_decode(const char *s, size_t len, uint32_t *cp);
  * as a command rather than as text. */
 bool	address_is_control(uint32_t cp);
 
+/* s as one line of clean text in buf (a reason said in an SMTP reply or
+ * written into a map): each control character and each byte that is
+ * not UTF-8 becomes '?'.  Cut at a character if buf is short; returns
+ * buf. */
+const char *address_clean_text(const char *s, char *buf, size_t len);
+
 /* Syntax checks on already split parts. */
 bool	address_local_valid(const char *local, size_t len);
 bool	address_domain_valid(const char *domain, size_t len);

@@ -26,6 +26,7 @@
 #include <gmime/gmime.h>
 
 #include "rewriter/header.h"
+#include "rewriter/plan.h"
 #include "rewriter/policy.h"
 
 #define OWNER	"me@example.net"
@@ -198,6 +199,58 @@ write_list(const struct header_list *hl, const char *eol, size_t *len)
 	return buf;
 }
 
+/*
+ * The one plan over the same input, as the front ends make it: it must
+ * agree with rewrite_headers about whose mail it is and what changes,
+ * and a plan it calls good must leave the owner in no field the guard
+ * reads, nor in the envelope.
+ */
+static void
+check_plan(const struct header_list *hl, const struct policy_source *ps,
+    const char *const *rcpts, size_t nrcpts, enum rewrite_status st,
+    const struct header_changes *ch)
+{
+	struct plan_request req = {
+		.src = ps,
+		.rcpts = rcpts,
+		.nrcpts = nrcpts,
+		.headers = hl,
+		.sender = OWNER,
+		.owner = OWNER,
+		.full_name = "Zo\xc3\xab \xc3\x9cnic\xc3\xb8" "de-M\xc3\xbcller",
+		.domains = domains,
+		.ndomains = 1,
+		.guard = true,
+	};
+	struct rewrite_request rr = {
+		.owner = OWNER,
+		.domains = domains,
+		.ndomains = 1,
+	};
+	struct plan p;
+	enum plan_status ps_st;
+	char err[256], field[80];
+
+	ps_st = plan_make(&req, &p, err, sizeof(err));
+	if ((ps_st == PLAN_NOT_OWNER) != (st == REWRITE_NOT_OWNER))
+		abort();	/* the plan and the rewriter disagree */
+	if ((ps_st == PLAN_OK || ps_st == PLAN_LEAK) &&
+	    p.changes.count != ch->count)
+		abort();	/* same address, same changes */
+	if (ps_st == PLAN_OK) {
+		rr.address = p.address[0] != '\0' ? p.address : NULL;
+		if (header_leak_find(hl, &p.changes, &rr, field,
+		    sizeof(field)) == 1) {
+			fprintf(stderr, "a good plan leaves the owner in %s\n",
+			    field);
+			abort();
+		}
+		if (p.sender[0] == '\0' || shows_owner(p.sender))
+			abort();	/* the envelope left as the owner's */
+	}
+	plan_free(&p);
+}
+
 static void
 run(struct header_list *hl, const char *const *rcpts, size_t nrcpts,
     const char *eol)
@@ -231,6 +284,7 @@ run(struct header_list *hl, const char *const *rcpts, size_t nrcpts,
 		abort();	/* header.h: no changes unless OK */
 	if (st == REWRITE_OK)
 		check_changes(&ch);
+	check_plan(hl, &ps, rcpts, nrcpts, st, &ch);
 
 	/* As the MTA applies them to the fields the milter saw (no raw
 	 * bytes), then as alias-sendmail applies them to the parsed block. */

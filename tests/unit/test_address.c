@@ -437,6 +437,25 @@ test_correspondent_not_text(void **state)
 	    sizeof(out)));
 }
 
+/* Reasons said in SMTP replies and written into maps. */
+static void
+test_clean_text(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(address_clean_text("gone\r\nOK", buf,
+	    sizeof(buf)), "gone??OK");
+	assert_string_equal(address_clean_text("a\xc2\x85" "b\xff" "c",
+	    buf, sizeof(buf)), "a?b?c");
+	assert_string_equal(address_clean_text("J\xc3\xb6rg", buf,
+	    sizeof(buf)), "J\xc3\xb6rg");
+	/* cut at a character, never inside one */
+	assert_string_equal(address_clean_text("abcdefghijklmn\xc3\xb6",
+	    buf, sizeof(buf)), "abcdefghijklmn");
+	assert_string_equal(address_clean_text("", buf, sizeof(buf)), "");
+}
+
 int
 main(void)
 {
@@ -455,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_check_text),
 		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_correspondent_not_text),
+		cmocka_unit_test(test_clean_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
