@@ -100,21 +100,13 @@ plan(struct conn *c, struct plan *p, char *err, size_t errlen)
 	if (cfg->auto_create && cfg->ndomains > 0)
 		store_source_creates(&src, &ps, c->snap->template,
 		    cfg->domains[0]);
-	req = (struct plan_request){
-		.src = &ps,
-		.rcpts = (const char *const *)c->msg.rcpts,
-		.nrcpts = c->msg.nrcpts,
-		.headers = &c->msg.headers,
-		.sender = c->msg.null_sender ? "" : c->msg.sender,
-		.owner = cfg->owner,
-		.full_name = cfg->full_name,
-		.bounce_address = cfg->bounce_address,
-		.domains = (const char *const *)cfg->domains,
-		.ndomains = cfg->ndomains,
-		.auto_create = cfg->auto_create,
-		.guard = !cfg->on_leak_send,
-		.may_create = true,
-	};
+	plan_request_from_config(cfg, &req);
+	req.src = &ps;
+	req.rcpts = (const char *const *)c->msg.rcpts;
+	req.nrcpts = c->msg.nrcpts;
+	req.headers = &c->msg.headers;
+	req.sender = c->msg.null_sender ? "" : c->msg.sender;
+	req.may_create = true;
 	st = plan_make(&req, p, err, errlen);
 	if (st == PLAN_ERROR && strlen(err) + 3 < errlen)
 		snprintf(err + strlen(err), errlen - strlen(err), ": %s",

@@ -411,6 +411,7 @@ load_targets(const char *path)
 {
 	char line[1024];
 	size_t cap = 0;
+	struct target *grown;
 	FILE *fp;
 
 	if ((fp = fopen(path, "r")) == NULL) {
@@ -423,13 +424,18 @@ load_targets(const char *path)
 			continue;
 		if (ntargets == cap) {
 			cap = cap ? 2 * cap : 1024;
-			if ((targets = realloc(targets, cap *
-			    sizeof(*targets))) == NULL)
+			if ((grown = realloc(targets, cap *
+			    sizeof(*targets))) == NULL) {
+				fclose(fp);
 				return -1;
+			}
+			targets = grown;
 		}
 		targets[ntargets].accept = line[0] == 'a';
-		if ((targets[ntargets++].addr = strdup(line + 2)) == NULL)
+		if ((targets[ntargets++].addr = strdup(line + 2)) == NULL) {
+			fclose(fp);
 			return -1;
+		}
 	}
 	fclose(fp);
 	if (ntargets == 0) {

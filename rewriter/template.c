@@ -306,7 +306,7 @@ match_from(struct matcher *m, int i, const char *s, uint64_t *seq)
 					return false;
 			return match_from(m, i + 1, s + n, seq);
 		}
-		for (n = 0; s[n] != '\0' && n < LOCAL_MAX &&
+		for (n = 0; n < LOCAL_MAX && s[n] != '\0' &&
 		    strchr(SUFFIX_ALPHABET, s[n]) != NULL; n++)
 			;
 		for (; n >= 1; n--)
@@ -314,7 +314,7 @@ match_from(struct matcher *m, int i, const char *s, uint64_t *seq)
 				return true;
 		return false;
 	case PART_SEQ:
-		for (n = 0; isdigit((unsigned char)s[n]) && n < 20; n++)
+		for (n = 0; n < 20 && isdigit((unsigned char)s[n]); n++)
 			;
 		/* Try the longest run of digits first, then shorter ones. */
 		for (; n >= 1 && n >= (size_t)(p->zero ? p->width : 1); n--) {

@@ -50,8 +50,11 @@ setup(void **state)
 	}
 	snprintf(f->path, sizeof(f->path), "%s/sub/aliases.db", f->dir);
 	if ((f->t = template_parse(TEMPLATE_DEFAULT, err, sizeof(err))) ==
-	    NULL)
+	    NULL) {
+		rmdir(f->dir);
+		free(f);
 		return -1;
+	}
 	*state = f;
 	return 0;
 }

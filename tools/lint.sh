@@ -1,0 +1,84 @@
+#!/bin/sh
+# lint.sh: the static checks of `make lint`; any finding fails.
+#
+#  1. cppcheck over the C sources of the directories given as arguments,
+#     run as $CPPCHECK (the Makefile sets the flags and include path).
+#     Findings that are false positives are suppressed where they occur,
+#     with a `cppcheck-suppress ID` comment saying why.
+#  2. The shell scripts under tests/ tools/ bench/ .ci/ (files named *.sh
+#     and files with a shell #! line; tests/.cache is sendmail's unpacked
+#     package, not ours): `sh -n` or `bash -n` by their #! line, then
+#     a run of the shellcheck tool at warning level.  A file with no #!
+#     line is a library the bash suites source, so it is read as bash.
+#  3. The SQL formatting lint, tests/cli/sql_lint.sh (also in make check).
+#
+# Like deps.sh, it names the Debian packages it needs when they are missing.
+#
+# usage: CPPCHECK='cppcheck FLAGS...' sh tools/lint.sh DIR...
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+missing=""
+for tool in cppcheck shellcheck; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+	echo "lint: missing packages; run as root (or make deps):" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi
+
+# Excluded shellcheck warnings, each for a pattern the suites use on
+# purpose:
+#  SC2034  variables set here and read by the scripts that source this
+#          one (or the other way round), which shellcheck cannot follow;
+#  SC2120  pf_up CMD...: a function whose arguments are optional;
+#  SC2088  test names that quote a path such as "~/.config/..." literally.
+SC_EXCLUDE=SC2034,SC2120,SC2088
+
+fail=0
+
+echo "lint: cppcheck $*"
+# shellcheck disable=SC2086 # $CPPCHECK is a command line: split on purpose
+${CPPCHECK:-cppcheck} "$@" || fail=1
+
+scripts=$(find tests tools bench .ci -path tests/.cache -prune -o \
+    -type f -print | sort | while read -r f; do
+	case "$f" in
+	*/corpus/* | */regress/*) continue ;;
+	*.sh) echo "$f" ;;
+	*) head -n 1 "$f" | grep -q '^#!.*sh\b' && echo "$f" ;;
+	esac
+done)
+echo "lint: shell syntax and shellcheck, $(echo "$scripts" | wc -l) scripts"
+sh_files="" bash_files=""
+for f in $scripts; do
+	case "$(head -n 1 "$f")" in
+	'#!'*bash*) shell=bash ;;
+	'#!'*) shell='sh' ;;
+	*) shell=bash ;;
+	esac
+	$shell -n "$f" || { echo "lint: $f: $shell -n failed" >&2; fail=1; }
+	if [ "$shell" = sh ]; then
+		sh_files="$sh_files $f"
+	else
+		bash_files="$bash_files $f"
+	fi
+done
+# shellcheck disable=SC2086 # lists of our own file names, split on purpose
+{
+	[ -z "$sh_files" ] ||
+	    shellcheck -s sh -S warning -e "$SC_EXCLUDE" -f gcc $sh_files
+	[ -z "$bash_files" ] ||
+	    shellcheck -s bash -S warning -e "$SC_EXCLUDE" -f gcc $bash_files
+} || fail=1
+
+echo "lint: tests/cli/sql_lint.sh"
+if ! out=$(ALIASD_TOP=$(pwd) bash tests/cli/sql_lint.sh 2>&1) ||
+    echo "$out" | grep -q '^not ok'; then
+	echo "$out" | grep -v '^ok ' >&2
+	fail=1
+fi
+
+[ "$fail" -eq 0 ] && echo "lint: clean"
+exit "$fail"
