@@ -176,7 +176,8 @@ report_body() {
 	echo "| floor: /bin/true, started the same way | ${R[true_ms]} ms | | |"
 	echo "| floor: aliasctl --help (exec, SQLite and libsodium loaded) | ${R[help_ms]} ms | | |"
 	echo "| export virtusertable -o FILE (${R[export_lines]} lines) | ${R[export_s]} s | < 3 s | $(verdict "${R[export_s]} < 3") |"
-	local lsz=($LIST_SIZES) l0 l1 l2
+	local lsz l0 l1 l2
+	read -ra lsz <<<"$LIST_SIZES"
 	l0=${lsz[0]} l1=${lsz[1]} l2=${lsz[2]}
 	for n in $LIST_SIZES; do
 		echo "| list --all, ${SIZE_NAME[$n]} | ${R[list_s_$n]} s, ${R[list_kb_$n]} KB peak RSS | flat | |"

@@ -34,6 +34,8 @@
 
 #define BUSY_MS		5000
 #define LOOP_GUARD	"ALIAS_SENDMAIL_ACTIVE"
+/* What a dry run shows for the address auto_create would make. */
+#define DRY_RUN_ADDRESS	"new-address"
 
 struct job {
 	struct config *config;
@@ -141,9 +143,9 @@ apply(struct job *j, const struct plan *p)
 		    p->sender);
 		j->sender = j->planned_sender;
 	}
-	if (p->want_new && !p->created)
-		warnx_cli("dry run: a real run would create an address for %s",
-		    p->new_correspondent);
+	if (j->args.dry_run && p->want_new && !p->created)
+		warnx_cli("dry run: a real run would create an address for %s "
+		    "(shown as %s)", p->new_correspondent, p->address);
 	return 0;
 }
 
@@ -161,7 +163,7 @@ decide(struct job *j)
 	struct plan p;
 	struct template *t = NULL;
 	enum plan_status st;
-	char err[1024], **rcpts = NULL;
+	char err[1024], stand_in[ADDRESS_MAX], **rcpts = NULL;
 	size_t n = 0;
 	int rc = EX_TEMPFAIL;
 
@@ -188,6 +190,11 @@ decide(struct job *j)
 	req.src = &ps;
 	req.rcpts = (const char *const *)rcpts;
 	req.nrcpts = n;
+	if (j->args.dry_run && j->config->ndomains > 0) {
+		snprintf(stand_in, sizeof(stand_in), "%s@%s", DRY_RUN_ADDRESS,
+		    j->config->domains[0]);
+		req.stand_in = stand_in;
+	}
 	st = plan_make(&req, &p, err, sizeof(err));
 	switch (st) {
 	case PLAN_NOT_OWNER:

@@ -52,8 +52,14 @@ choose(const struct plan_request *req, struct plan *p, char *err,
 	p->want_new = true;
 	snprintf(p->new_correspondent, sizeof(p->new_correspondent), "%s",
 	    res.new_correspondent);
-	if (!req->may_create || req->src->create == NULL)
+	if (!req->may_create || req->src->create == NULL) {
+		if (req->stand_in != NULL) {
+			snprintf(p->address, sizeof(p->address), "%s",
+			    req->stand_in);
+			p->how = POLICY_CORRESPONDENT;
+		}
 		return PLAN_OK;
+	}
 	r = req->src->create(req->src->arg, p->new_correspondent, p->address,
 	    sizeof(p->address));
 	if (r != LOOKUP_FOUND) {

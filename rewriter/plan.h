@@ -44,6 +44,10 @@ struct plan_request {
 	/* The front end may write to the store: false in a dry run and
 	 * wherever nothing may be created. */
 	bool may_create;
+	/* A dry run's stand-in for the address a real run would create
+	 * (auto_create), so that it shows the message as it would leave;
+	 * NULL elsewhere: then nothing stands in. */
+	const char *stand_in;
 };
 
 enum plan_status {

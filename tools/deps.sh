@@ -8,11 +8,12 @@ set -u
 # the sqlite3 shell (to hold locks and inspect stores), a private Postfix
 # with Cyrus SASL and swaks, and what the private sendmail needs (its own
 # packages are only downloaded: they conflict with Postfix).  make bench:
-# GNU time, for peak memory.
+# GNU time, for peak memory.  make lint: cppcheck and shellcheck.
 PACKAGES="gcc make pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev
 libmilter-dev libcmocka-dev sqlite3 postfix swaks sasl2-bin
 libsasl2-modules libsasl2-modules-db m4 libwrap0 liblockfile1 iproute2
-util-linux perl emacs-nox mutt valgrind clang libclang-rt-14-dev time"
+util-linux perl emacs-nox mutt valgrind clang libclang-rt-14-dev time
+cppcheck shellcheck"
 
 missing=""
 for p in $PACKAGES; do

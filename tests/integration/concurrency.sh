@@ -77,7 +77,8 @@ run_ctl() {
 	printf '%s' "$out"
 }
 worker() {	# worker K: ITER rounds of new, retire, revive on its own addresses
-	local k=$1 i addr log="$T/worker.$k.fail"
+	local k=$1
+	local i addr log="$T/worker.$k.fail"
 	: >"$log"
 	for (( i = 1; i <= ITER; i++ )); do
 		addr=$(run_ctl "$log" new "w$k-$i@churn$k.example")

@@ -169,8 +169,8 @@ SM_SINK_PID=
 SM_SYSLOG_PID=
 _SM_NS=
 # Set by sm_init; empty until then so that every function works under set -u.
-SM_DIR= SM_MC= SM_CF= SM_QUEUE= SM_LOG= SM_CAPTURE= SM_DOMAIN= SM_MILTER=
-SM_PORT= SM_ORIG_PORT= SM_SINK_PORT=
+SM_DIR='' SM_MC='' SM_CF='' SM_QUEUE='' SM_LOG='' SM_CAPTURE=''
+SM_DOMAIN='' SM_MILTER='' SM_PORT='' SM_ORIG_PORT='' SM_SINK_PORT=''
 export SM_SRCDIR SM_CACHE SM_ROOT SM_BIN SM_HOSTNAME
 
 # --- small helpers ------------------------------------------------------------
@@ -567,6 +567,7 @@ _sm_stop_sendmail() {
         for p in $(_sm_ns_pids); do
             kill -KILL "$p" 2>/dev/null
         done
+        # shellcheck disable=SC2046 # one PID a word, on one line
         t_wait_until 2 _sm_none_left || _sm_err "sendmail processes left:" $(_sm_ns_pids)
     fi
     # Reap it (it is our child) without bash reporting "Terminated".

@@ -239,6 +239,39 @@ test_dry_run_creates_nothing(void **state)
 }
 
 static void
+test_dry_run_stand_in(void **state)
+{
+	struct run r;
+
+	(void)state;
+	/* alias-sendmail --dry-run shows the message as a real run would
+	 * send it, a stand-in for the address it would create */
+	setup_run(&r, FROM_OWNER "To: x@new.test\n", "x@new.test", OWNER);
+	r.req.auto_create = true;
+	r.req.may_create = false;
+	r.req.stand_in = "new-address@example.com";
+	make(&r);
+	assert_int_equal(r.st, PLAN_OK);
+	assert_int_equal(r.fake.created, 0);
+	assert_true(r.plan.want_new);
+	assert_false(r.plan.created);
+	assert_string_equal(r.plan.address, "new-address@example.com");
+	assert_non_null(strstr(value_after(&r, "From"),
+	    "new-address@example.com"));
+	done(&r);
+
+	/* a found address needs no stand-in */
+	setup_run(&r, FROM_OWNER, "joe@example.org", OWNER);
+	r.req.auto_create = true;
+	r.req.may_create = false;
+	r.req.stand_in = "new-address@example.com";
+	make(&r);
+	assert_string_equal(r.plan.address, JOE_ADDR);
+	assert_false(r.plan.want_new);
+	done(&r);
+}
+
+static void
 test_no_auto_create(void **state)
 {
 	struct run r;
@@ -374,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_not_owner_untouched),
 		cmocka_unit_test(test_auto_create_owner),
 		cmocka_unit_test(test_dry_run_creates_nothing),
+		cmocka_unit_test(test_dry_run_stand_in),
 		cmocka_unit_test(test_no_auto_create),
 		cmocka_unit_test(test_default_address),
 		cmocka_unit_test(test_lookup_error),
