@@ -21,6 +21,9 @@ struct msg {
 	bool outbound;
 	bool null_sender;
 	char sender[ADDRESS_MAX];	/* envelope sender, normalized */
+	/* MAIL FROM as given when it did not parse (sender is then ""):
+	 * outbound, the plan still replaces it and the leak guard reads it */
+	char raw_sender[ADDRESS_MAX];
 	/* inbound: the accepted addresses, counted at end of message; grown
 	 * as recipients come, for a message context of about 1 KB that is
 	 * cleared four times a connection */

@@ -116,6 +116,8 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		break;
 	default:
 		c->msg.sender[0] = '\0';
+		snprintf(c->msg.raw_sender, sizeof(c->msg.raw_sender), "%s",
+		    from);
 	}
 	return SMFIS_CONTINUE;
 }

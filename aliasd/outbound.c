@@ -63,20 +63,19 @@ set_sender(SMFICTX *ctx, const struct plan *p)
 static sfsistat
 leak(SMFICTX *ctx, struct conn *c, const char *field)
 {
-	char text[200];
-	size_t n;
+	char text[200], shown[100];
+	const char *f;
+	size_t n = 0;
 
-	n = (size_t)snprintf(text, sizeof(text), "Message names the owner's "
-	    "address in ");
-	for (; *field != '\0' && n + 20 < sizeof(text); field++)
-		if (*field != '%' && (unsigned char)*field > 0x20 &&
-		    (unsigned char)*field < 0x7f)
-			text[n++] = *field;
-		else if (*field == ' ')
-			text[n++] = ' ';
-	snprintf(text + n, sizeof(text) - n, "; not sent");
+	for (f = field; *f != '\0' && n + 1 < sizeof(shown); f++)
+		if (*f != '%' && (unsigned char)*f >= 0x20 &&
+		    (unsigned char)*f < 0x7f)
+			shown[n++] = *f;
+	shown[n] = '\0';
+	snprintf(text, sizeof(text), "Message names the owner's address in "
+	    "%s; not sent", shown);
 	log_warnx("%s: tempfail outbound: the owner's address would leave "
-	    "in %s (on_leak = send turns this guard off)", c->msg.qid, field);
+	    "in %s (on_leak = send turns this guard off)", c->msg.qid, shown);
 	smfi_setreply(ctx, "451", "4.7.0", text);
 	return SMFIS_TEMPFAIL;
 }
@@ -105,7 +104,12 @@ plan(struct conn *c, struct plan *p, char *err, size_t errlen)
 	req.rcpts = (const char *const *)c->msg.rcpts;
 	req.nrcpts = c->msg.nrcpts;
 	req.headers = &c->msg.headers;
-	req.sender = c->msg.null_sender ? "" : c->msg.sender;
+	if (c->msg.null_sender)
+		req.sender = "";
+	else if (c->msg.sender[0] != '\0')
+		req.sender = c->msg.sender;
+	else
+		req.sender = c->msg.raw_sender;
 	req.may_create = true;
 	st = plan_make(&req, p, err, errlen);
 	if (st == PLAN_ERROR && strlen(err) + 3 < errlen)

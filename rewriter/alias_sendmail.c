@@ -77,47 +77,32 @@ load_config(struct job *j)
 static int
 collect_rcpts(struct job *j, char ***out, size_t *n)
 {
-	char **hdr = NULL, **all;
-	size_t nhdr = 0, cap, k = 0;
+	struct header_list all;
+	char **hdr = NULL;
+	size_t nhdr = 0, i;
+	int rc = -1;
 
+	/* Each argument is an address list as sendmail reads it ("Doe,
+	 * John" <joe@example.org>, a, b); with -t the header's are added.
+	 * Put together as To fields, the one parser and de-duplication of
+	 * header_list_recipients() serve both. */
+	header_list_init(&all);
 	if (j->args.extract &&
 	    header_list_recipients(&j->head.headers, &hdr, &nhdr) == -1)
-		return -1;
-	cap = nhdr + 1;
-	for (size_t i = 0; i < j->args.nrcpts; i++)
-		cap += 1 + strlen(j->args.rcpts[i]) / 2;
-	if ((all = calloc(cap, sizeof(*all))) == NULL)
-		goto fail;
-	for (size_t i = 0; i < j->args.nrcpts; i++) {
-		char *copy = strdup(j->args.rcpts[i]), *save = NULL, *t;
-
-		if (copy == NULL)
-			goto fail;
-		for (t = strtok_r(copy, ",", &save); t != NULL;
-		    t = strtok_r(NULL, ",", &save))
-			if ((all[k] = strdup(t)) != NULL)
-				k++;
-		free(copy);
-	}
-	for (size_t i = 0; i < nhdr; i++)
-		if ((all[k] = strdup(hdr[i])) != NULL)
-			k++;
+		goto done;
+	for (i = 0; i < j->args.nrcpts; i++)
+		if (header_list_add(&all, "To", j->args.rcpts[i]) == -1)
+			goto done;
+	for (i = 0; i < nhdr; i++)
+		if (header_list_add(&all, "To", hdr[i]) == -1)
+			goto done;
+	if (header_list_recipients(&all, out, n) == -1)
+		goto done;
+	rc = 0;
+done:
 	header_recipients_free(hdr);
-	*out = all;
-	*n = k;
-	return 0;
-fail:
-	header_recipients_free(hdr);
-	free(all);
-	return -1;
-}
-
-static void
-free_rcpts(char **r, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(r[i]);
-	free(r);
+	header_list_free(&all);
+	return rc;
 }
 
 /* The job as a plan request; the caller fills src. */
@@ -217,7 +202,7 @@ done:
 	plan_free(&p);
 	template_free(t);
 	store_close(s);
-	free_rcpts(rcpts, n);
+	header_recipients_free(rcpts);
 	return rc;
 }
 

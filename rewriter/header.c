@@ -454,12 +454,41 @@ done:
 	return rc;
 }
 
-/* Whether an Autocrypt value's addr= attribute is the owner's address,
- * in any spelling.  1, 0, or -1 when out of memory. */
+/* Whether the n bytes at data hold addr, ASCII case ignored. */
+static int
+bytes_hold(const unsigned char *data, size_t n, const char *addr)
+{
+	size_t len = strlen(addr), i;
+
+	for (i = 0; len > 0 && i + len <= n; i++)
+		if (g_ascii_strncasecmp((const char *)data + i, addr, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether base64 key data holds addr: an OpenPGP key's user IDs are
+ * plain text inside it ("Real Owner <real.owner@...>"). */
+static int
+keydata_holds(const char *b64, const char *addr)
+{
+	guchar *key;
+	gsize n;
+	int found;
+
+	key = g_base64_decode(b64, &n);
+	found = key != NULL && bytes_hold(key, n, addr);
+	g_free(key);
+	return found;
+}
+
+/* Whether an Autocrypt value names the owner: its addr= attribute is the
+ * owner's address in any spelling, or its key's user IDs show it (a key
+ * sent beside an alias in addr= still tells the real address).  1, 0,
+ * or -1 when out of memory. */
 static int
 autocrypt_is_owner(const struct rewrite_request *req, const char *value)
 {
-	char *flat, *attr, *save = NULL, *v, *p;
+	char *flat, *attr, *save = NULL, *v, *p, *q;
 	int found = 0;
 
 	if ((flat = strdup(value)) == NULL)
@@ -470,6 +499,18 @@ autocrypt_is_owner(const struct rewrite_request *req, const char *value)
 	for (attr = strtok_r(flat, ";", &save); attr != NULL && !found;
 	    attr = strtok_r(NULL, ";", &save)) {
 		attr += strspn(attr, " ");
+		if (g_ascii_strncasecmp(attr, "keydata", 7) == 0) {
+			v = attr + 7 + strspn(attr + 7, " ");
+			if (*v++ != '=')
+				continue;
+			/* base64 folded with spaces: take them out */
+			for (p = q = v; *p != '\0'; p++)
+				if (*p != ' ')
+					*q++ = *p;
+			*q = '\0';
+			found = keydata_holds(v, req->owner);
+			continue;
+		}
 		if (g_ascii_strncasecmp(attr, "addr", 4) != 0)
 			continue;
 		v = attr + 4 + strspn(attr + 4, " ");

@@ -34,6 +34,43 @@ rewrite_request_fill(const struct plan_request *req, const char *chosen,
 	};
 }
 
+/* Whether addr is the owner's own mailbox or in a managed domain. */
+static bool
+ours(const struct plan_request *req, const char *given)
+{
+	char addr[ADDRESS_MAX];
+	const char *at;
+	size_t n;
+
+	/* an envelope sender may come in its SMTP brackets */
+	given += *given == '<';
+	n = strcspn(given, ">");
+	if (n >= sizeof(addr))
+		return false;
+	memcpy(addr, given, n);
+	addr[n] = '\0';
+	at = strrchr(addr, '@');
+	if (req->owner != NULL && mailbox_addr_eq(addr, req->owner))
+		return true;
+	for (size_t i = 0; at != NULL && i < req->ndomains; i++)
+		if (mailbox_domain_eq(at + 1, req->domains[i]))
+			return true;
+	return false;
+}
+
+/* A message with no From, Resent-From nor Resent-Sender says nothing of
+ * whose it is: the MTA will write one from the envelope sender or the
+ * login.  It is the owner's when that sender is (or none is given, as
+ * when the owner's client runs alias-sendmail without -f), never
+ * because anybody sent it without a From. */
+static bool
+anonymous(const struct header_list *hl)
+{
+	return header_list_count(hl, "From") == 0 &&
+	    header_list_count(hl, "Resent-From") == 0 &&
+	    header_list_count(hl, "Resent-Sender") == 0;
+}
+
 /* Step 2: the address, created for a new correspondent where allowed. */
 static enum plan_status
 choose(const struct plan_request *req, struct plan *p, char *err,
@@ -47,7 +84,9 @@ choose(const struct plan_request *req, struct plan *p, char *err,
 		return PLAN_ERROR;
 	p->how = res.how;
 	snprintf(p->address, sizeof(p->address), "%s", res.address);
-	if (!res.want_new || !req->auto_create)
+	/* no address for the owner's own mailbox, nor for one of ours */
+	if (!res.want_new || !req->auto_create ||
+	    ours(req, res.new_correspondent))
 		return PLAN_OK;
 	p->want_new = true;
 	snprintf(p->new_correspondent, sizeof(p->new_correspondent), "%s",
@@ -121,6 +160,12 @@ guard(const struct plan_request *req, const struct rewrite_request *rr,
 
 	if (!req->guard || req->owner == NULL)
 		return PLAN_OK;
+	/* no From and nothing chosen: the MTA would write the owner's */
+	if (req->headers != NULL && anonymous(req->headers) &&
+	    p->address[0] == '\0') {
+		snprintf(p->leak_field, sizeof(p->leak_field), "From");
+		return PLAN_LEAK;
+	}
 	if (req->headers != NULL) {
 		r = header_leak_find(req->headers, &p->changes, rr,
 		    p->leak_field, sizeof(p->leak_field));
@@ -163,6 +208,9 @@ plan_make(const struct plan_request *req, struct plan *p, char *err,
 		snprintf(err, errlen, "out of memory");
 		return PLAN_ERROR;
 	}
+	if (owners == 1 && req->headers != NULL && anonymous(req->headers) &&
+	    req->sender != NULL && !ours(req, req->sender))
+		owners = 0;
 	if (owners == 0)
 		return PLAN_NOT_OWNER;
 	if ((st = choose(req, p, err, errlen)) != PLAN_OK)

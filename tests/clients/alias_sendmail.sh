@@ -50,6 +50,13 @@ check "known correspondent: the client's -f is gone" sh -c "! grep -qx 'me@examp
 check "options and recipients passed on" sh -c "grep -qx -- -oi '$CAP.argv' && grep -qx joe@example.org '$CAP.argv'"
 check "other headers unchanged" [ "$(header X-Keep)" = "this stays" ]
 check "body unchanged" cmp -s <(body_of "$T/m") <(body_of "$CAP.msg")
+# A recipient argument is an address list as sendmail reads it.
+send -oi -f me@example.net '"Doe, John" <joe@example.org>' <"$T/m"
+check "an argument with a quoted comma and a name: still Joe's address" \
+    [ "$RC" -eq 0 -a "$(header From)" = "Me <$joe>" ]
+send -oi -f me@example.net "joe@example.org, Joe <JOE@example.org>" <"$T/m"
+check "a list naming Joe twice is Joe: his address" [ "$(header From)" = "Me <$joe>" ]
+plain "Me <me@example.net>" joe@example.org >"$T/m"
 
 plain "me@example.net" orders@shop.example >"$T/m"
 send orders@shop.example <"$T/m"
@@ -295,6 +302,20 @@ send newbie@example.org <"$T/m"
 made=$("$A" for newbie@example.org)
 check "auto_create: a new address was made for the new correspondent" [ -n "$made" ]
 check "auto_create: and the message uses it" [ "$(header From)" = "Me Myself <$made>" ]
+# The same recipient on the command line and in To (-t) is one: a new
+# address, as aliasd would make for the one RCPT the MTA sends.
+plain "me@example.net" twice@example.org >"$T/m"
+send -t twice@example.org <"$T/m"
+made=$("$A" for twice@example.org)
+check "auto_create: a recipient given twice (argument and -t) is one" \
+    [ "$RC" -eq 0 -a -n "$made" ]
+check "auto_create: and the message uses it" [ "$(header From)" = "Me Myself <$made>" ]
+# A note to self or mail to one of our own addresses makes no address.
+plain "me@example.net" me@example.net >"$T/m"
+n_before=$("$A" list --all | wc -l)
+send -oi me@example.net <"$T/m"
+check "auto_create: no address for the owner's own mailbox" \
+    [ "$("$A" list --all | wc -l)" -eq "$n_before" ]
 plain "me@example.net" a@example.org b@example.org >"$T/m"
 send a@example.org b@example.org <"$T/m"
 check "auto_create: two unknown recipients get nothing new" [ -z "$("$A" for a@example.org)" ]

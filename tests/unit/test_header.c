@@ -993,6 +993,31 @@ test_owner_fields_others(void **state)
 	header_list_free(&hl);
 }
 
+/* An Autocrypt field with an alias in addr= but the owner's real
+ * address in its key's user ID still tells it: deleted. */
+static void
+test_autocrypt_keydata(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+
+	(void)state;
+	list_make(&hl, "From", OWNER,
+	    "Autocrypt", "addr=" CHOSEN "; keydata=tB1KYW5lIERvZSA8SmFu\r\n"
+	    " ZUBJU1AuZXhhbXBsZS5uZXQ+",
+	    "Autocrypt", "addr=" CHOSEN "; keydata=mQENBqux", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	{
+		char *v = value_after(&hl, &hc, "Autocrypt", 1);
+
+		assert_string_equal(v, "addr=" CHOSEN "; keydata=mQENBqux");
+		free(v);
+	}
+	assert_null(value_after(&hl, &hc, "Autocrypt", 2));
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
 /* A Return-Path a client left in the owner's message names the owner:
  * deleted (the delivering MTA writes its own); a foreign one stays. */
 static void
@@ -1441,6 +1466,7 @@ main(void)
 		cmocka_unit_test(test_owner_fields_others),
 		cmocka_unit_test(test_autocrypt),
 		cmocka_unit_test(test_return_path),
+		cmocka_unit_test(test_autocrypt_keydata),
 		cmocka_unit_test(test_owner_spellings),
 		cmocka_unit_test(test_is_owners),
 		cmocka_unit_test(test_resent),

@@ -272,6 +272,60 @@ test_dry_run_stand_in(void **state)
 }
 
 static void
+test_no_from(void **state)
+{
+	struct run r;
+
+	(void)state;
+	/* somebody else's message without a From: not the owner's, and
+	 * nothing is created for it */
+	setup_run(&r, "To: x@new.test\n", "x@new.test", "bob@localhost");
+	r.req.auto_create = true;
+	make(&r);
+	assert_int_equal(r.st, PLAN_NOT_OWNER);
+	assert_int_equal(r.fake.created, 0);
+	done(&r);
+
+	/* the owner's, with nothing chosen: the MTA would write the
+	 * owner's From, so the guard holds it */
+	setup_run(&r, "To: x@new.test\n", "x@new.test", "<" OWNER ">");
+	make(&r);
+	assert_int_equal(r.st, PLAN_LEAK);
+	assert_string_equal(r.plan.leak_field, "From");
+	done(&r);
+
+	/* the owner's client without -f, to Joe: From is added */
+	setup_run(&r, "To: joe@example.org\n", "joe@example.org", NULL);
+	make(&r);
+	assert_int_equal(r.st, PLAN_OK);
+	assert_non_null(strstr(value_after(&r, "From"), JOE_ADDR));
+	done(&r);
+}
+
+static void
+test_no_address_for_ours(void **state)
+{
+	struct run r;
+
+	(void)state;
+	/* a note to self, or mail to one of our own addresses, makes no
+	 * address whose correspondent is the owner or an alias */
+	setup_run(&r, FROM_OWNER "To: " OWNER "\n", "\"Real.Owner\"@"
+	    "owner-home.test", OWNER);
+	r.req.auto_create = true;
+	make(&r);
+	assert_int_equal(r.fake.created, 0);
+	assert_false(r.plan.want_new);
+	done(&r);
+
+	setup_run(&r, FROM_OWNER, "mail-0001-q3xk7m@Example.COM", OWNER);
+	r.req.auto_create = true;
+	make(&r);
+	assert_int_equal(r.fake.created, 0);
+	done(&r);
+}
+
+static void
 test_no_auto_create(void **state)
 {
 	struct run r;
@@ -408,6 +462,8 @@ main(void)
 		cmocka_unit_test(test_auto_create_owner),
 		cmocka_unit_test(test_dry_run_creates_nothing),
 		cmocka_unit_test(test_dry_run_stand_in),
+		cmocka_unit_test(test_no_from),
+		cmocka_unit_test(test_no_address_for_ours),
 		cmocka_unit_test(test_no_auto_create),
 		cmocka_unit_test(test_default_address),
 		cmocka_unit_test(test_lookup_error),
