@@ -221,18 +221,19 @@ set_networks(struct parser *p, struct cidr *nets, size_t *n,
 
 /* A whole decimal number from min to max. */
 static int
-set_integer(struct parser *p, long *dst, const char *value, long min,
-    long max)
+set_integer(struct parser *p, const char *key, long *dst, const char *value,
+    long min, long max)
 {
-	char *end, range[64];
+	char *end, want[128];
 	long v;
 
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
 	    v < min || v > max) {
-		snprintf(range, sizeof(range), "%ld to %ld", min, max);
-		return bad(p, "expected a number from %s", range);
+		snprintf(want, sizeof(want), "%s must be a number from %ld to "
+		    "%ld", key, min, max);
+		return bad(p, "%s", want);
 	}
 	*dst = v;
 	return 0;
@@ -310,13 +311,14 @@ set_key(struct parser *p, struct config *c, const char *key,
 	if (strcmp(key, "harvest_limit") == 0) {
 		long v;
 
-		if (set_integer(p, &v, value, 0, 1000000) == -1)
+		if (set_integer(p, key, &v, value, 0, 1000000) == -1)
 			return -1;
 		c->harvest_limit = (unsigned int)v;
 		return 0;
 	}
 	if (strcmp(key, "harvest_window") == 0)
-		return set_integer(p, &c->harvest_window, value, 1, 604800);
+		return set_integer(p, key, &c->harvest_window, value, 1,
+		    604800);
 	if (strcmp(key, "harvest_exempt") == 0)
 		return set_networks(p, c->harvest_exempt, &c->nharvest_exempt,
 		    value);

@@ -98,6 +98,10 @@ check_defaults(const struct config *c)
 	assert_string_equal(c->sendmail_program, "/usr/sbin/sendmail");
 	assert_int_equal(c->on_error, ON_ERROR_TEMPFAIL);
 	assert_false(c->auto_create);
+	assert_false(c->on_leak_send);
+	assert_int_equal(c->harvest_limit, 10);
+	assert_int_equal(c->harvest_window, 3600);
+	assert_int_equal(c->nharvest_exempt, 0);
 	assert_int_equal(c->ndomains, 0);
 	assert_null(c->owner);
 	assert_null(c->full_name);
@@ -245,6 +249,16 @@ test_other_values(void **state)
 	c = load_ok("socket = inet6:25\nauto_create = false\n");
 	assert_false(c->auto_create);
 	config_free(c);
+	c = load_ok("on_leak = send\nharvest_limit = 0\n"
+	    "harvest_window = 60\nharvest_exempt = 192.0.2.0/24, 2001:db8::/32\n");
+	assert_true(c->on_leak_send);
+	assert_int_equal(c->harvest_limit, 0);
+	assert_int_equal(c->harvest_window, 60);
+	assert_int_equal(c->nharvest_exempt, 2);
+	config_free(c);
+	c = load_ok("on_leak = tempfail\n");
+	assert_false(c->on_leak_send);
+	config_free(c);
 }
 
 static void
@@ -314,6 +328,10 @@ test_bad_values(void **state)
 	    "invalid network \"localhost\"");
 	load_bad("on_error = reject\n", 1, "tempfail or accept");
 	load_bad("on_error =\n", 1, "tempfail or accept");
+	load_bad("on_leak = reject\n", 1, "tempfail or send");
+	load_bad("harvest_limit = -1\n", 1, "harvest_limit");
+	load_bad("harvest_window = 0\n", 1, "harvest_window");
+	load_bad("harvest_exempt = 10.0.0.0/33\n", 1, "invalid network");
 	load_bad("auto_create = maybe\n", 1, "yes or no");
 	load_bad("auto_create = YES\n", 1, "yes or no");
 	load_bad("passthrough = postmaster, b(ad\n", 1,
