@@ -16,44 +16,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
-#include "db/source.h"
 #include "rewriter/plan.h"
-
-/* The plan for these recipients: no message yet, so the owner's mail,
- * and nothing but the address matters.  0, or an exit code. */
-static int
-plan_for(struct ctx *c, char **rcpts, size_t n, bool create, struct plan *p)
-{
-	struct store_source src;
-	struct policy_source ps;
-	struct plan_request req;
-	char err[256];
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	header_changes_init(&p->changes);
-	store_source_init(&src, c->store, c->now, &ps);
-	if (create && c->config->auto_create && c->config->ndomains > 0) {
-		if ((rc = ctx_template(c)) != 0)
-			return rc;
-		store_source_creates(&src, &ps, c->template,
-		    c->config->domains[0]);
-	}
-	plan_request_from_config(c->config, &req);
-	req.src = &ps;
-	req.rcpts = (const char *const *)rcpts;
-	req.nrcpts = n;
-	req.may_create = create;
-	req.guard = false;	/* no message here: nothing to guard */
-	if (plan_make(&req, p, err, sizeof(err)) != PLAN_OK)
-		return src.created != STORE_OK ?
-		    ctx_store_fail(c, src.created, "cannot create the address") :
-		    fail(EX_TEMPFAIL, "%s: %s", err, store_error(c->store));
-	if (create && p->want_new && !p->created)
-		return fail(EX_CONFIG, "no domain configured: set domain in "
-		    "%s", c->config_path);
-	return 0;
-}
 
 int
 cmd_for(struct ctx *c, int argc, char **argv)
@@ -66,7 +29,9 @@ cmd_for(struct ctx *c, int argc, char **argv)
 	const struct verb *v = verb_find("for");
 	bool create = false;
 	char addr[ADDRESS_MAX], shown[TERM_MAX(ADDRESS_MAX)];
+	struct plan_request req;
 	struct plan p;
+	enum plan_status st;
 	const char *why;
 	int opt, rc;
 
@@ -86,7 +51,12 @@ cmd_for(struct ctx *c, int argc, char **argv)
 			    term_escape(argv[i], shown, sizeof(shown)), why);
 	if ((rc = ctx_open_store(c, false)) != 0)
 		return rc;
-	rc = plan_for(c, argv + optind, (size_t)(argc - optind), create, &p);
+	/* no message yet: the owner's client asks before sending */
+	req = (struct plan_request){
+		.rcpts = (const char *const *)argv + optind,
+		.nrcpts = (size_t)(argc - optind),
+	};
+	rc = ctx_plan(c, &req, create, &p, &st);
 	if (rc != 0) {
 		plan_free(&p);
 		return rc;

@@ -30,7 +30,6 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
-#include "db/source.h"
 #include "rewriter/message_io.h"
 #include "rewriter/plan.h"
 
@@ -119,46 +118,20 @@ static int
 make_plan(struct ctx *c, struct rewrite_job *j, struct plan *p,
     enum plan_status *st)
 {
-	struct store_source src;
-	struct policy_source ps;
-	struct plan_request req;
-	char err[512];
+	struct plan_request req = {
+		.rcpts = j->use,
+		.nrcpts = j->nrcpts,
+		.headers = &j->head.headers,
+		.sender = j->sender,
+	};
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	header_changes_init(&p->changes);
-	store_source_init(&src, c->store, c->now, &ps);
-	if (j->create && c->config->auto_create && c->config->ndomains > 0) {
-		if ((rc = ctx_template(c)) != 0)
-			return rc;
-		store_source_creates(&src, &ps, c->template,
-		    c->config->domains[0]);
-	}
-	plan_request_from_config(c->config, &req);
-	req.src = &ps;
-	req.rcpts = j->use;
-	req.nrcpts = j->nrcpts;
-	req.headers = &j->head.headers;
-	req.sender = j->sender;
-	req.may_create = j->create;
-	err[0] = '\0';
-	switch ((*st = plan_make(&req, p, err, sizeof(err)))) {
-	case PLAN_ERROR:
-		return src.created != STORE_OK ?
-		    ctx_store_fail(c, src.created, "cannot create the address") :
-		    fail(EX_TEMPFAIL, "%s: %s", err, store_error(c->store));
-	case PLAN_LEAK:
+	if ((rc = ctx_plan(c, &req, j->create, p, st)) != 0)
+		return rc;
+	if (*st == PLAN_LEAK)
 		return fail(EX_TEMPFAIL, "the message names the owner's address "
 		    "in %s (on_leak = send turns this guard off)",
 		    p->leak_field);
-	case PLAN_OK:
-		if (j->create && p->want_new && !p->created)
-			return fail(EX_CONFIG, "no domain configured: set domain "
-			    "in %s", c->config_path);
-		break;
-	case PLAN_NOT_OWNER:
-		break;
-	}
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "rewriter/address.h"
+#include "db/source.h"
 #include "rewriter/template.h"
 
 /* Writers wait this long for another writer before giving up (75). */
@@ -194,4 +195,53 @@ ctx_free(struct ctx *c)
 	template_free(c->template);
 	config_free(c->config);
 	free(c->config_path);
+}
+
+/*
+ * The one outbound plan (rewriter/plan.c) from the store, for aliasctl
+ * for and rewrite: req holds what the verb knows (recipients, headers,
+ * sender); the configuration's part and the store are filled in here.
+ * With create, auto_create may make an address.  0 with *st the plan's
+ * status, or an exit code (the store failed, or an address was wanted
+ * and there is no domain to make it in).
+ */
+int
+ctx_plan(struct ctx *c, struct plan_request *req, bool create,
+    struct plan *p, enum plan_status *st)
+{
+	struct store_source src;
+	struct policy_source ps;
+	struct plan_request given = *req;
+	char err[512];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	header_changes_init(&p->changes);
+	store_source_init(&src, c->store, c->now, &ps);
+	if (create && c->config->auto_create && c->config->ndomains > 0) {
+		if ((rc = ctx_template(c)) != 0)
+			return rc;
+		store_source_creates(&src, &ps, c->template,
+		    c->config->domains[0]);
+	}
+	plan_request_from_config(c->config, req);
+	req->src = &ps;
+	req->rcpts = given.rcpts;
+	req->nrcpts = given.nrcpts;
+	req->headers = given.headers;
+	req->sender = given.sender;
+	req->may_create = create;
+	if (given.headers == NULL)
+		req->guard = false;	/* no message: nothing to guard */
+	err[0] = '\0';
+	*st = plan_make(req, p, err, sizeof(err));
+	req->src = NULL;	/* ps lives here only */
+	if (*st == PLAN_ERROR)
+		return src.created != STORE_OK ?
+		    ctx_store_fail(c, src.created, "cannot create the address") :
+		    fail(EX_TEMPFAIL, "%s: %s", err, store_error(c->store));
+	if (create && p->want_new && !p->created)
+		return fail(EX_CONFIG, "no domain configured: set domain in %s",
+		    c->config_path);
+	return 0;
 }

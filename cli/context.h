@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/diag.h"
 #include "db/store.h"
+#include "rewriter/plan.h"
 
 struct ctx {
 	const char *config_option;	/* -c FILE, or NULL */
@@ -41,6 +42,11 @@ int	ctx_open_store(struct ctx *, bool create);
 
 /* The template of the configuration, parsed; 0 or an exit code. */
 int	ctx_template(struct ctx *);
+
+/* The one outbound plan for aliasctl for and rewrite (context.c says
+ * what req must hold); 0 with *st set, or an exit code. */
+int	ctx_plan(struct ctx *, struct plan_request *, bool create,
+	    struct plan *, enum plan_status *st);
 
 /* The exit code and message for a store status; prints it. */
 int	ctx_store_fail(struct ctx *, enum store_status, const char *what);
