@@ -106,6 +106,7 @@
 #   pf_msg_message FILE      the message as Postfix sent it: headers + body
 #   pf_msg_headers FILE      its header block (without the empty line)
 #   pf_msg_header FILE NAME  the unfolded values of header NAME, one a line
+#   pf_header_values NAME    the same for a header block on stdin
 #   pf_msg_body FILE         its body: the bytes after the first empty line
 #
 # Variables set by pf_init (all exported)
@@ -760,8 +761,11 @@ pf_msg_headers() {
 }
 
 pf_msg_header() {
-    local file=$1 name=$2
-    pf_msg_headers "$file" | LC_ALL=C awk -v name="$name" '
+    pf_msg_headers "$1" | pf_header_values "$2"
+}
+
+pf_header_values() {
+    LC_ALL=C awk -v name="$1" '
         function flush() { if (cur != "") print cur; cur = "" }
         /^[ \t]/ { if (keep) cur = cur " " substr($0, match($0, /[^ \t]/)); next }
         {

@@ -28,57 +28,20 @@ export ALIASD_TOP ALIASD_BUILD
 
 OWNER=$PV_OWNER
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root (a private Postfix instance)"
-	exit 0
-fi
-for p in aliasd aliasctl alias-sendmail; do
-	if [ ! -x "$ALIASD_BUILD/$p" ]; then
-		echo "Bail out! no $ALIASD_BUILD/$p (make B=... first)"
-		exit 1
-	fi
-done
-if ! pf_require 2>"${TMPDIR:-/tmp}/autocreate-require.$$"; then
-	echo "1..0 # SKIP Postfix cannot run: $(tr '\n' ' ' <"${TMPDIR:-/tmp}/autocreate-require.$$")"
-	rm -f "${TMPDIR:-/tmp}/autocreate-require.$$"
-	exit 0
-fi
-rm -f "${TMPDIR:-/tmp}/autocreate-require.$$"
-
-T=$(mktemp -d /tmp/aliasd-autocreate.XXXXXX) || exit 1
-cleanup() {
-	ad_stop
-	pf_cleanup
-	if [ "${PRIVACY_KEEP:-0}" = 1 ]; then
-		echo "# kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+pv_need_root "a private Postfix instance"
+pv_need_built aliasd aliasctl alias-sendmail
+pv_need_postfix autocreate
+pv_tmpdir autocreate
 mkdir -p "$T/msg" "$T/tx"
 
 # --- configuration, store, Postfix ---------------------------------------------
 
-AD_CONF=$T/aliasd.conf
-AD_SOCKDIR=$T/run
-AD_SOCKET=unix:$AD_SOCKDIR/aliasd.sock
-AD_LOG=$T/aliasd.log
-CLIENT_CONF=$T/client.conf
-mkdir -p "$AD_SOCKDIR" "$T/store"
-chown postfix "$AD_SOCKDIR" "$T/store"
+pv_store postfix
 # write_conf AUTO_CREATE ON_LEAK: both configurations. No bounce_address:
 # the envelope sender of rewritten mail is then the chosen address.
 write_conf() {
 	local c
-	c="domain = example.com
-owner = $OWNER
-full_name = Real Owner
-database = $T/store/aliases.db
-socket = $AD_SOCKET
-user = postfix
-trusted_networks = 127.0.0.1/32
+	c="$(pv_conf)
 auto_create = $1
 on_leak = $2"
 	printf '%s\n' "$c" >"$AD_CONF.new"
@@ -92,16 +55,8 @@ joe=$(aliasctl new joe@example.org)
 tap_diag "joe=$joe (no default address)"
 
 pf_init "$T" "$AD_SOCKET" example.com || { echo "Bail out! pf_init failed"; exit 1; }
-cat >"$T/pf-sendmail" <<SH
-#!/bin/sh
-MAIL_CONFIG=$PF_CONF exec /usr/sbin/sendmail "\$@"
-SH
-chmod 0755 "$T/pf-sendmail"
-ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
-if ! pf_start 2>"$T/pf-start.err"; then
-	echo "1..0 # SKIP Postfix cannot run: $(head -n 3 "$T/pf-start.err" | tr '\n' ' ')"
-	exit 0
-fi
+pv_pf_sendmail
+pv_start "Postfix cannot run"
 
 # --- helpers ---------------------------------------------------------------------
 
