@@ -14,13 +14,14 @@
 #include "common/version.h"
 
 static const struct verb verbs[] = {
-	{ .name = "init", .usage = "init [--domain DOMAIN]",
+	{ .name = "init", .usage = "init [--domain DOMAIN] [--owner ADDRESS] "
+	  "[--name FULL_NAME]",
 	  .help = "create the store, and a starter configuration if none",
 	  .run = cmd_init },
 	{ .name = "new", .usage = "new [--name NAME] [--domain DOMAIN] "
 	  "[--expires WHEN] [--note TEXT] [CORRESPONDENT]",
 	  .help = "create an address and print it", .run = cmd_new },
-	{ .name = "retire", .usage = "retire ADDRESS [--reason TEXT]",
+	{ .name = "retire", .usage = "retire ADDRESS... [--reason TEXT]",
 	  .help = "refuse mail to an address from now on",
 	  .run = cmd_retire },
 	{ .name = "revive", .usage = "revive ADDRESS",

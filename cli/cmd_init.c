@@ -1,8 +1,11 @@
 /*
- * cmd_init.c: aliasctl init [--domain DOMAIN]
+ * cmd_init.c: aliasctl init [--domain DOMAIN] [--owner ADDRESS]
+ *     [--name FULL_NAME]
  *
  * Creates the store and, when the configuration file does not exist, a
- * starter one, so that a newcomer needs no file and no root.
+ * starter one holding what was given, so that a newcomer needs no file,
+ * no root and no editor: init asks nothing.  An existing file is never
+ * rewritten.
  */
 #include <sys/stat.h>
 
@@ -20,8 +23,21 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/output.h"
 #include "rewriter/address.h"
 #include "rewriter/template.h"
+
+#define FULL_NAME_MAX	256
+
+/* What was asked for, checked and normalized; NULL: not given. */
+struct init_args {
+	const char *domain;
+	const char *owner;
+	const char *name;
+	char domain_buf[ADDRESS_MAX];
+	char owner_buf[ADDRESS_MAX];
+	char name_buf[FULL_NAME_MAX];
+};
 
 static int
 make_dirs(const char *path)
@@ -49,22 +65,29 @@ make_dirs(const char *path)
 }
 
 static void
-write_starter(FILE *fp, const char *domain, const char *database)
+write_starter(FILE *fp, const struct init_args *a, const char *database)
 {
 	fprintf(fp,
 	    "# aliasd configuration: see aliasd.conf(5).  Written by "
 	    "aliasctl init.\n\n");
-	if (domain != NULL)
-		fprintf(fp, "domain = %s\n", domain);
+	if (a->domain != NULL)
+		fprintf(fp, "domain = %s\n", a->domain);
 	else
 		fprintf(fp, "# domain = example.com\n");
 	fprintf(fp,
 	    "database = %s\n\n"
 	    "# The mailbox mail for active addresses goes to (needed by "
 	    "export\n# virtusertable and postfix-virtual) and whose outbound "
-	    "mail is rewritten.\n"
-	    "# owner = you@example.net\n"
-	    "# full_name = Your Name\n"
+	    "mail is rewritten.\n", database);
+	if (a->owner != NULL)
+		fprintf(fp, "owner = %s\n", a->owner);
+	else
+		fprintf(fp, "# owner = you@example.net\n");
+	if (a->name != NULL)
+		fprintf(fp, "full_name = %s\n", a->name);
+	else
+		fprintf(fp, "# full_name = Your Name\n");
+	fprintf(fp,
 	    "# bounce_address = bounces@example.com\n"
 	    "# template = mail-%%04n-%%6r\n"
 	    "# socket = unix:/run/aliasd/aliasd.sock\n"
@@ -76,7 +99,7 @@ write_starter(FILE *fp, const char *domain, const char *database)
 	    "# harvest_exempt = 192.0.2.25/32\n"
 	    "# on_error = tempfail\n"
 	    "# sendmail_program = /usr/sbin/sendmail\n"
-	    "# auto_create = no\n", database);
+	    "# auto_create = no\n");
 }
 
 /* Root's file is readable by the daemon's group (it re-reads it on
@@ -96,7 +119,7 @@ config_owner(const char *user, uid_t *uid, gid_t *gid, mode_t *mode)
 }
 
 static int
-create_config(const char *path, const char *domain)
+create_config(const char *path, const struct init_args *a)
 {
 	char *database = config_default_database();
 	mode_t mode;
@@ -127,7 +150,7 @@ create_config(const char *path, const char *domain)
 		goto done;
 	}
 	fd = -1;
-	write_starter(fp, domain, database);
+	write_starter(fp, a, database);
 	if (fclose(fp) == EOF) {
 		fp = NULL;
 		rc = fail(EX_CANTCREAT, "cannot write %s: %s", path,
@@ -148,52 +171,156 @@ done:
 	return rc;
 }
 
-int
-cmd_init(struct ctx *c, int argc, char **argv)
+static int
+parse_args(struct ctx *c, int argc, char **argv, struct init_args *a)
 {
 	static const struct option options[] = {
 		{ "domain", required_argument, NULL, 'd' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
 		COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct verb *v = verb_find("init");
-	char domain[ADDRESS_MAX], why[512];
-	const char *want = NULL;
-	struct stat sb;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT "d:", options,
 	    NULL)) != -1) {
 		if (opt == 'd')
-			want = optarg;
+			a->domain = optarg;
+		else if (opt == 'o')
+			a->owner = optarg;
+		else if (opt == 'n')
+			a->name = optarg;
 		else if ((rc = common_option(c, v, opt)) != -1)
 			return rc;
 	}
 	if (optind != argc)
 		return verb_usage(v, EX_USAGE);
-	if (want != NULL) {
-		if (snprintf(domain, sizeof(domain), "%s", want) >=
-		    (int)sizeof(domain) ||
-		    !address_domain_valid(domain, strlen(domain)))
+	return 0;
+}
+
+/* The full name goes into the file as it is: the parser trims blanks and
+ * takes '#' for a comment, so what it would not read back is refused. */
+static int
+check_full_name(struct init_args *a)
+{
+	char *s = a->name_buf, *end;
+	int rc;
+
+	if ((rc = check_text("--name", a->name, sizeof(a->name_buf))) != 0)
+		return rc;
+	snprintf(a->name_buf, sizeof(a->name_buf), "%s", a->name);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (*s == '\0')
+		return fail(EX_DATAERR, "--name is empty: leave it out, or "
+		    "give the name your mail should carry");
+	if (strchr(s, '#') != NULL)
+		return fail(EX_DATAERR, "--name cannot hold '#': the "
+		    "configuration file reads it as the start of a comment");
+	a->name = s;
+	return 0;
+}
+
+static int
+check_args(struct init_args *a)
+{
+	char shown[TERM_MAX(ADDRESS_MAX)];
+	const char *why;
+
+	if (a->domain != NULL) {
+		if (snprintf(a->domain_buf, sizeof(a->domain_buf), "%s",
+		    a->domain) >= (int)sizeof(a->domain_buf) ||
+		    !address_domain_valid(a->domain_buf,
+		    strlen(a->domain_buf)))
 			return fail(EX_DATAERR, "\"%s\" is not a domain name",
-			    want);
-		address_lower(domain);
+			    term_escape(a->domain, shown, sizeof(shown)));
+		address_lower(a->domain_buf);
+		a->domain = a->domain_buf;
 	}
+	if (a->owner != NULL) {
+		if ((why = address_parse_mailbox(a->owner, a->owner_buf,
+		    sizeof(a->owner_buf))) != NULL)
+			return fail(EX_DATAERR, "bad --owner \"%s\": %s; give "
+			    "your real mailbox, as me@example.net",
+			    term_escape(a->owner, shown, sizeof(shown)), why);
+		a->owner = a->owner_buf;
+	}
+	return a->name != NULL ? check_full_name(a) : 0;
+}
+
+/* One part of the kept file's note: "owner is X, not Y". */
+static void
+note_differs(char *buf, size_t len, const char *key, const char *have,
+    const char *want)
+{
+	char h[TERM_MAX(ADDRESS_MAX)], w[TERM_MAX(ADDRESS_MAX)];
+	size_t used = strlen(buf);
+
+	if (used >= len - 1)
+		return;
+	snprintf(buf + used, len - used, "%s%s is %s, not %s",
+	    used > 0 ? "; " : "", key,
+	    have != NULL ? term_escape(have, h, sizeof(h)) : "unset",
+	    term_escape(want, w, sizeof(w)));
+}
+
+/* An existing file is the user's: say, on one line, where it differs
+ * from what was asked for, rather than change it. */
+static void
+note_kept(const struct ctx *c, const struct init_args *a)
+{
+	const struct config *cf = c->config;
+	char differs[1024];
+
+	differs[0] = '\0';
+	if (a->domain != NULL && !config_is_managed_domain(cf, a->domain))
+		note_differs(differs, sizeof(differs), "domain",
+		    cf->ndomains > 0 ? cf->domains[0] : NULL, a->domain);
+	if (a->owner != NULL && (cf->owner == NULL ||
+	    strcmp(cf->owner, a->owner) != 0))
+		note_differs(differs, sizeof(differs), "owner", cf->owner,
+		    a->owner);
+	if (a->name != NULL && (cf->full_name == NULL ||
+	    strcmp(cf->full_name, a->name) != 0))
+		note_differs(differs, sizeof(differs), "full_name",
+		    cf->full_name, a->name);
+	if (differs[0] != '\0')
+		warnx_cli("%s is kept as it is (%s): edit it to change that",
+		    c->config_path, differs);
+}
+
+int
+cmd_init(struct ctx *c, int argc, char **argv)
+{
+	struct init_args a = { .domain = NULL };
+	char why[512];
+	struct stat sb;
+	bool existed;
+	int rc;
+
+	if ((rc = parse_args(c, argc, argv, &a)) != 0 ||
+	    (rc = check_args(&a)) != 0)
+		return rc;
 	c->config_path = config_find(c->config_option, &c->config_explicit);
 	if (c->config_path == NULL)
 		return fail(EX_CONFIG, "cannot find a configuration: set HOME "
 		    "or ALIASD_CONF, or give -c FILE");
-	if (stat(c->config_path, &sb) == -1) {
-		if ((rc = create_config(c->config_path, want != NULL ? domain :
-		    NULL)) != 0)
-			return rc;
-	} else if (want != NULL)
-		warnx_cli("%s exists and is kept as it is; check its domain "
-		    "setting", c->config_path);
+	existed = stat(c->config_path, &sb) == 0;
+	if (!existed && (rc = create_config(c->config_path, &a)) != 0)
+		return rc;
 	/* Load the file now, whoever wrote it. */
 	free(c->config_path);
 	c->config_path = NULL;
 	c->config_explicit = false;
+	if ((rc = ctx_load_config(c)) != 0)
+		return rc;
+	if (existed)
+		note_kept(c, &a);
 	if ((rc = ctx_open_store(c, true)) != 0)
 		return rc;
 	printf(store_created(c->store) ? "created store %s\n" :
@@ -201,6 +328,9 @@ cmd_init(struct ctx *c, int argc, char **argv)
 	if (c->config->ndomains == 0)
 		warnx_cli("no domain yet: set domain in %s before creating "
 		    "addresses", c->config_path);
+	if (c->config->owner == NULL)
+		warnx_cli("no owner yet: set owner (your real mailbox) in %s "
+		    "before export or sending mail", c->config_path);
 	if ((rc = ctx_template(c)) != 0)
 		return rc;
 	if (template_weak(c->template, c->config->template, why, sizeof(why)))

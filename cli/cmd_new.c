@@ -3,7 +3,9 @@
  *     [--expires WHEN] [--note TEXT] [CORRESPONDENT]
  *
  * Prints the new address and nothing else on stdout, so that scripts can
- * capture it.
+ * capture it.  A correspondent who already has an active address is given
+ * the new one anyway (that is how a leaked address is replaced by hand),
+ * and stderr says which one their mail leaves from now.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -103,14 +105,31 @@ pick_domain(struct ctx *c, const char *want, const char **domain)
 	    term_escape(want, shown, sizeof(shown)), c->config->domains[0]);
 }
 
+/* The policy takes the newest active address of a correspondent
+ * (store_find_correspondent(): highest id), and the one just made is the
+ * newest: say so, naming both, so that nobody is surprised. */
+static void
+note_replaced(const struct store_address *old, const struct store_address *out)
+{
+	char who[TERM_MAX(ADDRESS_MAX)], was[TERM_MAX(ADDRESS_MAX)];
+	char now[TERM_MAX(ADDRESS_MAX)];
+
+	term_escape(out->correspondent, who, sizeof(who));
+	term_escape(old->address, was, sizeof(was));
+	term_escape(out->address, now, sizeof(now));
+	warnx_cli("mail to %s now leaves from %s%s, not %s: the newest "
+	    "active address wins", who, now,
+	    out->expires != 0 ? " (until it expires)" : "", was);
+}
+
 int
 cmd_new(struct ctx *c, int argc, char **argv)
 {
 	struct new_args a = { NULL, NULL, NULL, NULL, NULL };
 	char correspondent[ADDRESS_MAX], local[LOCAL_MAX + 1];
 	char shown[TERM_MAX(ADDRESS_MAX)];
-	struct store_address out;
-	enum store_status st;
+	struct store_address out, old;
+	enum store_status st, had = STORE_NOTFOUND;
 	const char *domain = NULL, *why;
 	time_t expires = 0;
 	int rc;
@@ -132,17 +151,23 @@ cmd_new(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (a.expires != NULL && (when_parse(a.expires, c->now, &expires) ==
 	    -1 || expires <= c->now))
-		return fail(EX_USAGE, "bad --expires \"%s\": give a future "
+		return fail(EX_DATAERR, "bad --expires \"%s\": give a future "
 		    "date 2026-12-31, a time 2026-12-31T18:00 or a span 12h, "
 		    "30d, 2w", a.expires);
 	if (a.note != NULL && (rc = check_text("--note", a.note, NOTE_MAX)))
 		return rc;
 	if ((rc = ctx_template(c)) != 0 || (rc = ctx_open_store(c, false)) != 0)
 		return rc;
+	if (correspondent[0] != '\0' && (had = store_find_correspondent(
+	    c->store, correspondent, c->now, &old)) != STORE_OK &&
+	    had != STORE_NOTFOUND)
+		return ctx_store_fail(c, had, "cannot read the store");
 	st = store_create(c->store, c->template, a.name != NULL ? local : NULL,
 	    domain, correspondent, expires, a.note, c->now, &out);
 	if (st != STORE_OK)
 		return ctx_store_fail(c, st, "cannot create the address");
+	if (had == STORE_OK)
+		note_replaced(&old, &out);
 	if (c->json) {
 		json_address(stdout, &out);
 		putchar('\n');

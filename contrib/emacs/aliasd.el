@@ -1,5 +1,10 @@
 ;;; aliasd.el --- One address per correspondent, chosen by aliasd -*- lexical-binding: t; -*-
 
+;; Copyright (C) 2026 the aliasd developers
+
+;; Author: the aliasd developers <dev@aliasd.invalid>
+;; Maintainer: the aliasd developers <dev@aliasd.invalid>
+;; URL: https://aliasd.invalid/
 ;; Version: 0.2
 ;; Package-Requires: ((emacs "27.1"))
 ;; Keywords: mail
@@ -260,7 +265,7 @@ Each holds its continuation lines and its final newline."
     (nreverse fields)))
 
 (defun aliasd--local-p (field)
-  "Whether FIELD never leaves Emacs (Fcc, Gcc and the like).
+  "Return non-nil if FIELD is for Emacs alone (Fcc, Gcc and the like).
 Those are not aliasctl's business: they are kept as they are."
   (let ((case-fold-search t))
     (string-match-p (if (and (derived-mode-p 'message-mode)
@@ -272,7 +277,7 @@ Those are not aliasctl's business: they are kept as they are."
 
 (defun aliasd--wire (field)
   "FIELD as it will be sent: RFC 2047-encoded.
-This is the encoding message-mode and mail-mode apply when they send,
+This is the encoding `message-mode' and `mail-mode' apply when they send,
 so that aliasctl judges and rewrites what will really leave."
   (with-temp-buffer
     (insert field)
@@ -299,7 +304,7 @@ so that aliasctl judges and rewrites what will really leave."
 
 (defun aliasd--decode (field)
   "FIELD, as aliasctl wrote it, with its encoded words decoded.
-The buffer must hold readable text, which message-mode and mail-mode
+The buffer must hold readable text, which `message-mode' and `mail-mode'
 encode again on the way out.  A decoded phrase holding a special
 character (a comma, say) is quoted, so that the field still means
 the same mailboxes then."
@@ -351,10 +356,10 @@ put back as the user wrote it; a changed or new one, decoded."
   "What `aliasd--set-envelope' changed here: (VARIABLE LOCAL-P . VALUE).")
 
 (defvar aliasd--envelope nil
-  "The envelope sender for the message message-mode is sending, or nil.
+  "The envelope sender for the message `message-mode' is sending, or nil.
 `aliasd-rewrite-headers' sets it in `message-header-hook', and
 `aliasd--send-buffer-envelope' applies it in `message-send-mail-hook':
-message-mode sends from a buffer it made before the first of these,
+`message-mode' sends from a buffer it made before the first of these,
 so a buffer-local value set then would not reach it.")
 
 (defun aliasd--restore ()
@@ -367,7 +372,7 @@ so a buffer-local value set then would not reach it.")
   (setq aliasd--saved nil))
 
 (defun aliasd--set-envelope (address)
-  "Make ADDRESS the envelope sender of the mail-mode message here.
+  "Make ADDRESS the envelope sender of the `mail-mode' message here.
 `sendmail-send-it' and `smtpmail-send-it' take it from
 `mail-envelope-from' in the buffer being sent.  `smtpmail-mail-address'
 is not made buffer-local: `smtpmail-send-it' let-binds it and reads
@@ -399,7 +404,7 @@ and `sendmail-send-it' and `smtpmail-send-it' (`mail-envelope-from')."
     (and (stringp from) (not (string-blank-p from)) from)))
 
 (defun aliasd--drop-login-sender ()
-  "Remove a Sender that message-mode made of the login and host name.
+  "Remove a Sender that `message-mode' made of the login and host name.
 It names the real user and machine, which the alias is there to hide.
 In narrowed headers."
   (when (fboundp 'message-make-sender)
@@ -435,7 +440,7 @@ or its leak guard refuses the message."
 
 ;;;###autoload
 (defun aliasd-rewrite-headers ()
-  "Rewrite the message here as aliasd lets it leave; set its envelope.
+  "Rewrite the message here as aliasd would; set its envelope.
 For `message-header-hook' and `mail-send-hook' (`aliasd-mode' adds
 it).  Hands the header block, RFC 2047-encoded as it will be sent,
 to \"aliasctl --json rewrite --create\", which decides everything:

@@ -74,6 +74,21 @@ expect 0 "show it" "$A" --json show "$joe"
 printf '%s' "$OUT" | grep -q '"reason":"This address has been retired"'
 check "default reason is SPEC's" [ $? -eq 0 ]
 
+# SPEC: an address already retired keeps its reason unless --reason is
+# given, and keeps its retirement time either way.
+sqlite3 "$D/aliases.db" "UPDATE address SET retired = retired - 3600 WHERE local = '${joe%@*}'"
+when=$(sqlite3 "$D/aliases.db" "SELECT retired FROM address WHERE local = '${joe%@*}'")
+expect 0 "retire a retired address with a new --reason" "$A" retire "$joe" --reason "Leaked to a list"
+check "a new --reason is confirmed" [ "$OUT" = "retired $joe (new reason)" ]
+expect 0 "retire a retired address again, no --reason" "$A" retire "$joe"
+check "it says the address is already retired" \
+    sh -c "printf '%s\n' \"\$1\" | grep -qx '$joe is already retired; its reason is kept (give --reason to change it)'" - "$OUT"
+expect 0 "show it" "$A" --json show "$joe"
+printf '%s' "$OUT" | grep -q '"reason":"Leaked to a list"'
+check "retire without --reason keeps the reason" [ $? -eq 0 ]
+check "the retirement time is kept" [ "$(sqlite3 "$D/aliases.db" "SELECT retired FROM address WHERE local = '${joe%@*}'")" = "$when" ]
+expect 0 "retire with the default reason named explicitly" "$A" retire "$joe" --reason "This address has been retired"
+
 # list
 expect 0 "list" "$A" list
 check "list has a header" sh -c "printf '%s\n' \"\$1\" | head -1 | grep -q '^ADDRESS '" - "$OUT"
@@ -95,8 +110,8 @@ expect 0 "new with --expires 2w" "$A" new --expires 2w temp@example.org
 temp=$OUT
 expect 0 "show an expiring address" "$A" show "$temp"
 check "show gives an expiry date" sh -c "printf '%s\n' \"\$1\" | grep -q '^expires: *2[0-9-]* '" - "$OUT"
-expect 64 "an expiry in the past is refused" "$A" new --expires 2020-01-01 x@example.org
-expect 64 "a malformed expiry is refused" "$A" new --expires 3x x@example.org
+expect 65 "an expiry in the past is refused" "$A" new --expires 2020-01-01 x@example.org
+expect 65 "a malformed expiry is refused" "$A" new --expires 3x x@example.org
 sqlite3 "$D/aliases.db" "UPDATE address SET expires = 1000 WHERE local = '${temp%@*}'"
 expect 0 "list --retired" "$A" list --retired
 check "an expired address lists as expired" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$temp .*expired\"" - "$OUT"
@@ -121,6 +136,39 @@ expect 0 "for --create with two unknown recipients" "$A" for --create a@x.exampl
 check "two unknown recipients get nothing new" [ -z "$OUT" ]
 expect 0 "plain for never creates" "$A" for another@example.org
 check "plain for with auto_create still makes nothing" [ -z "$OUT" ]
+
+# Several addresses at once, one transaction; a name twice is one.
+expect 0 "new for two to retire" "$A" new one@example.org
+one=$OUT
+expect 0 "new for two to retire" "$A" new two@example.org
+two=$OUT
+expect 0 "retire two addresses at once" "$A" retire "$one" "${two%@*}" "$one" --reason "Both leaked"
+check "retire of two says two lines" [ "$OUT" = "retired $one
+retired $two" ]
+expect 0 "show the second" "$A" show "$two"
+check "the second got the reason" sh -c "printf '%s\n' \"\$1\" | grep -q '^reason: *Both leaked\$'" - "$OUT"
+expect 0 "revive them" "$A" revive "$one"
+expect 0 "revive them" "$A" revive "$two"
+expect 0 "retire them for good" "$A" retire "$one" "$two"
+
+# new for a correspondent who already has an active address: made all the
+# same, and stderr names the address mail leaves from now (the newest).
+expect 0 "new for bob, who has an address" "$A" new bob@example.org
+bob2=$OUT
+check "the new address alone is on stdout" sh -c "printf '%s' \"\$1\" | grep -Eqx 'mail-[0-9]{4}-[a-km-np-z2-9]{6}@example\.com'" - "$bob2"
+one_line_error "mail to bob@example.org now leaves from $bob2, not $bob"
+expect 0 "for bob" "$A" for bob@example.org
+check "for agrees: bob's mail leaves from the new address" [ "$OUT" = "$bob2" ]
+expect 0 "new for the shop, which has an address" "$A" new @shop.example
+shop2=$OUT
+one_line_error "mail to @shop.example now leaves from $shop2, not $shop"
+expect 0 "for the shop" "$A" for x@shop.example
+check "for agrees for a domain" [ "$OUT" = "$shop2" ]
+expect 0 "retire the newer bob" "$A" retire "$bob2"
+expect 0 "for bob afterwards" "$A" for bob@example.org
+check "bob's older address is used again" [ "$OUT" = "$bob" ]
+expect 0 "new for a correspondent with only a retired address" "$A" new one@example.org
+check "no note when no active address was there" [ -z "$ERR" ]
 
 # help
 expect 0 "--help" "$A" --help

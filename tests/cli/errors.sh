@@ -44,6 +44,16 @@ expect 67 "unknown address" "$A" show nobody@example.com
 unchanged "unknown retire"
 expect 65 "a reason with a newline" "$A" retire mail-0001 --reason "$(printf 'a\nb')"
 unchanged "bad reason"
+expect 67 "retire of several with one unknown" "$A" retire mail-0001 mail-9 mail-0002
+one_line_error "no address matches"
+unchanged "retire of several, one unknown: none retired"
+expect 65 "a malformed --expires" "$A" new --expires 3x x@example.org
+one_line_error "bad --expires"
+expect 65 "an --expires in the past" "$A" new --expires 2020-01-01 x@example.org
+unchanged "bad --expires"
+expect 66 "import of an unreadable file" "$A" import virtusertable "$T/no-such-file"
+one_line_error "cannot read"
+unchanged "unreadable import"
 expect 65 "--note too long" "$A" new --note "$(head -c 600 /dev/zero | tr '\0' x)" x@example.org
 unchanged "long note"
 expect 65 "an unmanaged domain for --domain" "$A" new --domain other.example x@example.org
