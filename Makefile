@@ -1,6 +1,8 @@
 # aliasd: one GNU Makefile for the store, the rewriters, the milter, the
-# command-line tool and the tests.  `make check` is all a fresh Debian
-# machine needs (as root it installs what is missing: see tools/deps.sh).
+# command-line tool and the tests.  `make` and `make install` only check
+# that the build packages are here; `make check` and `make demo` install,
+# as root, what the tests need, never removing a package; `make deps`
+# installs everything a developer needs (see tools/deps.sh).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -8,7 +10,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/aliasd
 DATADIR ?= $(PREFIX)/share/aliasd
-SYSTEMDDIR ?= /lib/systemd/system
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
@@ -46,7 +48,7 @@ SMTP_SRC = rewriter/smtpaddr.c
 ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/negotiate.c \
 	aliasd/message.c aliasd/inbound.c aliasd/outbound.c aliasd/pool.c \
 	aliasd/counter.c aliasd/snapshot.c aliasd/privs.c aliasd/harvest.c \
-	common/log.c
+	aliasd/parent.c common/log.c
 CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
@@ -71,11 +73,29 @@ UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
 	$(B)/tests/test_harvest \
 	$(B)/tests/test_plan
 
-.PHONY: all deps check clean install demo bench
-all: deps $(PROGRAMS)
+.PHONY: all deps deps-test check clean install uninstall demo bench deb
+all: $(PROGRAMS)
 
+# Before anything is compiled, make and make install check (never
+# install) the build packages: a missing one stops the build with the one
+# apt-get line to run.  A parse-time check, so no -j can start a compiler
+# first.
+ifneq ($(filter all install,$(or $(MAKECMDGOALS),all)),)
+DEPS_MISSING := $(shell CC='$(firstword $(CC))' PKG_CONFIG='$(PKG_CONFIG)' \
+	sh tools/deps.sh build 2>&1)
+ifneq ($(DEPS_MISSING),)
+$(error $(DEPS_MISSING))
+endif
+endif
+
+# make deps: everything a developer needs (build, test, lint); deps-test:
+# what make check and make demo need.  As root they install the missing
+# packages with apt-get --no-remove; otherwise they print the line to run.
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh all
+
+deps-test:
+	@sh tools/deps.sh test
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -109,8 +129,25 @@ $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
 
-check: all $(UNIT_TESTS)
+# The packages first, then the build, one after the other: a parallel
+# make must never compile while apt-get installs a library.
+check: deps-test
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	@B=$(B) SAN=$(SAN) sh tests/run.sh $(UNIT_TESTS)
+
+# What make install puts where; make uninstall removes exactly these
+# files, then the directories that are aliasd's own if they are empty.
+MAN1 = doc/aliasctl.1 doc/alias-sendmail.1
+MAN5 = doc/aliasd.conf.5
+MAN8 = doc/aliasd.8
+DOCS = contrib/mutt/muttrc.aliasd doc/aliasd.conf.sample doc/postfix.md \
+	doc/sendmail.md
+INSTALLED = $(BINDIR)/aliasctl $(BINDIR)/alias-sendmail $(SBINDIR)/aliasd \
+	$(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) \
+	$(addprefix $(MANDIR)/man5/,$(notdir $(MAN5))) \
+	$(addprefix $(MANDIR)/man8/,$(notdir $(MAN8))) \
+	$(addprefix $(DOCDIR)/,$(notdir $(DOCS))) \
+	$(DATADIR)/emacs/aliasd.el $(SYSTEMDDIR)/aliasd.service
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
@@ -118,20 +155,33 @@ install: $(PROGRAMS)
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(DATADIR)/emacs
 	install -m 0644 contrib/emacs/aliasd.el $(DESTDIR)$(DATADIR)/emacs/
-	install -m 0644 contrib/mutt/muttrc.aliasd $(DESTDIR)$(DOCDIR)/
 	install -m 0755 $(B)/aliasctl $(DESTDIR)$(BINDIR)/aliasctl
 	install -m 0755 $(B)/aliasd $(DESTDIR)$(SBINDIR)/aliasd
 	install -m 0755 $(B)/alias-sendmail $(DESTDIR)$(BINDIR)/alias-sendmail
-	install -m 0644 doc/aliasctl.1 doc/alias-sendmail.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 doc/aliasd.conf.5 $(DESTDIR)$(MANDIR)/man5/aliasd.conf.5
-	install -m 0644 doc/aliasd.8 $(DESTDIR)$(MANDIR)/man8/aliasd.8
-	install -m 0644 doc/aliasd.conf.sample doc/postfix.md doc/sendmail.md \
-		$(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	sed 's|/usr/sbin/aliasd|$(SBINDIR)/aliasd|' \
 		contrib/systemd/aliasd.service \
 		>$(DESTDIR)$(SYSTEMDDIR)/aliasd.service
 
-demo: all
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/emacs \
+		$(DESTDIR)$(DATADIR) 2>/dev/null || true
+
+# make deb (tools/deb.sh): the Debian package, built by dpkg-buildpackage
+# in a copy of the tree under $(B)/deb, so that neither the work tree nor
+# another build directory is touched; the .deb is left in $(B)/.
+deb:
+	@B=$(B) sh tools/deb.sh
+
+demo: deps-test
+	@$(MAKE) --no-print-directory all
+	@m=$$(sh tools/deps.sh mta); if [ -n "$$m" ]; then \
+		echo "make demo needs Postfix, which cannot be installed beside $$m" >&2; \
+		exit 1; fi
 	@bash tools/demo.sh
 
 # make bench (bench/run.sh): speed against Postfix's own map and a null
@@ -157,7 +207,8 @@ $(B)/bench/spawntime: bench/spawntime.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench: all $(BENCH_PROGRAMS)
+bench: deps-test
+	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	@B=$(B) QUICK=$(QUICK) bash bench/run.sh
 
 # Fuzzing (libFuzzer, clang only): the harnesses of tests/fuzz/ with their
@@ -194,7 +245,8 @@ $(FUZZ_BINS):
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
 
 .PHONY: fuzz fuzz-build
-fuzz-build: deps $(FUZZ_BINS)
+fuzz-build: deps-test
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	@FUZZ_B=$(FUZZ_B) FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run.sh \

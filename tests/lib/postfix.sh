@@ -180,10 +180,10 @@ pf_require() {
             | debconf-set-selections
         # shellcheck disable=SC2086
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-            -o DPkg::Lock::Timeout=600 $missing >&2 || {
+            --no-remove -o DPkg::Lock::Timeout=600 $missing >&2 || {
             apt-get update -q >&2
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                -o DPkg::Lock::Timeout=600 $missing >&2
+                --no-remove -o DPkg::Lock::Timeout=600 $missing >&2
         } || {
             echo "pf_require: could not install:$missing" >&2
             return 1
