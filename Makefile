@@ -266,7 +266,10 @@ CPPCHECK = cppcheck -j2 --quiet --std=c11 $(filter -D% -I%,$(CPPFLAGS_ALL)) \
 	--error-exitcode=1 --template=gcc
 
 .PHONY: lint
+# As root, deps.sh lint installs cppcheck and shellcheck first (never
+# removing a package); as anybody else it names what is missing.
 lint:
+	@sh tools/deps.sh lint
 	@CPPCHECK='$(CPPCHECK)' sh tools/lint.sh $(LINT_C_DIRS)
 
 clean:
