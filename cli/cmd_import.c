@@ -113,6 +113,7 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	struct import im = { .ctx = c };
 	enum store_status st;
 	FILE *fp;
+	bool opened = false;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
@@ -131,6 +132,8 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	else if ((fp = fopen(im.name, "r")) == NULL)
 		return fail(EX_NOINPUT, "cannot read %s: %s", im.name,
 		    strerror(errno));
+	else
+		opened = true;
 	if ((st = store_begin(c->store)) != STORE_OK)
 		rc = ctx_store_fail(c, st, "cannot import");
 	else if ((rc = import_lines(&im, fp)) == 0 &&
@@ -138,7 +141,7 @@ cmd_import(struct ctx *c, int argc, char **argv)
 		rc = ctx_store_fail(c, st, "cannot import");
 	if (rc != 0)
 		store_rollback(c->store);
-	if (fp != stdin)
+	if (opened)
 		fclose(fp);
 	if (rc == 0)
 		printf("imported %d addresses (%d active, %d retired)\n",
