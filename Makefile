@@ -17,7 +17,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+	-Wmissing-prototypes -Wformat=2
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -I. $(CPPFLAGS)
 
 # The sanitizer build lives in its own tree so the two never mix.
@@ -253,8 +253,9 @@ fuzz: fuzz-build
 		$(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # make lint (tools/lint.sh): cppcheck over the C sources, sh -n, bash -n
-# and shellcheck over the shell scripts, and the SQL formatting lint; any
-# finding fails.  About 15 s on 2 cores.  test_header.c ends its
+# and shellcheck over the shell scripts, the SQL formatting lint, gcc
+# -fanalyzer over the product's C files and mandoc -Tlint over the man
+# pages; any finding fails.  test_header.c ends its
 # list_make() calls with a plain NULL, which cppcheck calls undefined
 # for a variadic function; glibc's NULL is (void *)0, and va_arg may
 # read a void * as a char * (C11 7.16.1.1).
@@ -264,13 +265,17 @@ CPPCHECK = cppcheck -j2 --quiet --std=c11 $(filter -D% -I%,$(CPPFLAGS_ALL)) \
 	--suppress=missingIncludeSystem \
 	--suppress=varFuncNullUB:tests/unit/test_header.c \
 	--error-exitcode=1 --template=gcc
+# GCC's analyzer (gcc 10 or later, whatever CC is), with the build's
+# flags, so any finding is an error.
+ANALYZE = gcc $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARNINGS) -O1 -fanalyzer
 
 .PHONY: lint
-# As root, deps.sh lint installs cppcheck and shellcheck first (never
+# As root, deps.sh lint installs cppcheck, shellcheck and mandoc first (never
 # removing a package); as anybody else it names what is missing.
 lint:
 	@sh tools/deps.sh lint
-	@CPPCHECK='$(CPPCHECK)' sh tools/lint.sh $(LINT_C_DIRS)
+	@CPPCHECK='$(CPPCHECK)' ANALYZE='$(ANALYZE)' \
+		sh tools/lint.sh $(LINT_C_DIRS)
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -2,15 +2,20 @@
  * aliasd: the milter that refuses retired addresses during SMTP and
  * rewrites the owner's outbound From and Reply-To.
  *
- * Threads: the main thread owns the signals (it waits for them with
- * sigwait, so SIGHUP reloads instead of stopping libmilter); one thread
- * runs smfi_main() and libmilter's workers; one writes counters.
+ * Processes: a parent owns the signals (parent.c); the milter runs in
+ * its child, which never receives SIGHUP: a reload comes as a byte on a
+ * pipe.  Threads of the child: the main thread reads that pipe and
+ * reloads; one runs smfi_main() and libmilter's workers (and
+ * libmilter's signal thread, which takes SIGTERM for "stop"); one
+ * writes counters.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +26,7 @@
 
 #include "aliasd/counter.h"
 #include "aliasd/milter.h"
+#include "aliasd/parent.h"
 #include "aliasd/pool.h"
 #include "aliasd/privs.h"
 #include "aliasd/snapshot.h"
@@ -88,6 +94,30 @@ parse_options(int argc, char **argv, struct options *o)
 		usage(EX_USAGE);
 }
 
+/* Say why the socket could not be made, as precisely as we can. */
+static void __attribute__((noreturn))
+socket_failed(const char *spec)
+{
+	const char *file = privs_socket_file(spec);
+	char copy[PATH_MAX], *dir;
+	struct stat sb;
+
+	if (file != NULL && strlen(file) < sizeof(copy)) {
+		memcpy(copy, file, strlen(file) + 1);
+		dir = dirname(copy);
+		if (stat(dir, &sb) == -1)
+			fatalx(EX_UNAVAILABLE, "cannot open the milter socket "
+			    "%s: directory %s: %s: create it (see aliasd(8))",
+			    spec, dir, strerror(errno));
+		if (!S_ISDIR(sb.st_mode))
+			fatalx(EX_UNAVAILABLE, "cannot open the milter socket "
+			    "%s: %s is not a directory", spec, dir);
+	}
+	fatalx(EX_UNAVAILABLE, "cannot open the milter socket %s: check "
+	    "that its directory is writable and the address is not in use",
+	    spec);
+}
+
 static void
 open_socket(const struct config *cfg, const struct run_as *r)
 {
@@ -101,67 +131,25 @@ open_socket(const struct config *cfg, const struct run_as *r)
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		fatalx(EX_SOFTWARE, "smfi_register failed");
 	if (smfi_opensocket(true) != MI_SUCCESS)
-		fatalx(EX_UNAVAILABLE, "cannot open the milter socket %s: "
-		    "check that its directory exists and is writable",
-		    cfg->socket);
+		socket_failed(cfg->socket);
 	if (privs_socket(cfg->socket, r, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
 }
 
-static void
-write_pidfile(const char *path, const struct run_as *r)
-{
-	char buf[32];
-	int fd, n;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd == -1)
-		fatalx(EX_CANTCREAT, "cannot write pid file %s: %s", path,
-		    strerror(errno));
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n)
-		fatalx(EX_IOERR, "cannot write pid file %s", path);
-	/* The daemon removes it at exit if, unprivileged, it may write
-	 * the directory (systemd's RuntimeDirectory); else it stays. */
-	(void)r;
-	close(fd);
-}
-
-static void
-detach(void)
-{
-	pid_t pid;
-	int fd;
-
-	if ((pid = fork()) == -1)
-		fatalx(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid != 0)
-		_exit(0);
-	if (setsid() == -1)
-		fatalx(EX_OSERR, "setsid: %s", strerror(errno));
-	if (chdir("/") == -1)
-		fatalx(EX_OSERR, "chdir /: %s", strerror(errno));
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-}
-
-static pthread_t main_thread;
+struct milter_run {
+	int rc;			/* smfi_main's */
+	int done_fd;		/* written once smfi_main has returned */
+};
 
 static void *
 milter_thread(void *arg)
 {
-	int *rc = arg;
+	struct milter_run *m = arg;
 
-	*rc = smfi_main();
-	/* If libmilter stopped by itself, wake the main thread: directed at
-	 * it, so that libmilter's own signal thread cannot take it. */
-	pthread_kill(main_thread, SIGTERM);
+	m->rc = smfi_main();
+	/* Wake the main thread, whoever stopped libmilter. */
+	if (write(m->done_fd, "", 1) == -1)
+		log_warn("cannot wake the main thread");
 	return NULL;
 }
 
@@ -186,14 +174,8 @@ reload(const char *path)
 	log_info("configuration reloaded from %s", path);
 }
 
-/*
- * The signals we wait for.  libmilter's own signal thread waits for HUP,
- * TERM and INT too, and stops the milter on HUP.  Linux hands a signal
- * sent to the process to its main thread first when that thread is
- * waiting for it, so this thread, always back in sigwait within
- * microseconds, gets SIGHUP and reloads.  SIGUSR1 (OpenDKIM's choice)
- * reloads too and is libmilter's in no case.
- */
+/* The signals the parent owns, blocked from the start in every
+ * process and thread (parent.c unblocks HUP and USR1 in the child). */
 static void
 signal_set(sigset_t *set)
 {
@@ -204,37 +186,99 @@ signal_set(sigset_t *set)
 	sigaddset(set, SIGINT);
 }
 
-/* Wait for signals until told to stop; the milter thread runs. */
-static int
-serve(const char *config_path)
+/*
+ * Reload on each request from the parent (requests that arrive together
+ * make one reload) until libmilter stops: on SIGTERM from the parent, or
+ * here when the parent is gone (end of file).
+ */
+static void
+serve_requests(const char *config_path, int ctl, int done)
 {
-	pthread_t tid;
-	sigset_t set;
-	int sig, rc = 0;
+	struct pollfd pfd[2];
+	char buf[64];
+	ssize_t n;
 
-	signal_set(&set);
-	main_thread = pthread_self();
-	if (counter_start() == -1)
-		fatalx(EX_OSERR, "cannot start the counter thread: %s",
-		    strerror(errno));
-	if ((errno = pthread_create(&tid, NULL, milter_thread, &rc)) != 0)
-		fatalx(EX_OSERR, "cannot start the milter: %s",
-		    strerror(errno));
+	pfd[0].fd = ctl;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = done;
+	pfd[1].events = POLLIN;
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			sleep(1);
 			continue;
-		if (sig == SIGHUP || sig == SIGUSR1) {
+		}
+		if (pfd[1].revents != 0)
+			return;
+		if (pfd[0].revents == 0)
+			continue;
+		n = read(ctl, buf, sizeof(buf));
+		if (n > 0) {
 			reload(config_path);
 			continue;
 		}
-		break;
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		log_warnx("the parent process is gone: stopping");
+		smfi_stop();
+		pfd[0].fd = -1;
 	}
-	log_info("stopping on signal %d", sig);
-	smfi_stop();
+}
+
+/* Run the milter until it stops; the child's main thread. */
+static int
+serve(const char *config_path, int ctl)
+{
+	struct milter_run m = { .rc = MI_SUCCESS };
+	pthread_t tid;
+	int done[2];
+
+	if (pipe(done) == -1)
+		fatalx(EX_OSERR, "pipe: %s", strerror(errno));
+	m.done_fd = done[1];
+	if (counter_start() == -1)
+		fatalx(EX_OSERR, "cannot start the counter thread: %s",
+		    strerror(errno));
+	if ((errno = pthread_create(&tid, NULL, milter_thread, &m)) != 0)
+		fatalx(EX_OSERR, "cannot start the milter: %s",
+		    strerror(errno));
+	parent_child_ready();
+	serve_requests(config_path, ctl, done[0]);
 	pthread_join(tid, NULL);
 	counter_stop();
 	pool_drain();
-	return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+	close(done[0]);
+	close(done[1]);
+	close(ctl);
+	return m.rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}
+
+/* An absolute path, so that the daemon (in /) finds it again. */
+static char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX], *abs;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return strdup(path);
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		return NULL;
+	return abs;
+}
+
+/* Replace *path (malloc'd) by its absolute form. */
+static int
+make_absolute(char **path)
+{
+	char *abs;
+
+	if ((abs = absolute(*path)) == NULL)
+		return -1;
+	free(*path);
+	*path = abs;
+	return 0;
 }
 
 int
@@ -243,10 +287,11 @@ main(int argc, char **argv)
 	struct options o = { .pidfile = DEFAULT_PIDFILE };
 	struct snapshot *snap;
 	struct run_as r = { .uid = getuid(), .gid = getgid() };
-	char err[1024], *path;
+	struct parent_conf pc;
+	char err[1024], *path, *pidfile;
 	sigset_t set;
 	bool explicit;
-	int rc;
+	int rc, ctl;
 
 	/* Blocked before anything, so that a signal during start-up does
 	 * not kill us and every thread inherits the mask. */
@@ -282,14 +327,23 @@ main(int argc, char **argv)
 	snapshot_install(snap);
 	snap = snapshot_get();	/* our own reference for start-up */
 	log_init("aliasd", o.foreground, o.verbose);
+	/* The daemon runs in /: reloads must find the same file. */
+	if (make_absolute(&path) == -1 || (pidfile = absolute(o.pidfile)) ==
+	    NULL)
+		fatalx(EX_OSERR, "out of memory");
+	pc = (struct parent_conf){
+		.pidfile = o.foreground ? NULL : pidfile,
+		.socket = snap->config->socket,
+		.foreground = o.foreground,
+		.run_as = &r,
+	};
+	ctl = parent_start(&pc);
+	/* From here on: the milter child. */
+	free(pidfile);
 	header_library_init();
 	if (store_library_init() == -1)
 		fatalx(EX_SOFTWARE, "cannot initialize SQLite");
 	open_socket(snap->config, &r);
-	if (!o.foreground) {
-		detach();
-		write_pidfile(o.pidfile, &r);
-	}
 	if (privs_drop(&r, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
 	log_info("starting: socket %s, store %s, domains %s%s",
@@ -300,9 +354,7 @@ main(int argc, char **argv)
 	    sizeof(err)))
 		log_warnx("%s: %s", path, err);
 	snapshot_put(snap);
-	rc = serve(path);
-	if (!o.foreground)
-		unlink(o.pidfile);
+	rc = serve(path, ctl);
 	free(path);
 	return rc;
 }

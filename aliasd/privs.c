@@ -30,8 +30,8 @@ privs_lookup(const char *user, struct run_as *r, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *
-socket_path(const char *spec)
+const char *
+privs_socket_file(const char *spec)
 {
 	if (strncmp(spec, "unix:", 5) == 0)
 		return spec + 5;
@@ -44,7 +44,7 @@ int
 privs_socket(const char *spec, const struct run_as *r, char *err,
     size_t errlen)
 {
-	const char *path = socket_path(spec);
+	const char *path = privs_socket_file(spec);
 	struct stat sb;
 
 	if (path == NULL || geteuid() != 0)

@@ -14,6 +14,9 @@ struct run_as {
 int	privs_lookup(const char *user, struct run_as *, char *err,
 	    size_t errlen);
 
+/* The file of a unix: (or local:) socket spec, or NULL for inet:. */
+const char *privs_socket_file(const char *spec);
+
 /* Give a unix: socket (made 0660 by our umask) to the user and its
  * group, without following links. */
 int	privs_socket(const char *spec, const struct run_as *, char *err,

@@ -9,12 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
 static bool to_stderr;
 static int verbosity;
 static const char *log_ident = "aliasd";
+static void (*fatal_hook)(int, const char *);
 
 void
 log_init(const char *ident, bool foreground, int verbose)
@@ -23,6 +26,32 @@ log_init(const char *ident, bool foreground, int verbose)
 	to_stderr = foreground;
 	verbosity = verbose;
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_on_fatal(void (*hook)(int code, const char *line))
+{
+	fatal_hook = hook;
+}
+
+/*
+ * The stderr copy carries the time (UTC, ISO 8601) and the process id,
+ * as syslog's lines do: aliasd runs as two processes, and a log file
+ * kept from "aliasd -f" must say when things happened.
+ */
+static void
+stderr_line(const char *line, const char *suffix)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	fprintf(stderr, "%s %s[%ld]: %s%s%s\n", stamp, log_ident,
+	    (long)getpid(), line, suffix != NULL ? ": " : "",
+	    suffix != NULL ? suffix : "");
 }
 
 static void
@@ -37,8 +66,7 @@ vlog(int priority, const char *fmt, va_list ap, const char *suffix)
 	else
 		syslog(priority, "%s", line);
 	if (to_stderr)
-		fprintf(stderr, "%s: %s%s%s\n", log_ident, line,
-		    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
+		stderr_line(line, suffix);
 	errno = saved;
 }
 
@@ -92,9 +120,15 @@ void
 fatalx(int code, const char *fmt, ...)
 {
 	va_list ap;
+	char line[1024];
 
 	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap, NULL);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	syslog(LOG_ERR, "%s", line);
+	if (to_stderr)
+		stderr_line(line, NULL);
+	if (fatal_hook != NULL)
+		fatal_hook(code, line);
 	exit(code);
 }
