@@ -54,7 +54,7 @@ owner_not_in_headers() {
 # Inbound --------------------------------------------------------------
 send_in "$joe"
 tap_check "active address accepted" replied '^<- +250 .*queued as'
-pf_wait_captured 1 10
+tap_check "captured (1 messages)" pf_wait_captured 1 30
 tap_check "active address delivered" [ "$(pf_capture_count)" -eq 1 ]
 
 send_in "$old"
@@ -82,7 +82,7 @@ send_in "postmaster@example.com"
 tap_check "postmaster passes through" replied '^<- +250 .*queued as'
 send_in "anyone@other.example"
 tap_check "another domain is none of aliasd's business" replied '^<- +250 .*queued as'
-pf_wait_captured 4 10
+tap_check "captured (4 messages)" pf_wait_captured 4 30
 tap_check "no reply or log line names a correspondent" no_correspondent_named
 
 # Counting happens after end of message, in the background.
@@ -130,7 +130,7 @@ before=$(pf_capture_count)
 pf_swaks_sub --local-interface 127.0.0.2 --from me@example.net \
     --to joe@example.org -ndf --data @"$wire" >"$T/tx" 2>&1
 tap_check "outbound via SASL accepted" replied '^<- +250 .*queued as'
-pf_wait_captured $((before + 1)) 10
+tap_check "captured ($((before + 1)) messages)" pf_wait_captured $((before + 1)) 30
 f=$(pf_capture_last)
 tap_check "From rewritten to joe's address, display name kept" \
     [ "$(pf_msg_header "$f" From)" = "Me Myself <$joe>" ]
@@ -149,7 +149,7 @@ swaks --server 127.0.0.1 --port "$PF_PORT_SUB" --local-interface 127.0.0.2 \
     --from me@example.net --to someone@example.com \
     --header "From: me@example.net" --body "hi" >"$T/tx" 2>&1
 tap_check "daemon_name=ORIGINATING: no RCPT check (unknown recipient taken)" replied '^<- +250 .*queued as'
-pf_wait_captured $((before + 1)) 10
+tap_check "captured ($((before + 1)) messages)" pf_wait_captured $((before + 1)) 30
 f=$(pf_capture_last)
 tap_check "daemon_name=ORIGINATING: From rewritten to the default" \
     [ "$(pf_msg_header "$f" From)" = "Me Myself <$default>" ]
@@ -160,7 +160,7 @@ pf_swaks_in --auth PLAIN --auth-user "$PF_SASL_USER" --auth-password "$PF_SASL_P
     --from me@example.net --to orders@shop.example \
     --header "From: Me Myself <me@example.net>" --body "an order" >"$T/tx" 2>&1
 tap_check "SASL alone makes mail outbound" replied '^<- +250 .*queued as'
-pf_wait_captured $((before + 1)) 10
+tap_check "captured ($((before + 1)) messages)" pf_wait_captured $((before + 1)) 30
 f=$(pf_capture_last)
 tap_check "domain correspondent: From is the shop's address" \
     [ "$(pf_msg_header "$f" From)" = "Me Myself <$shop>" ]
@@ -173,7 +173,7 @@ send_out() {	# send_out FILE RCPT...: via SASL; sets $f to the capture
 	pf_swaks_sub --local-interface 127.0.0.2 --from me@example.net \
 	    --to "$(IFS=,; echo "$*")" -ndf --data @"$(pf_wire_file "$file")" \
 	    >"$T/tx" 2>&1
-	pf_wait_captured $((n + 1)) 10
+	tap_check "captured ($((n + 1)) messages)" pf_wait_captured $((n + 1)) 30
 	f=$(pf_capture_last)
 }
 printf 'From: =?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <me@example.net>\nTo: joe@example.org\nSubject: x\n\nbody\n' >"$T/enc.txt"
@@ -195,7 +195,7 @@ before=$(pf_capture_count)
 pf_swaks_sub --local-interface 127.0.0.2 --from other@elsewhere.example \
     --to joe@example.org --header "From: Other <other@elsewhere.example>" \
     --body "not mine" >"$T/tx" 2>&1
-pf_wait_captured $((before + 1)) 10
+tap_check "captured ($((before + 1)) messages)" pf_wait_captured $((before + 1)) 30
 f=$(pf_capture_last)
 tap_check "a non-owner From passes untouched" \
     [ "$(pf_msg_header "$f" From)" = "Other <other@elsewhere.example>" ]
@@ -204,7 +204,7 @@ tap_check "a non-owner envelope sender is kept" [ "$(pf_msg_sender "$f")" = "<ot
 
 # An outsider claiming to be the owner is inbound: checked, not rewritten.
 send_in "$joe" --header "From: Me Myself <me@example.net>"
-pf_wait_captured $((before + 2)) 10
+tap_check "captured ($((before + 2)) messages)" pf_wait_captured $((before + 2)) 30
 f=$(pf_capture_last)
 tap_check "an untrusted client with From: owner is not rewritten" \
     [ "$(pf_msg_header "$f" From)" = "Me Myself <me@example.net>" ]

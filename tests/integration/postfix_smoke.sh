@@ -171,7 +171,7 @@ else
 fi
 
 # 5. Postfix's own sendmail, pointed at this instance.
-pf_wait_captured $(( before + 2 )) 10
+tap_check "captured ($(( before + 2 )) messages)" pf_wait_captured $(( before + 2 )) 30
 before=$(pf_capture_count)
 if pf_sendmail -i -f owner@example.com bob@example.org < "$T/msg.txt"; then
     tap_ok "sendmail (MAIL_CONFIG=$PF_CONF) accepts the message"

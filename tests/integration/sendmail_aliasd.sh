@@ -102,7 +102,7 @@ milter_reject_qid() {
 }
 milter_rejected() { [ -n "$(milter_reject_qid "$@")" ]; }
 # aliasd logged a decision under sendmail's queue ID: the macro i arrived.
-aliasd_saw_qid() { [ -n "$1" ] && grep -q "^aliasd: $1: $2" "$AD_LOG"; }
+aliasd_saw_qid() { [ -n "$1" ] && grep -q "aliasd\[[0-9]*\]: $1: $2" "$AD_LOG"; }
 captured_rcpts() {
 	local f
 	for f in $(sm_capture_files); do sm_msg_rcpts "$f"; done
@@ -122,7 +122,7 @@ file_body() {	# the bytes after the first empty line of an LF message
 # 1. Inbound: an active address -------------------------------------------
 send_in "$joe"
 tap_check "active address: 250 at end of DATA" replied "$ACCEPTED"
-tap_check "active address: delivered (captured)" sm_wait_captured 1 15
+tap_check "active address: delivered (captured)" sm_wait_captured 1 30
 tap_check "active address: captured for <$joe>" \
 	[ "$(sm_msg_rcpts "$(sm_capture_last)")" = "<$joe>" ]
 
@@ -161,7 +161,7 @@ tap_check "retired in upper case with a trailing dot: refused with its reason" \
 	replied "^<\*\* +550 5\.1\.1 .*<$(echo "$old" | sed 's/\./\\./g')>: Recipient address rejected: Spammers found this address\$"
 send_in "\"${joe%@*}\"@example.com"
 tap_check "a quoted local part of an active address is accepted" replied "$ACCEPTED"
-tap_check "... and delivered" sm_wait_captured 2 15
+tap_check "... and delivered" sm_wait_captured 2 30
 
 # One transaction, an active and a retired recipient: only the active one
 # is taken.
@@ -170,14 +170,14 @@ send_in "$joe,$old"
 tap_check "active + retired: the retired RCPT refused" \
 	replied_line "$(refusal "$old" "$old" "Spammers found this address")"
 tap_check "active + retired: the message accepted for the active one" replied "$ACCEPTED"
-sm_wait_captured $((before + 1)) 15
+tap_check "captured ($((before + 1)) messages)" sm_wait_captured $((before + 1)) 30
 tap_check "active + retired: delivered to the active address only" \
 	[ "$(sm_msg_rcpts "$(sm_capture_last)")" = "<$joe>" ]
 send_in "postmaster@example.com"
 tap_check "postmaster passes through" replied "$ACCEPTED"
 send_in "anyone@example.org"
 tap_check "a domain aliasd does not manage is none of its business" replied "$ACCEPTED"
-sm_wait_captured $((before + 3)) 15
+tap_check "captured ($((before + 3)) messages)" sm_wait_captured $((before + 3)) 30
 tap_check "nothing captured for the retired, expired or unknown addresses" \
 	eval 'none_captured_for "$old" && none_captured_for "$temp" &&
 	    none_captured_for mail-9999-zz@example.com &&
@@ -232,7 +232,7 @@ file_body "$T/signed.txt" >"$T/signed.body"
 before=$(sm_capture_count)
 send_orig_outsider --from me@example.net --to joe@example.org -ndf --data @"$wire"
 tap_check "outbound (ORIGINATING, untrusted client): accepted" replied "$ACCEPTED"
-tap_check "outbound: captured" sm_wait_captured $((before + 1)) 15
+tap_check "outbound: captured" sm_wait_captured $((before + 1)) 30
 f=$(sm_capture_last)
 tap_check "outbound: From rewritten to joe's address, display name kept" \
 	[ "$(sm_msg_header "$f" From)" = "Me Myself <$joe>" ]
@@ -257,7 +257,7 @@ tap_check "outbound: sendmail logged aliasd's chgfrom" \
 # checked and not rewritten (so the rewrite above came from {daemon_name}).
 before=$(sm_capture_count)
 send_in "$joe" --header "From: Me Myself <me@example.net>"
-sm_wait_captured $((before + 1)) 15
+tap_check "captured ($((before + 1)) messages)" sm_wait_captured $((before + 1)) 30
 f=$(sm_capture_last)
 tap_check "MTA port, untrusted client, From: owner: not rewritten" \
 	[ "$(sm_msg_header "$f" From)" = "Me Myself <me@example.net>" ]
@@ -267,7 +267,7 @@ before=$(sm_capture_count)
 sm_swaks_orig --from other@elsewhere.example --to joe@example.org \
     --header "From: Other <other@elsewhere.example>" --body "not mine" >"$T/tx" 2>&1
 tap_check "non-owner via ORIGINATING: accepted" replied "$ACCEPTED"
-sm_wait_captured $((before + 1)) 15
+tap_check "captured ($((before + 1)) messages)" sm_wait_captured $((before + 1)) 30
 f=$(sm_capture_last)
 tap_check "non-owner: From untouched" [ "$(sm_msg_header "$f" From)" = "Other <other@elsewhere.example>" ]
 tap_check "non-owner: no Reply-To added" [ -z "$(sm_msg_header "$f" Reply-To)" ]
@@ -286,7 +286,7 @@ sm_start || { echo "Bail out! sendmail (no macro lists) did not start"; exit 1; 
 
 send_in "$joe"
 tap_check "no-macros: active address accepted" replied "$ACCEPTED"
-tap_check "no-macros: and delivered" sm_wait_captured 1 15
+tap_check "no-macros: and delivered" sm_wait_captured 1 30
 send_in "$old"
 tap_check "no-macros: retired refused with its reason" \
 	replied_line "$(refusal "$old" "$old" "Spammers found this address")"
@@ -300,7 +300,7 @@ tap_check "no-macros: {rcpt_addr} arrives (the % hack is refused)" \
 before=$(sm_capture_count)
 send_orig_outsider --from me@example.net --to joe@example.org -ndf --data @"$wire"
 tap_check "no-macros: outbound via ORIGINATING accepted" replied "$ACCEPTED"
-sm_wait_captured $((before + 1)) 15
+tap_check "captured ($((before + 1)) messages)" sm_wait_captured $((before + 1)) 30
 f=$(sm_capture_last)
 tap_check "no-macros: {daemon_name} arrives (From rewritten for the outsider on ORIGINATING)" \
 	[ "$(sm_msg_header "$f" From)" = "Me Myself <$joe>" ]

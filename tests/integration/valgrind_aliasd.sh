@@ -90,7 +90,7 @@ pf_swaks_sub --local-interface 127.0.0.2 --from me@example.net \
     --header "From: Me Myself <me@example.net>" \
     --header "Sender: me@example.net" --body "outbound" >"$T/tx" 2>&1
 tap_check "valgrind: outbound accepted" replied '^<- +250 .*queued as'
-pf_wait_captured $((before + 1)) 20
+tap_check "captured ($((before + 1)) messages)" pf_wait_captured $((before + 1)) 30
 f=$(pf_capture_last)
 tap_check "valgrind: outbound From rewritten" \
     [ "$(pf_msg_header "$f" From)" = "Me Myself <$(aliasctl default)>" ]
@@ -108,10 +108,33 @@ tap_check "valgrind: counts written by the counter thread" t_wait_until 10 count
 ad_stop
 tap_check "valgrind: aliasd exited 0 after SIGTERM (99 = memcheck errors)" [ "$AD_RC" -eq 0 ]
 
+# The parent and the milter child each write a log (valgrind follows the
+# fork); errors or leaks in either fail.
 log="$T/valgrind.$vg_pid"
 if [ ! -s "$log" ]; then
 	tap_not_ok "valgrind: log $log written"
 	tap_done
+	exit
+fi
+nlogs=0
+for log in "$T"/valgrind.*; do
+	[ -s "$log" ] || continue
+	nlogs=$((nlogs + 1))
+	who="valgrind.${log##*.}"
+	tap_check "$who: ERROR SUMMARY: 0 errors" grep -q 'ERROR SUMMARY: 0 errors' "$log"
+	definite=$(sed -n 's/.*definitely lost: \([0-9,]*\) bytes.*/\1/p' "$log" | tr -d , | tail -1)
+	tap_check "$who: no bytes definitely lost (${definite:-none reported})" \
+	    [ "${definite:-0}" -eq 0 ]
+	indirect=$(sed -n 's/.*indirectly lost: \([0-9,]*\) bytes.*/\1/p' "$log" | tr -d , | tail -1)
+	tap_diag "figure: $who memcheck: errors $(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$log" | tail -1), definitely lost ${definite:-0} B, indirectly lost ${indirect:-0} B"
+	if [ "$TAP_FAILED" -ne 0 ]; then
+		tap_diag "$who log:"
+		tap_diag - <"$log"
+	fi
+done
+tap_check "valgrind: the parent and the milter child both checked ($nlogs logs)" \
+    [ "$nlogs" -ge 2 ]
+tap_done
 	exit
 fi
 tap_check "valgrind: ERROR SUMMARY: 0 errors" grep -q 'ERROR SUMMARY: 0 errors' "$log"
