@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@
 #include "rewriter/template.h"
 
 #define LINE_MAX_LEN 4096
+/* The keys a file has set: every key name is shorter than SEEN_KEY_MAX. */
+#define SEEN_MAX 32
+#define SEEN_KEY_MAX 32
 
 struct parser {
 	const char *file;
@@ -30,12 +34,19 @@ struct parser {
 	size_t errlen;
 };
 
+static int bad(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Report "FILE:LINE: what" and return -1, for `return bad(...)`. */
 static int
-bad(struct parser *p, const char *fmt, const char *arg)
+bad(struct parser *p, const char *fmt, ...)
 {
 	char what[512];
+	va_list ap;
 
-	snprintf(what, sizeof(what), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	snprintf(p->err, p->errlen, "%s:%d: %s", p->file, p->line, what);
 	return -1;
 }
@@ -114,12 +125,12 @@ set_string(struct parser *p, char **dst, const char *value, bool empty_ok)
 	char *s;
 
 	if (!empty_ok && value[0] == '\0')
-		return bad(p, "%s", "empty value");
+		return bad(p, "empty value");
 	for (const char *c = value; *c != '\0'; c++)
 		if (iscntrl((unsigned char)*c))
-			return bad(p, "%s", "control character in value");
+			return bad(p, "control character in value");
 	if ((s = strdup(value)) == NULL)
-		return bad(p, "%s", "out of memory");
+		return bad(p, "out of memory");
 	free(*dst);
 	*dst = s;
 	return 0;
@@ -143,17 +154,15 @@ set_list(struct parser *p, char **items, size_t *n, const char *value,
 			break;
 		len = strcspn(s, ", \t");
 		if (*n == CONFIG_MAX_LIST)
-			return bad(p, "more than %s items", "32");
+			return bad(p, "more than %d items", CONFIG_MAX_LIST);
 		if (!ok(s, len)) {
 			char item[256];
 
 			snprintf(item, sizeof(item), "%.*s", (int)len, s);
-			snprintf(p->err, p->errlen, "%s:%d: invalid %s \"%s\"",
-			    p->file, p->line, what, item);
-			return -1;
+			return bad(p, "invalid %s \"%s\"", what, item);
 		}
 		if ((items[*n] = strndup(s, len)) == NULL)
-			return bad(p, "%s", "out of memory");
+			return bad(p, "out of memory");
 		address_lower(items[(*n)++]);
 		s += len;
 	}
@@ -179,18 +188,18 @@ set_socket(struct parser *p, char **dst, const char *value)
 	long port;
 
 	if (strncmp(value, "unix:", 5) == 0 || strncmp(value, "local:", 6) == 0) {
-		if (strchr(value, ':')[1] != '/')
-			return bad(p, "%s", "socket path must be absolute");
+		if (value[strcspn(value, ":") + 1] != '/')
+			return bad(p, "socket path must be absolute");
 		return set_string(p, dst, value, false);
 	}
 	if (strncmp(value, "inet:", 5) == 0 || strncmp(value, "inet6:", 6) == 0) {
 		port = strtol(strchr(value, ':') + 1, &end, 10);
 		at = end;
 		if (port < 1 || port > 65535 || (*at != '\0' && *at != '@'))
-			return bad(p, "%s", "expected inet:PORT@HOST");
+			return bad(p, "expected inet:PORT@HOST");
 		return set_string(p, dst, value, false);
 	}
-	return bad(p, "%s", "socket must be unix:/path or inet:PORT@HOST");
+	return bad(p, "socket must be unix:/path or inet:PORT@HOST");
 }
 
 /* A CIDR list: trusted_networks, harvest_exempt. */
@@ -203,11 +212,11 @@ set_networks(struct parser *p, struct cidr *nets, size_t *n,
 
 	*n = 0;
 	if ((copy = strdup(value)) == NULL)
-		return bad(p, "%s", "out of memory");
+		return bad(p, "out of memory");
 	for (item = strtok_r(copy, ", \t", &save); item != NULL;
 	    item = strtok_r(NULL, ", \t", &save)) {
 		if (*n == CONFIG_MAX_LIST) {
-			rc = bad(p, "more than %s networks", "32");
+			rc = bad(p, "more than %d networks", CONFIG_MAX_LIST);
 			break;
 		}
 		if (cidr_parse(item, &nets[(*n)++]) == -1) {
@@ -224,16 +233,15 @@ static int
 set_integer(struct parser *p, const char *key, long *dst, const char *value,
     long min, long max)
 {
-	char *end, want[128];
+	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
 	    v < min || v > max) {
-		snprintf(want, sizeof(want), "%s must be a number from %ld to "
-		    "%ld", key, min, max);
-		return bad(p, "%s", want);
+		return bad(p, "%s must be a number from %ld to %ld", key, min,
+		    max);
 	}
 	*dst = v;
 	return 0;
@@ -247,7 +255,7 @@ set_bool(struct parser *p, bool *dst, const char *value)
 	else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
 		*dst = false;
 	else
-		return bad(p, "%s", "expected yes or no");
+		return bad(p, "expected yes or no");
 	return 0;
 }
 
@@ -335,7 +343,7 @@ set_key(struct parser *p, struct config *c, const char *key,
 		else if (strcmp(value, "accept") == 0)
 			c->on_error = ON_ERROR_ACCEPT;
 		else
-			return bad(p, "%s", "on_error must be tempfail or accept");
+			return bad(p, "on_error must be tempfail or accept");
 		return 0;
 	}
 	if (strcmp(key, "on_leak") == 0) {
@@ -344,7 +352,7 @@ set_key(struct parser *p, struct config *c, const char *key,
 		else if (strcmp(value, "send") == 0)
 			c->on_leak_send = true;
 		else
-			return bad(p, "%s", "on_leak must be tempfail or send");
+			return bad(p, "on_leak must be tempfail or send");
 		return 0;
 	}
 	if (strcmp(key, "sendmail_program") == 0)
@@ -370,8 +378,8 @@ trim(char *s)
 /* One line; keys may appear only once, so that a typo'd second entry is
  * not silently ignored. */
 static int
-parse_line(struct parser *p, struct config *c, char *line, char **seen,
-    size_t *nseen)
+parse_line(struct parser *p, struct config *c, char *line,
+    char seen[][SEEN_KEY_MAX], size_t *nseen)
 {
 	char *eq, *key, *value, *hash;
 
@@ -390,8 +398,8 @@ parse_line(struct parser *p, struct config *c, char *line, char **seen,
 			return bad(p, "\"%s\" is set twice", key);
 	if (set_key(p, c, key, value) == -1)
 		return -1;
-	if (*nseen < 32 && (seen[*nseen] = strdup(key)) != NULL)
-		(*nseen)++;
+	if (*nseen < SEEN_MAX && strlen(key) < SEEN_KEY_MAX)
+		snprintf(seen[(*nseen)++], SEEN_KEY_MAX, "%s", key);
 	return 0;
 }
 
@@ -399,14 +407,14 @@ static int
 parse_file(FILE *fp, struct parser *p, struct config *c)
 {
 	char line[LINE_MAX_LEN];
-	char *seen[32];
+	char seen[SEEN_MAX][SEEN_KEY_MAX];
 	size_t nseen = 0;
 	int rc = 0;
 
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		p->line++;
 		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			rc = bad(p, "%s", "line too long");
+			rc = bad(p, "line too long");
 			break;
 		}
 		if ((rc = parse_line(p, c, line, seen, &nseen)) == -1)
@@ -414,7 +422,6 @@ parse_file(FILE *fp, struct parser *p, struct config *c)
 	}
 	if (rc == 0 && ferror(fp))
 		rc = bad(p, "read error: %s", strerror(errno));
-	free_list(seen, &nseen);
 	return rc;
 }
 

@@ -12,6 +12,8 @@ diag_init(const char *name)
 	progname = name;
 }
 
+static void vline(const char *, va_list) __attribute__((format(printf, 1, 0)));
+
 static void
 vline(const char *fmt, va_list ap)
 {

@@ -31,7 +31,7 @@ TEST="libcmocka-dev sqlite3 postfix swaks sasl2-bin libsasl2-modules
 libsasl2-modules-db m4 libwrap0 liblockfile1 iproute2 util-linux perl
 emacs-nox mutt valgrind clang libclang-rt-14-dev time dpkg-dev debhelper
 lintian fakeroot"
-LINT="cppcheck shellcheck"
+LINT="cppcheck shellcheck mandoc"
 
 # installed PACKAGE: true when dpkg has it fully installed.
 installed() {
