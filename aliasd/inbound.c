@@ -14,9 +14,9 @@
 #include "aliasd/harvest.h"
 #include "aliasd/inbound.h"
 #include "aliasd/pool.h"
+#include "common/address.h"
 #include "common/log.h"
-#include "rewriter/address.h"
-#include "rewriter/smtpaddr.h"
+#include "common/smtpaddr.h"
 
 /* An SMTP reply line holds 512 octets; keep the text well inside. */
 #define REPLY_TEXT_MAX 400

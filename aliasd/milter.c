@@ -17,7 +17,7 @@
 #include "aliasd/negotiate.h"
 #include "aliasd/outbound.h"
 #include "common/log.h"
-#include "rewriter/smtpaddr.h"
+#include "common/smtpaddr.h"
 
 #define CONN(ctx) ((struct conn *)smfi_getpriv(ctx))
 

@@ -16,8 +16,8 @@
 #include "aliasd/outbound.h"
 #include "aliasd/pool.h"
 #include "common/log.h"
-#include "db/source.h"
 #include "rewriter/plan.h"
+#include "rewriter/store_source.h"
 
 static sfsistat
 tempfail(SMFICTX *ctx, struct conn *c, const char *why)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "common/config.h"
-#include "rewriter/template.h"
+#include "common/template.h"
 
 struct snapshot {
 	struct config *config;

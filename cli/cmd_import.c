@@ -13,8 +13,8 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/maps.h"
-#include "rewriter/address.h"
-#include "rewriter/template.h"
+#include "common/address.h"
+#include "common/template.h"
 
 struct import {
 	struct ctx *ctx;

@@ -24,8 +24,8 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
-#include "rewriter/address.h"
-#include "rewriter/template.h"
+#include "common/address.h"
+#include "common/template.h"
 
 #define FULL_NAME_MAX	256
 

@@ -17,7 +17,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "cli/when.h"
-#include "rewriter/address.h"
+#include "common/address.h"
 
 struct new_args {
 	const char *name;

@@ -11,9 +11,9 @@
 
 #include "cli/context.h"
 #include "cli/output.h"
-#include "rewriter/address.h"
-#include "db/source.h"
-#include "rewriter/template.h"
+#include "common/address.h"
+#include "common/template.h"
+#include "rewriter/store_source.h"
 
 /* Writers wait this long for another writer before giving up (75). */
 #define BUSY_MS 5000

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "cli/maps.h"
-#include "rewriter/address.h"
+#include "common/address.h"
 
 static const char *const names[] = {
 	[MAP_VIRTUSERTABLE] = "virtusertable",

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli/output.h"
-#include "rewriter/address.h"
+#include "common/address.h"
 
 const char *
 format_time(time_t t, char buf[DATE_MAX])

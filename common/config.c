@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "common/config.h"
-#include "rewriter/address.h"
-#include "rewriter/template.h"
+#include "common/address.h"
+#include "common/template.h"
 
 #define LINE_MAX_LEN 4096
 /* The keys a file has set: every key name is shorter than SEEN_KEY_MAX. */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "rewriter/address.h"
+#include "common/address.h"
 
 #define REASON_MAX	512
 #define NOTE_MAX	512

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/template.h"
 #include "db/store_int.h"
-#include "rewriter/template.h"
 
 /* A random collision needs the same sequence number and suffix; with a
  * template without %n it is likelier, and bounded by this. */

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "rewriter/address.h"
+#include "common/address.h"
 
 enum lookup_result {
 	LOOKUP_FOUND,

@@ -177,7 +177,7 @@ for my $f (@files) {
 	$src{$f} = read_file($f);
 	$code{$f} = strip($src{$f});
 }
-for my $f (@files, glob('{db,common,rewriter,cli,aliasd,tests/unit}/*.h')) {
+for my $f (@files, glob('{db,common,rewriter,sendmail,cli,aliasd,tests/unit}/*.h')) {
 	next unless -f $f;
 	my $c = exists $code{$f} ? $code{$f} : strip(read_file($f));
 	$c =~ s/\\\n/ /g;

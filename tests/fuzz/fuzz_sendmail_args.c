@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rewriter/sendmail_args.h"
+#include "sendmail/sendmail_args.h"
 
 #define ARGS_MAX 64
 

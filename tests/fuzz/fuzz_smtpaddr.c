@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rewriter/address.h"
-#include "rewriter/smtpaddr.h"
+#include "common/address.h"
+#include "common/smtpaddr.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli/maps.h"
-#include "rewriter/address.h"
+#include "common/address.h"
 
 #define OWNER	"me@example.net"
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rewriter/address.h"
+#include "common/address.h"
 
 /* Parse as a correspondent; expect success and the normalized form. */
 static void

@@ -22,7 +22,7 @@
 
 #include "common/cidr.h"
 #include "common/config.h"
-#include "rewriter/template.h"
+#include "common/template.h"
 
 /* Where the current test's file lives; removed by teardown. */
 static char conf_path[4096];

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rewriter/sendmail_args.h"
+#include "sendmail/sendmail_args.h"
 
 #define ARGV(...) ((char *[]){ "sendmail", __VA_ARGS__, NULL })
 

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rewriter/address.h"
-#include "rewriter/smtpaddr.h"
+#include "common/address.h"
+#include "common/smtpaddr.h"
 
 /* Expect result st and, for SMTPADDR_OK and SMTPADDR_NODOMAIN, out. */
 static void

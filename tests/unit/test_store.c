@@ -19,8 +19,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "common/template.h"
 #include "db/store_int.h"
-#include "rewriter/template.h"
 
 #define NOW	((time_t)1700000000)
 #define DOMAIN	"example.com"

@@ -15,8 +15,8 @@
 
 #include <sodium.h>
 
-#include "rewriter/address.h"
-#include "rewriter/template.h"
+#include "common/address.h"
+#include "common/template.h"
 
 /* The default before issue 11: still valid, only easy to guess. */
 #define TEMPLATE_CLASSIC "mail-%04n-%2r"

@@ -23,14 +23,14 @@
 
 #include "common/config.h"
 #include "common/diag.h"
+#include "common/template.h"
 #include "common/version.h"
-#include "db/source.h"
 #include "db/store.h"
 #include "rewriter/header.h"
 #include "rewriter/message_io.h"
 #include "rewriter/plan.h"
-#include "rewriter/sendmail_args.h"
-#include "rewriter/template.h"
+#include "rewriter/store_source.h"
+#include "sendmail/sendmail_args.h"
 
 #define BUSY_MS		5000
 #define LOOP_GUARD	"ALIAS_SENDMAIL_ACTIVE"

@@ -1,7 +1,8 @@
-/* source.c: policy lookups answered from the store. */
+/* store_source.c: policy lookups answered from the store (the rewriter
+ * adapts the store's rows; the store knows nothing of the policy). */
 #include <stdio.h>
 
-#include "db/source.h"
+#include "rewriter/store_source.h"
 
 static enum lookup_result
 answer(enum store_status st, const struct store_address *a, char *out,

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rewriter/sendmail_args.h"
+#include "sendmail/sendmail_args.h"
 
 /* The letters of sendmail 8 and Postfix, by kind. */
 static const char with_value[] = "ABbCDdeFfhLMNOopQqRrVX";

@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "rewriter/address.h"
-#include "rewriter/smtpaddr.h"
+#include "common/address.h"
+#include "common/smtpaddr.h"
 
 /* Skip blanks, "<", and an obsolete source route "@a,@b:"; *open and
  * *route tell whether there was a "<" and a route. */

@@ -14,8 +14,8 @@
 
 #include <sodium.h>
 
-#include "rewriter/template.h"
-#include "rewriter/address.h"
+#include "common/template.h"
+#include "common/address.h"
 
 #define MAX_PARTS 16
 

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "rewriter/address.h"
+#include "common/address.h"
 
 /* RFC 3629's table: for each lead byte, the range the byte after it may
  * take; the ranges of E0, ED, F0 and F4 shut out overlong forms,

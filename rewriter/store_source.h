@@ -1,8 +1,8 @@
 /*
- * source.h: the store as a policy_source, for every front end.
+ * store_source.h: the store as a policy_source, for every front end.
  */
-#ifndef ALIASD_SOURCE_H
-#define ALIASD_SOURCE_H
+#ifndef ALIASD_STORE_SOURCE_H
+#define ALIASD_STORE_SOURCE_H
 
 #include <time.h>
 
