@@ -44,7 +44,7 @@ POLICY_SRC = rewriter/policy.c
 # The policy's view of the store: the rewriter adapts the store's rows.
 SOURCE_SRC = rewriter/store_source.c
 MIME_SRC = rewriter/header.c rewriter/hdrlist.c rewriter/mailbox.c \
-	rewriter/addrfield.c
+	rewriter/addrfield.c rewriter/leak.c rewriter/recipients.c
 PLAN_SRC = rewriter/plan.c $(MIME_SRC)
 SMTP_SRC = common/smtpaddr.c
 ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/negotiate.c \
@@ -54,7 +54,8 @@ ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/negotiate.c \
 CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
-	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c cli/cmd_rewrite.c
+	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c cli/muttquote.c \
+	cli/cmd_rewrite.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -71,7 +72,8 @@ PROGRAMS = $(B)/aliasctl $(B)/aliasd $(B)/alias-sendmail
 
 UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
 	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_policy \
-	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_header \
+	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_muttquote \
+	$(B)/tests/test_header \
 	$(B)/tests/test_smtpaddr $(B)/tests/test_sendmail_args \
 	$(B)/tests/test_harvest \
 	$(B)/tests/test_plan
@@ -130,6 +132,7 @@ $(B)/tests/test_policy: $(call obj,tests/unit/test_policy.c $(POLICY_SRC) $(PURE
 $(B)/tests/test_plan: $(call obj,tests/unit/test_plan.c $(PLAN_SRC) $(POLICY_SRC) $(PURE_SRC))
 $(B)/tests/test_maps: $(call obj,tests/unit/test_maps.c cli/maps.c $(PURE_SRC))
 $(B)/tests/test_when: $(call obj,tests/unit/test_when.c cli/when.c)
+$(B)/tests/test_muttquote: $(call obj,tests/unit/test_muttquote.c cli/muttquote.c)
 $(B)/tests/test_sendmail_args: $(call obj,tests/unit/test_sendmail_args.c sendmail/sendmail_args.c)
 $(B)/tests/test_header: $(call obj,tests/unit/test_header.c $(MIME_SRC))
 $(B)/tests/test_smtpaddr: $(call obj,tests/unit/test_smtpaddr.c $(SMTP_SRC) common/address.c)

@@ -64,42 +64,41 @@ make_dirs(const char *path)
 	}
 }
 
+/* What init itself puts in for a key, or NULL: the key stays commented. */
+static const char *
+given(const char *key, const struct init_args *a, const char *database)
+{
+	if (strcmp(key, "database") == 0)
+		return database;
+	if (strcmp(key, "domain") == 0)
+		return a->domain;
+	if (strcmp(key, "owner") == 0)
+		return a->owner;
+	if (strcmp(key, "full_name") == 0)
+		return a->name;
+	return NULL;
+}
+
+/* Every key of config_keys, so that the starter file cannot miss one:
+ * what was given is set, the rest shows its default or an example. */
 static void
 write_starter(FILE *fp, const struct init_args *a, const char *database)
 {
-	fprintf(fp,
-	    "# aliasd configuration: see aliasd.conf(5).  Written by "
-	    "aliasctl init.\n\n");
-	if (a->domain != NULL)
-		fprintf(fp, "domain = %s\n", a->domain);
-	else
-		fprintf(fp, "# domain = example.com\n");
-	fprintf(fp,
-	    "database = %s\n\n"
-	    "# The mailbox mail for active addresses goes to (needed by "
-	    "export\n# virtusertable and postfix-virtual) and whose outbound "
-	    "mail is rewritten.\n", database);
-	if (a->owner != NULL)
-		fprintf(fp, "owner = %s\n", a->owner);
-	else
-		fprintf(fp, "# owner = you@example.net\n");
-	if (a->name != NULL)
-		fprintf(fp, "full_name = %s\n", a->name);
-	else
-		fprintf(fp, "# full_name = Your Name\n");
-	fprintf(fp,
-	    "# bounce_address = bounces@example.com\n"
-	    "# template = mail-%%04n-%%6r\n"
-	    "# socket = unix:/run/aliasd/aliasd.sock\n"
-	    "# user = aliasd\n"
-	    "# trusted_networks = 127.0.0.0/8, ::1\n"
-	    "# outbound_daemon_name = ORIGINATING\n"
-	    "# passthrough = postmaster, abuse\n"
-	    "# harvest_limit = 10\n"
-	    "# harvest_exempt = 192.0.2.25/32\n"
-	    "# on_error = tempfail\n"
-	    "# sendmail_program = /usr/sbin/sendmail\n"
-	    "# auto_create = no\n");
+	fprintf(fp, "# aliasd configuration: see aliasd.conf(5).  Written by "
+	    "aliasctl init.\n# Commented-out lines show the defaults.\n");
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *v = given(k->name, a, database);
+
+		fprintf(fp, "\n# %s\n", k->doc);
+		if (v != NULL)
+			fprintf(fp, "%s = %s\n", k->name, v);
+		else if (k->def != NULL)
+			fprintf(fp, "#%s = %s\n", k->name, k->def);
+		else
+			fprintf(fp, "# No default; for example:\n#%s = %s\n",
+			    k->name, k->example);
+	}
 }
 
 /* Root's file is readable by the daemon's group (it re-reads it on

@@ -31,15 +31,8 @@
  *   through to the default: the milter's rule, except for Bcc, which
  *   mutt's patterns cannot see.
  *
- * Quoting.  mutt reads each line twice or three times: the send-hook
- * line itself, then the pattern (compiled when the hook is defined), then
- * the command (parsed each time the hook fires).  Arguments of the
- * send-hook line are single-quoted, which mutt takes literally (an
- * embedded quote is written '\'' as in sh).  Inside the pattern, regular
- * expressions are double-quoted, where mutt turns "\." into "." and
- * expands $var and `cmd`: so \ " $ ` get a backslash there.  In the
- * command, my_hdr takes the rest of its line with quotes kept as they
- * are, but ; # $ ` and \ still act: each gets a backslash.
+ * The quoting of each level at which mutt reads these lines is
+ * muttquote.c's; this file reads the store and puts the lines in order.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -51,6 +44,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/muttquote.h"
 #include "cli/output.h"
 #include "rewriter/plan.h"
 
@@ -210,229 +204,6 @@ hooks_read(struct ctx *c, struct hooks *h)
 	return 0;
 }
 
-/*
- * Writers, one per quoting level (see the top of the file).
- */
-
-/* A POSIX extended regular expression matching the n bytes of s
- * literally. */
-static void
-put_regex(FILE *fp, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strchr("\\.[](){}*+?|^$", s[i]) != NULL)
-			fputc('\\', fp);
-		fputc(s[i], fp);
-	}
-}
-
-/* s with a backslash before each character of special. */
-static void
-put_escaped(FILE *fp, const char *s, const char *special)
-{
-	for (; *s != '\0'; s++) {
-		if (strchr(special, *s) != NULL)
-			fputc('\\', fp);
-		fputc(*s, fp);
-	}
-}
-
-/* A muttrc double-quoted string: no $var, `cmd` or \ escape acts. */
-static void
-put_dquoted(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	put_escaped(fp, s, "\\\"$`");
-	fputc('"', fp);
-}
-
-/* A muttrc single-quoted string, taken literally; ' as '\''. */
-static void
-put_squoted(FILE *fp, const char *s)
-{
-	fputc('\'', fp);
-	for (; *s != '\0'; s++)
-		if (*s == '\'')
-			fputs("'\\''", fp);
-		else
-			fputc(*s, fp);
-	fputc('\'', fp);
-}
-
-/* An RFC 5322 display name: as it is when it is atoms and spaces, else
- * a quoted-string.  Bytes above 0x7f pass; mutt encodes them. */
-static void
-put_phrase(FILE *fp, const char *name)
-{
-	bool plain = name[0] != ' ' && name[strlen(name) - 1] != ' ';
-
-	for (const char *s = name; plain && *s != '\0'; s++)
-		if (strchr("()<>[]:;@\\,.\"", *s) != NULL ||
-		    (unsigned char)*s < ' ')
-			plain = false;
-	if (plain) {
-		fputs(name, fp);
-		return;
-	}
-	fputc('"', fp);
-	put_escaped(fp, name, "\\\"");
-	fputc('"', fp);
-}
-
-/* Finish an open_memstream(): its text (caller frees), or NULL when a
- * write failed (no memory). */
-static char *
-memstream_close(FILE *fp, char **buf)
-{
-	if (fclose(fp) != 0) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return *buf;
-}
-
-/* "Full Name <addr>", or "addr" when there is no full_name. */
-static char *
-mailbox_text(const char *name, const char *address)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		return NULL;
-	if (name != NULL && name[0] != '\0') {
-		put_phrase(fp, name);
-		fprintf(fp, " <%s>", address);
-	} else
-		fputs(address, fp);
-	return memstream_close(fp, &buf);
-}
-
-/* The regex of one correspondent: "^joe@example\.org$" for an address,
- * "@example\.org$" for a whole domain.  Caller frees; NULL: no memory. */
-static char *
-correspondent_regex(const char *correspondent)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		return NULL;
-	if (correspondent[0] != '@')
-		fputc('^', fp);
-	put_regex(fp, correspondent, strlen(correspondent));
-	fputc('$', fp);
-	return memstream_close(fp, &buf);
-}
-
-/* "^(joe|ann)@example\.org$": the exact correspondents ex[0..n), all at
- * the domain correspondent dom ("@example.org"). */
-static char *
-locals_regex(struct hook *const *ex, size_t n, const char *dom)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		return NULL;
-	fputs("^(", fp);
-	for (size_t i = 0; i < n; i++) {
-		const char *c = ex[i]->correspondent;
-
-		if (i > 0)
-			fputc('|', fp);
-		put_regex(fp, c, (size_t)(strrchr(c, '@') - c));
-	}
-	fputc(')', fp);
-	put_regex(fp, dom, strlen(dom));
-	fputc('$', fp);
-	return memstream_close(fp, &buf);
-}
-
-/* The pattern of k's hook: one To or Cc recipient matches and all do
- * ("~C X ^~C X"; "^~C X" alone would also fire with no To and no Cc);
- * for a domain, and none of them has an address of its own (ex[0..n)). */
-static char *
-hook_pattern(const struct hook *k, struct hook *const *ex, size_t n)
-{
-	char *buf = NULL, *rx, *locals = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((rx = correspondent_regex(k->correspondent)) == NULL)
-		return NULL;
-	if (n > 0 && (locals = locals_regex(ex, n, k->correspondent)) ==
-	    NULL) {
-		free(rx);
-		return NULL;
-	}
-	if ((fp = open_memstream(&buf, &len)) != NULL) {
-		fputs("~C ", fp);
-		put_dquoted(fp, rx);
-		fputs(" ^~C ", fp);
-		put_dquoted(fp, rx);
-		if (locals != NULL) {
-			fputs(" !~C ", fp);
-			put_dquoted(fp, locals);
-		}
-		memstream_close(fp, &buf);
-	}
-	free(rx);
-	free(locals);
-	return buf;
-}
-
-/* my_hdr From: and Reply-To: for one address.  my_hdr keeps quotes as
- * they are; ; # $ ` \ are escaped. */
-static char *
-hook_command(const char *full_name, const char *address)
-{
-	static const char special[] = "\\;#$`";
-	char *buf = NULL, *mbox;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((mbox = mailbox_text(full_name, address)) == NULL)
-		return NULL;
-	if ((fp = open_memstream(&buf, &len)) != NULL) {
-		fputs("my_hdr From: ", fp);
-		put_escaped(fp, mbox, special);
-		fputs("; my_hdr Reply-To: ", fp);
-		put_escaped(fp, mbox, special);
-		memstream_close(fp, &buf);
-	}
-	free(mbox);
-	return buf;
-}
-
-/* The default hook clears what a correspondent's hook set, and makes
- * $from the default address: reverse_name still wins on a reply, since
- * it sets the message's From before any hook runs. */
-static char *
-default_command(const char *full_name, const char *address)
-{
-	char *buf = NULL, *mbox = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if (address != NULL && (mbox = mailbox_text(full_name, address)) ==
-	    NULL)
-		return NULL;
-	if ((fp = open_memstream(&buf, &len)) != NULL) {
-		fputs("unmy_hdr From: Reply-To:", fp);
-		if (mbox != NULL) {
-			fputs("; set from=", fp);
-			put_dquoted(fp, mbox);
-		}
-		memstream_close(fp, &buf);
-	}
-	free(mbox);
-	return buf;
-}
-
 static bool
 put_hook(const char *pattern, char *command)
 {
@@ -442,9 +213,9 @@ put_hook(const char *pattern, char *command)
 	if (strcmp(pattern, ".") == 0)
 		fputs(pattern, stdout);
 	else
-		put_squoted(stdout, pattern);
+		mutt_put_squoted(stdout, pattern);
 	fputc(' ', stdout);
-	put_squoted(stdout, command);
+	mutt_put_squoted(stdout, command);
 	fputc('\n', stdout);
 	free(command);
 	return true;
@@ -452,22 +223,22 @@ put_hook(const char *pattern, char *command)
 
 /* "@example.org" of "joe@example.org": compares with a domain's hook. */
 static const char *
-at_domain(const struct hook *k)
+at_domain(const char *correspondent)
 {
-	return strrchr(k->correspondent, '@');
+	return strrchr(correspondent, '@');
 }
 
 /* By domain, then by correspondent. */
 static int
 cmp_by_domain(const void *a, const void *b)
 {
-	const struct hook *x = *(struct hook *const *)a;
-	const struct hook *y = *(struct hook *const *)b;
+	const char *x = *(const char *const *)a;
+	const char *y = *(const char *const *)b;
 	int r;
 
 	if ((r = strcmp(at_domain(x), at_domain(y))) != 0)
 		return r;
-	return strcmp(x->correspondent, y->correspondent);
+	return strcmp(x, y);
 }
 
 /* The domain hooks, each told which exact correspondents at its domain
@@ -475,7 +246,7 @@ cmp_by_domain(const void *a, const void *b)
 static bool
 put_domain_hooks(const struct hooks *h, const char *full_name)
 {
-	struct hook **ex;
+	const char **ex;
 	size_t ndom = 0, nex, j = 0, first;
 	char *pattern;
 	bool ok = true;
@@ -486,7 +257,7 @@ put_domain_hooks(const struct hooks *h, const char *full_name)
 	if ((ex = calloc(nex + 1, sizeof(*ex))) == NULL)
 		return false;
 	for (size_t i = 0; i < nex; i++)
-		ex[i] = &h->hook[ndom + i];
+		ex[i] = h->hook[ndom + i].correspondent;
 	qsort(ex, nex, sizeof(*ex), cmp_by_domain);
 	for (size_t i = 0; ok && i < ndom; i++) {
 		const struct hook *k = &h->hook[i];
@@ -499,10 +270,11 @@ put_domain_hooks(const struct hooks *h, const char *full_name)
 		while (j < nex && strcmp(at_domain(ex[j]), k->correspondent) ==
 		    0)
 			j++;
-		if ((pattern = hook_pattern(k, ex + first, j - first)) == NULL)
+		if ((pattern = mutt_hook_pattern(k->correspondent, ex + first,
+		    j - first)) == NULL)
 			ok = false;
 		else
-			ok = put_hook(pattern, hook_command(full_name,
+			ok = put_hook(pattern, mutt_hook_command(full_name,
 			    k->address));
 		free(pattern);
 	}
@@ -521,9 +293,11 @@ put_address_hooks(const struct hooks *h, const char *full_name)
 
 		if (k->correspondent[0] == '@')
 			continue;
-		if ((pattern = hook_pattern(k, NULL, 0)) == NULL)
+		if ((pattern = mutt_hook_pattern(k->correspondent, NULL,
+		    0)) == NULL)
 			return false;
-		ok = put_hook(pattern, hook_command(full_name, k->address));
+		ok = put_hook(pattern, mutt_hook_command(full_name,
+		    k->address));
 		free(pattern);
 	}
 	return ok;
@@ -555,20 +329,20 @@ put_all(const struct config *cfg, const struct hooks *h)
 	fputs("set use_envelope_from=yes\n", stdout);
 	if (envelope != NULL) {
 		fputs("set envelope_from_address=", stdout);
-		put_dquoted(stdout, envelope);
+		mutt_put_dquoted(stdout, envelope);
 		fputc('\n', stdout);
 	}
 	for (size_t i = 0; i < h->nalternates; i++) {
-		char *rx = correspondent_regex(h->alternates[i]);
+		char *rx = mutt_correspondent_regex(h->alternates[i]);
 
 		if (rx == NULL)
 			return false;
 		fputs("alternates ", stdout);
-		put_squoted(stdout, rx);
+		mutt_put_squoted(stdout, rx);
 		fputc('\n', stdout);
 		free(rx);
 	}
-	if (!put_hook(".", default_command(name, h->default_address)))
+	if (!put_hook(".", mutt_default_command(name, h->default_address)))
 		return false;
 	return put_domain_hooks(h, name) && put_address_hooks(h, name);
 }
@@ -600,3 +374,4 @@ cmd_mutt_hooks(struct ctx *c, int argc, char **argv)
 	hooks_free(&h);
 	return rc;
 }
+

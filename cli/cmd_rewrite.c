@@ -32,6 +32,7 @@
 #include "cli/output.h"
 #include "rewriter/message_io.h"
 #include "rewriter/plan.h"
+#include "rewriter/recipients.h"
 
 struct rewrite_job {
 	struct message_head head;

@@ -23,23 +23,22 @@
 #include "common/template.h"
 
 #define LINE_MAX_LEN 4096
-/* The keys a file has set: every key name is shorter than SEEN_KEY_MAX. */
-#define SEEN_MAX 32
-#define SEEN_KEY_MAX 32
+/* How many entries config_keys holds. */
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
-struct parser {
+struct config_parser {
 	const char *file;
 	int line;
 	char *err;
 	size_t errlen;
 };
 
-static int bad(struct parser *, const char *, ...)
+static int bad(struct config_parser *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Report "FILE:LINE: what" and return -1, for `return bad(...)`. */
 static int
-bad(struct parser *p, const char *fmt, ...)
+bad(struct config_parser *p, const char *fmt, ...)
 {
 	char what[512];
 	va_list ap;
@@ -120,7 +119,8 @@ config_default_database(void)
 }
 
 static int
-set_string(struct parser *p, char **dst, const char *value, bool empty_ok)
+set_string(struct config_parser *p, char **dst, const char *value,
+    bool empty_ok)
 {
 	char *s;
 
@@ -139,8 +139,8 @@ set_string(struct parser *p, char **dst, const char *value, bool empty_ok)
 /* Split a comma- or blank-separated list into at most CONFIG_MAX_LIST
  * items, each checked by ok(); items are lowercased copies. */
 static int
-set_list(struct parser *p, char **items, size_t *n, const char *value,
-    bool (*ok)(const char *, size_t), const char *what)
+set_list(struct config_parser *p, char **items, size_t *n,
+    const char *value, bool (*ok)(const char *, size_t), const char *what)
 {
 	const char *s = value;
 
@@ -170,7 +170,7 @@ set_list(struct parser *p, char **items, size_t *n, const char *value,
 }
 
 static int
-set_mailbox(struct parser *p, char **dst, const char *value)
+set_mailbox(struct config_parser *p, char **dst, const char *value)
 {
 	char addr[ADDRESS_MAX];
 	const char *why;
@@ -181,7 +181,7 @@ set_mailbox(struct parser *p, char **dst, const char *value)
 }
 
 static int
-set_socket(struct parser *p, char **dst, const char *value)
+set_socket(struct config_parser *p, char **dst, const char *value)
 {
 	const char *at;
 	char *end;
@@ -204,7 +204,7 @@ set_socket(struct parser *p, char **dst, const char *value)
 
 /* A CIDR list: trusted_networks, harvest_exempt. */
 static int
-set_networks(struct parser *p, struct cidr *nets, size_t *n,
+set_networks(struct config_parser *p, struct cidr *nets, size_t *n,
     const char *value)
 {
 	char *copy, *item, *save = NULL;
@@ -230,8 +230,8 @@ set_networks(struct parser *p, struct cidr *nets, size_t *n,
 
 /* A whole decimal number from min to max. */
 static int
-set_integer(struct parser *p, const char *key, long *dst, const char *value,
-    long min, long max)
+set_integer(struct config_parser *p, const char *key, long *dst,
+    const char *value, long min, long max)
 {
 	char *end;
 	long v;
@@ -248,7 +248,7 @@ set_integer(struct parser *p, const char *key, long *dst, const char *value,
 }
 
 static int
-set_bool(struct parser *p, bool *dst, const char *value)
+set_bool(struct config_parser *p, bool *dst, const char *value)
 {
 	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 		*dst = true;
@@ -280,7 +280,7 @@ free_list(char **items, size_t *n)
 }
 
 static int
-set_template(struct parser *p, struct config *c, const char *value)
+key_template(struct config_parser *p, struct config *c, const char *value)
 {
 	char why[256];
 	struct template *t;
@@ -291,75 +291,192 @@ set_template(struct parser *p, struct config *c, const char *value)
 	return set_string(p, &c->template, value, false);
 }
 
+/*
+ * One setter per key, for the table below: each checks its value with
+ * the parsers above and stores it, or says what is wrong.
+ */
 static int
-set_key(struct parser *p, struct config *c, const char *key,
-    const char *value)
+key_database(struct config_parser *p, struct config *c, const char *v)
 {
-	if (strcmp(key, "database") == 0)
-		return set_string(p, &c->database, value, false);
-	if (strcmp(key, "domain") == 0) {
-		free_list(c->domains, &c->ndomains);
-		return set_list(p, c->domains, &c->ndomains, value,
-		    domain_ok, "domain");
-	}
-	if (strcmp(key, "owner") == 0)
-		return set_mailbox(p, &c->owner, value);
-	if (strcmp(key, "full_name") == 0)
-		return set_string(p, &c->full_name, value, true);
-	if (strcmp(key, "template") == 0)
-		return set_template(p, c, value);
-	if (strcmp(key, "bounce_address") == 0)
-		return set_mailbox(p, &c->bounce_address, value);
-	if (strcmp(key, "socket") == 0)
-		return set_socket(p, &c->socket, value);
-	if (strcmp(key, "user") == 0)
-		return set_string(p, &c->user, value, false);
-	if (strcmp(key, "trusted_networks") == 0)
-		return set_networks(p, c->trusted, &c->ntrusted, value);
-	if (strcmp(key, "harvest_limit") == 0) {
-		long v;
+	return set_string(p, &c->database, v, false);
+}
 
-		if (set_integer(p, key, &v, value, 0, 1000000) == -1)
-			return -1;
-		c->harvest_limit = (unsigned int)v;
-		return 0;
-	}
-	if (strcmp(key, "harvest_window") == 0)
-		return set_integer(p, key, &c->harvest_window, value, 1,
-		    604800);
-	if (strcmp(key, "harvest_exempt") == 0)
-		return set_networks(p, c->harvest_exempt, &c->nharvest_exempt,
-		    value);
-	if (strcmp(key, "outbound_daemon_name") == 0)
-		return set_string(p, &c->outbound_daemon_name, value, true);
-	if (strcmp(key, "passthrough") == 0) {
-		free_list(c->passthrough, &c->npassthrough);
-		return set_list(p, c->passthrough, &c->npassthrough, value,
-		    local_ok, "local part");
-	}
-	if (strcmp(key, "on_error") == 0) {
-		if (strcmp(value, "tempfail") == 0)
-			c->on_error = ON_ERROR_TEMPFAIL;
-		else if (strcmp(value, "accept") == 0)
-			c->on_error = ON_ERROR_ACCEPT;
-		else
-			return bad(p, "on_error must be tempfail or accept");
-		return 0;
-	}
-	if (strcmp(key, "on_leak") == 0) {
-		if (strcmp(value, "tempfail") == 0)
-			c->on_leak_send = false;
-		else if (strcmp(value, "send") == 0)
-			c->on_leak_send = true;
-		else
-			return bad(p, "on_leak must be tempfail or send");
-		return 0;
-	}
-	if (strcmp(key, "sendmail_program") == 0)
-		return set_string(p, &c->sendmail_program, value, false);
-	if (strcmp(key, "auto_create") == 0)
-		return set_bool(p, &c->auto_create, value);
-	return bad(p, "unknown key \"%s\"", key);
+static int
+key_domain(struct config_parser *p, struct config *c, const char *v)
+{
+	free_list(c->domains, &c->ndomains);
+	return set_list(p, c->domains, &c->ndomains, v, domain_ok, "domain");
+}
+
+static int
+key_owner(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_mailbox(p, &c->owner, v);
+}
+
+static int
+key_full_name(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_string(p, &c->full_name, v, true);
+}
+
+static int
+key_bounce_address(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_mailbox(p, &c->bounce_address, v);
+}
+
+static int
+key_socket(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_socket(p, &c->socket, v);
+}
+
+static int
+key_user(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_string(p, &c->user, v, false);
+}
+
+static int
+key_trusted_networks(struct config_parser *p, struct config *c,
+    const char *v)
+{
+	return set_networks(p, c->trusted, &c->ntrusted, v);
+}
+
+static int
+key_outbound_daemon_name(struct config_parser *p, struct config *c,
+    const char *v)
+{
+	return set_string(p, &c->outbound_daemon_name, v, true);
+}
+
+static int
+key_passthrough(struct config_parser *p, struct config *c, const char *v)
+{
+	free_list(c->passthrough, &c->npassthrough);
+	return set_list(p, c->passthrough, &c->npassthrough, v, local_ok,
+	    "local part");
+}
+
+static int
+key_harvest_limit(struct config_parser *p, struct config *c, const char *v)
+{
+	long n;
+
+	if (set_integer(p, "harvest_limit", &n, v, 0, 1000000) == -1)
+		return -1;
+	c->harvest_limit = (unsigned int)n;
+	return 0;
+}
+
+static int
+key_harvest_window(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_integer(p, "harvest_window", &c->harvest_window, v, 1,
+	    604800);
+}
+
+static int
+key_harvest_exempt(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_networks(p, c->harvest_exempt, &c->nharvest_exempt, v);
+}
+
+static int
+key_on_error(struct config_parser *p, struct config *c, const char *v)
+{
+	if (strcmp(v, "tempfail") == 0)
+		c->on_error = ON_ERROR_TEMPFAIL;
+	else if (strcmp(v, "accept") == 0)
+		c->on_error = ON_ERROR_ACCEPT;
+	else
+		return bad(p, "on_error must be tempfail or accept");
+	return 0;
+}
+
+static int
+key_on_leak(struct config_parser *p, struct config *c, const char *v)
+{
+	if (strcmp(v, "tempfail") == 0)
+		c->on_leak_send = false;
+	else if (strcmp(v, "send") == 0)
+		c->on_leak_send = true;
+	else
+		return bad(p, "on_leak must be tempfail or send");
+	return 0;
+}
+
+static int
+key_sendmail_program(struct config_parser *p, struct config *c,
+    const char *v)
+{
+	return set_string(p, &c->sendmail_program, v, false);
+}
+
+static int
+key_auto_create(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_bool(p, &c->auto_create, v);
+}
+
+/*
+ * Every key, in the order of doc/aliasd.conf.sample.  aliasctl init
+ * writes its starter file from this table, and test_config checks that
+ * the sample file and aliasd.conf(5) name exactly these keys and that
+ * every default and example here is accepted by its own setter.
+ */
+const struct config_key config_keys[] = {
+	{ "database", key_database, "/var/lib/aliasd/aliases.db", NULL,
+	    "The store (as anybody but root: "
+	    "$XDG_DATA_HOME/aliasd/aliases.db)." },
+	{ "domain", key_domain, NULL, "example.com",
+	    "Managed domains, comma-separated; new addresses use the first." },
+	{ "owner", key_owner, NULL, "you@example.net",
+	    "Your real mailbox: mail for active addresses goes there." },
+	{ "full_name", key_full_name, NULL, "Your Name",
+	    "Display name for a rewritten From that has none." },
+	{ "template", key_template, TEMPLATE_DEFAULT, NULL,
+	    "How new local parts are made (see aliasd.conf(5))." },
+	{ "bounce_address", key_bounce_address, NULL, "bounces@example.com",
+	    "Envelope sender of your mail; unset: the chosen address." },
+	{ "socket", key_socket, "unix:/run/aliasd/aliasd.sock", NULL,
+	    "Milter socket: unix:/path or inet:PORT@HOST." },
+	{ "user", key_user, "aliasd", NULL,
+	    "aliasd runs as this user, who owns the store." },
+	{ "trusted_networks", key_trusted_networks, "127.0.0.0/8, ::1", NULL,
+	    "Clients whose mail is outbound (rewritten, not checked)." },
+	{ "outbound_daemon_name", key_outbound_daemon_name, "ORIGINATING",
+	    NULL, "{daemon_name} value that marks outbound mail." },
+	{ "passthrough", key_passthrough, "postmaster, abuse", NULL,
+	    "Local parts aliasd leaves alone in the managed domains." },
+	{ "harvest_limit", key_harvest_limit, "10", NULL,
+	    "Refusals in harvest_window before a client gets 451; 0: off." },
+	{ "harvest_window", key_harvest_window, "3600", NULL,
+	    "Seconds the harvest guard counts refusals and blocks." },
+	{ "harvest_exempt", key_harvest_exempt, NULL,
+	    "192.0.2.25, 2001:db8::25",
+	    "Clients the harvest guard never counts, such as backup MX hosts." },
+	{ "on_error", key_on_error, "tempfail", NULL,
+	    "When the store cannot be read: tempfail or accept." },
+	{ "on_leak", key_on_leak, "tempfail", NULL,
+	    "Mail that would still name the real address: tempfail or send." },
+	{ "sendmail_program", key_sendmail_program, "/usr/sbin/sendmail",
+	    NULL, "What alias-sendmail hands the rewritten message to." },
+	{ "auto_create", key_auto_create, "no", NULL,
+	    "yes: mail to one recipient with no address makes a new one." },
+};
+
+const size_t config_nkeys = NKEYS;
+
+const struct config_key *
+config_key_find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
 }
 
 static char *
@@ -376,12 +493,14 @@ trim(char *s)
 }
 
 /* One line; keys may appear only once, so that a typo'd second entry is
- * not silently ignored. */
+ * not silently ignored.  seen[] is indexed like config_keys. */
 static int
-parse_line(struct parser *p, struct config *c, char *line,
-    char seen[][SEEN_KEY_MAX], size_t *nseen)
+parse_line(struct config_parser *p, struct config *c, char *line,
+    bool seen[])
 {
+	const struct config_key *k;
 	char *eq, *key, *value, *hash;
+	size_t i;
 
 	if ((hash = strchr(line, '#')) != NULL)
 		*hash = '\0';
@@ -393,22 +512,22 @@ parse_line(struct parser *p, struct config *c, char *line,
 	*eq = '\0';
 	key = trim(line);
 	value = trim(eq + 1);
-	for (size_t i = 0; i < *nseen; i++)
-		if (strcmp(seen[i], key) == 0)
-			return bad(p, "\"%s\" is set twice", key);
-	if (set_key(p, c, key, value) == -1)
+	if ((k = config_key_find(key)) == NULL)
+		return bad(p, "unknown key \"%s\"", key);
+	i = (size_t)(k - config_keys);
+	if (seen[i])
+		return bad(p, "\"%s\" is set twice", key);
+	if (k->set(p, c, value) == -1)
 		return -1;
-	if (*nseen < SEEN_MAX && strlen(key) < SEEN_KEY_MAX)
-		snprintf(seen[(*nseen)++], SEEN_KEY_MAX, "%s", key);
+	seen[i] = true;
 	return 0;
 }
 
 static int
-parse_file(FILE *fp, struct parser *p, struct config *c)
+parse_file(FILE *fp, struct config_parser *p, struct config *c)
 {
 	char line[LINE_MAX_LEN];
-	char seen[SEEN_MAX][SEEN_KEY_MAX];
-	size_t nseen = 0;
+	bool seen[NKEYS] = { false };
 	int rc = 0;
 
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -417,7 +536,7 @@ parse_file(FILE *fp, struct parser *p, struct config *c)
 			rc = bad(p, "line too long");
 			break;
 		}
-		if ((rc = parse_line(p, c, line, seen, &nseen)) == -1)
+		if ((rc = parse_line(p, c, line, seen)) == -1)
 			break;
 	}
 	if (rc == 0 && ferror(fp))
@@ -425,40 +544,33 @@ parse_file(FILE *fp, struct parser *p, struct config *c)
 	return rc;
 }
 
+/* The table's defaults, through the setters, so that they are the ones
+ * documented; only the database depends on who runs the program. */
 static int
 set_defaults(struct config *c)
 {
-	struct parser p = { .file = "defaults", .err = NULL };
+	struct config_parser p = { .file = "defaults", .err = NULL };
 	char err[256];
 
 	p.err = err;
 	p.errlen = sizeof(err);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->def != NULL && k->set != key_database &&
+		    k->set(&p, c, k->def) == -1)
+			return -1;
+	}
 	/* NULL without a home to put it in: the file must then name one,
 	 * which the front ends check (not an out-of-memory error). */
 	c->database = config_default_database();
-	c->template = strdup(TEMPLATE_DEFAULT);
-	c->socket = strdup("unix:/run/aliasd/aliasd.sock");
-	c->user = strdup("aliasd");
-	c->outbound_daemon_name = strdup("ORIGINATING");
-	c->sendmail_program = strdup("/usr/sbin/sendmail");
-	c->on_error = ON_ERROR_TEMPFAIL;
-	if (c->template == NULL || c->socket == NULL ||
-	    c->user == NULL || c->outbound_daemon_name == NULL ||
-	    c->sendmail_program == NULL)
-		return -1;
-	c->harvest_limit = 10;
-	c->harvest_window = 3600;
-	if (set_networks(&p, c->trusted, &c->ntrusted, "127.0.0.0/8, ::1") ==
-	    -1)
-		return -1;
-	return set_list(&p, c->passthrough, &c->npassthrough,
-	    "postmaster, abuse", local_ok, "local part");
+	return 0;
 }
 
 struct config *
 config_load(const char *path, bool must_exist, char *err, size_t errlen)
 {
-	struct parser p = { .file = path, .line = 0, .err = err,
+	struct config_parser p = { .file = path, .line = 0, .err = err,
 	    .errlen = errlen };
 	struct config *c;
 	FILE *fp = NULL;

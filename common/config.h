@@ -49,6 +49,30 @@ struct config {
 
 #define CONFIG_SYSTEM_PATH "/etc/aliasd.conf"
 
+/* The file reader's state, for the setters only. */
+struct config_parser;
+
+/*
+ * One key of the file.  The parser dispatches through config_keys, and
+ * aliasctl init, doc/aliasd.conf.sample and aliasd.conf(5) follow it
+ * (test_config checks the two documents).
+ */
+struct config_key {
+	const char *name;
+	/* Check value and store it in the config, or report and return -1. */
+	int	(*set)(struct config_parser *, struct config *,
+		    const char *value);
+	const char *def;	/* as the sample file writes it; NULL: none */
+	const char *example;	/* a value to show when there is no default */
+	const char *doc;	/* one line, a sentence */
+};
+
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+
+/* The key named name, or NULL. */
+const struct config_key *config_key_find(const char *name);
+
 /* Which file to read, the same for every program: -c FILE (option_path,
  * NULL for alias-sendmail), else $ALIASD_CONF, else for anybody but root
  * $XDG_CONFIG_HOME/aliasd/aliasd.conf (~/.config/...) when it exists,

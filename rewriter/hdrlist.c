@@ -211,6 +211,17 @@ header_list_count(const struct header_list *hl, const char *name)
 	return n;
 }
 
+int
+header_name_in(const char *name, const char *const *names, size_t n)
+{
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < n && !found; i++)
+		found = g_ascii_strcasecmp(name, names[i]) == 0;
+	return found;
+}
+
 /* The field is ours from now on: its raw bytes no longer apply. */
 static int
 field_set_value(struct header_field *f, const char *value)

@@ -73,6 +73,8 @@ size_t	header_list_find(const struct header_list *, const char *name,
 	    int index);
 /* How many fields are called name, ASCII case ignored. */
 size_t	header_list_count(const struct header_list *, const char *name);
+/* Whether name is one of the n field names in names, ASCII case ignored. */
+int	header_name_in(const char *name, const char *const *names, size_t n);
 
 void	header_changes_init(struct header_changes *);
 /* Append a change with copies of name and value (value NULL for

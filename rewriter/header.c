@@ -1,9 +1,9 @@
 /*
  * header.c: the header rewriting of outbound mail from the owner (SPEC.md,
- * "Rewriting"), the leak guard, and the recipients sendmail -t would take
- * from a header block.  The lists themselves are hdrlist.c's; one address
- * field is addrfield.c's, and mailboxes in their many spellings are
- * mailbox.c's.
+ * "Rewriting").  The lists themselves are hdrlist.c's; one address field
+ * is addrfield.c's, and mailboxes in their many spellings are mailbox.c's.
+ * The leak guard that checks the result is leak.c's, and the recipients
+ * sendmail -t would take are recipients.c's.
  *
  * Decisions on what RFC 5322 leaves to us:
  *
@@ -52,7 +52,7 @@
  *   <me@example.com>, as some clients write) is not kept; and no From,
  *   Reply-To or Sender we produce may mention the owner's address, else
  *   REWRITE_ERROR.  What else still names the owner is the leak guard's
- *   to find.
+ *   (leak.c) to find.
  * - Changes whose new value is byte for byte the old one are not emitted.
  *   Deletions of one name are emitted from the highest index down, so the
  *   result is the same whether the MTA renumbers after a deletion or not.
@@ -64,10 +64,8 @@
  * milter workers may call everything concurrently.  GLib aborts when
  * out of memory; our own allocations are checked.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,11 +74,6 @@
 #include "rewriter/addrfield.h"
 #include "rewriter/header.h"
 #include "rewriter/mailbox.h"
-
-static const char *const rcpt_fields[] = { "To", "Cc", "Bcc" };
-static const char *const resent_fields[] = {
-	"Resent-To", "Resent-Cc", "Resent-Bcc"
-};
 
 /* The address fields besides From, Reply-To and Sender in which the
  * owner's mailbox names the chosen address instead.  Delivered-To and
@@ -98,11 +91,6 @@ static const struct addr_field {
 	{ "Delivered-To", 0 }, { "X-Original-To", 0 },
 };
 #define NADDR_FIELDS	(sizeof(addr_fields) / sizeof(addr_fields[0]))
-
-/* Fields the leak guard does not look at: trace and free text. */
-static const char *const leak_exempt[] = {
-	"Received", "Subject", "Comments", "Keywords"
-};
 
 /* Whose mail a message is. */
 struct whose {
@@ -151,17 +139,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 		(void)vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
 	}
-}
-
-static int
-name_is(const char *name, const char *const *names, size_t n)
-{
-	size_t i;
-	int found = 0;
-
-	for (i = 0; i < n && !found; i++)
-		found = g_ascii_strcasecmp(name, names[i]) == 0;
-	return found;
 }
 
 /*
@@ -692,169 +669,4 @@ done:
 	free(rw.first.raw);
 	free(rw.mine);
 	return st;
-}
-
-/*
- * The leak guard.
- */
-
-/* Whether the field shows the owner's address: 1, 0, -1. */
-static int
-field_shows_owner(const struct header_field *f, const char *owner)
-{
-	if (name_is(f->name, leak_exempt,
-	    sizeof(leak_exempt) / sizeof(leak_exempt[0])))
-		return 0;
-	/* a field name may hold an "@" too */
-	if (mailbox_text_mentions(f->name, owner))
-		return 1;
-	return mailbox_value_shows(f->value, owner);
-}
-
-int
-header_leak_find(const struct header_list *hl,
-    const struct header_changes *ch, const struct rewrite_request *req,
-    char *field, size_t fieldlen)
-{
-	struct header_list copy;
-	size_t i;
-	int r, rc = -1;
-
-	header_library_init();
-	header_list_init(&copy);
-	if (req->owner == NULL || *req->owner == '\0') {
-		rc = 0;
-		goto done;
-	}
-	for (i = 0; i < hl->count; i++)
-		if (header_list_add(&copy, hl->fields[i].name,
-		    hl->fields[i].value) == -1)
-			goto done;
-	if (ch != NULL && header_list_apply(&copy, ch) == -1)
-		goto done;
-	for (i = 0; i < copy.count; i++) {
-		if ((r = field_shows_owner(&copy.fields[i], req->owner)) == -1)
-			goto done;
-		if (r == 1) {
-			if (field != NULL && fieldlen > 0)
-				(void)snprintf(field, fieldlen, "%s",
-				    copy.fields[i].name);
-			rc = 1;
-			goto done;
-		}
-	}
-	rc = 0;
-done:
-	header_list_free(&copy);
-	return rc;
-}
-
-/*
- * Recipients for sendmail -t.  They live here rather than in hdrlist.c
- * because they need GMime's address parser, and hdrlist.c is the lower
- * layer that knows nothing of addresses.
- */
-
-static int
-strv_push(char ***vp, size_t *np, size_t *capp, const char *s)
-{
-	char **v;
-	size_t ncap;
-	int rc = -1;
-
-	if (*np + 1 >= *capp) {
-		ncap = *capp ? *capp * 2 : 8;
-		if (ncap > SIZE_MAX / sizeof(*v)) {
-			errno = ENOMEM;
-			goto done;
-		}
-		if ((v = realloc(*vp, ncap * sizeof(*v))) == NULL)
-			goto done;
-		*vp = v;
-		*capp = ncap;
-	}
-	if (s != NULL && ((*vp)[*np] = strdup(s)) == NULL)
-		goto done;
-	if (s != NULL)
-		(*np)++;
-	(*vp)[*np] = NULL;
-	rc = 0;
-done:
-	return rc;
-}
-
-/* Add the new addresses of one To/Cc/Bcc value to v; seen holds the
- * ASCII-lowercased addresses already in v, so that this stays linear. */
-static int
-recipients_add(const char *value, GHashTable *seen, char ***vp, size_t *np,
-    size_t *capp)
-{
-	InternetAddressList *l = NULL;
-	GPtrArray *mbs = NULL;
-	InternetAddressMailbox *mb;
-	const char *a;
-	char *key;
-	guint i;
-	int rc = -1;
-
-	if (mailbox_list_parse(value, strlen(value), &l, &mbs) == -1)
-		goto done;
-	for (i = 0; i < mbs->len; i++) {
-		mb = INTERNET_ADDRESS_MAILBOX(mbs->pdata[i]);
-		if ((a = internet_address_mailbox_get_idn_addr(mb)) == NULL)
-			a = internet_address_mailbox_get_addr(mb);
-		if (a == NULL || *a == '\0')
-			continue;
-		key = g_ascii_strdown(a, -1);
-		if (!g_hash_table_add(seen, key))
-			continue;	/* seen: the table keeps one key */
-		if (strv_push(vp, np, capp, a) == -1)
-			goto done;
-	}
-	rc = 0;
-done:
-	mailbox_list_free(l, mbs);
-	return rc;
-}
-
-int
-header_list_recipients(const struct header_list *hl, char ***rcpts,
-    size_t *nrcpts)
-{
-	const char *const *names = rcpt_fields;
-	GHashTable *seen;
-	char **v = NULL;
-	size_t i, n = 0, cap = 0;
-	int rc = -1;
-
-	header_library_init();
-	seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	for (i = 0; i < hl->count; i++)
-		if (name_is(hl->fields[i].name, resent_fields, 3))
-			names = resent_fields;
-	if (strv_push(&v, &n, &cap, NULL) == -1)
-		goto done;
-	for (i = 0; i < hl->count; i++)
-		if (name_is(hl->fields[i].name, names, 3) &&
-		    recipients_add(hl->fields[i].value, seen, &v, &n,
-		    &cap) == -1)
-			goto done;
-	*rcpts = v;
-	*nrcpts = n;
-	v = NULL;
-	rc = 0;
-done:
-	g_hash_table_destroy(seen);
-	header_recipients_free(v);
-	return rc;
-}
-
-void
-header_recipients_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
 }

@@ -1,6 +1,6 @@
 /*
- * header.h: the header rewriting of outbound mail from the owner, and the
- * leak guard that checks nothing still names the owner.
+ * header.h: the header rewriting of outbound mail from the owner.  The
+ * leak guard that checks nothing still names the owner is leak.h's.
  *
  * Pure logic over GMime: no SQLite, no libmilter.  The header lists and
  * change lists it works on are hdrlist.h's, included here for callers.
@@ -63,26 +63,5 @@ int	header_is_owners(const struct header_list *,
 enum rewrite_status rewrite_headers(const struct header_list *,
 	    const struct rewrite_request *, struct header_changes *,
 	    char *err, size_t errlen);
-
-/* The leak guard: after applying ch (may be NULL) to a copy of hl, is the
- * owner's address (req->owner, any case, any spelling, raw or in decoded
- * encoded words) still in any field other than Received, Subject,
- * Comments, Keywords?  1 with the first such field's name (as the message
- * spells it) in field, 0 if none (or no owner), -1 out of memory. */
-int	header_leak_find(const struct header_list *hl,
-	    const struct header_changes *ch, const struct rewrite_request *req,
-	    char *field, size_t fieldlen);
-
-/* The recipients sendmail -t would take: the addresses of every To, Cc and
- * Bcc field (Resent-To, Resent-Cc and Resent-Bcc instead when any of those
- * is present), groups flattened, spelled as written (case kept, IDN domains
- * in their ASCII form), without duplicates (ASCII case ignored) and in
- * order of appearance, in time linear in their number.  Unparsable fields
- * are skipped.  *rcpts is a NULL-terminated array owned by the caller
- * (free with header_recipients_free); *nrcpts its length.  Returns 0, or
- * -1 with errno ENOMEM. */
-int	header_list_recipients(const struct header_list *, char ***rcpts,
-	    size_t *nrcpts);
-void	header_recipients_free(char **);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * mailbox.h: mailboxes in header text, in every spelling RFC 5322 allows.
  *
- * The rewriter's lower layer for addresses (header.c is its only user):
+ * The rewriter's lower layer for addresses (header.c, leak.c, recipients.c):
  * comparing two addresses, finding one in free text, parsing an address
  * field with GMime, and cutting a field into its elements so that one
  * mailbox can be replaced while the rest of the field keeps its bytes.

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rewriter/leak.h"
 #include "rewriter/mailbox.h"
 #include "rewriter/plan.h"
 

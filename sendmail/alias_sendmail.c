@@ -29,6 +29,7 @@
 #include "rewriter/header.h"
 #include "rewriter/message_io.h"
 #include "rewriter/plan.h"
+#include "rewriter/recipients.h"
 #include "rewriter/store_source.h"
 #include "sendmail/sendmail_args.h"
 

@@ -26,8 +26,10 @@
 #include <gmime/gmime.h>
 
 #include "rewriter/header.h"
+#include "rewriter/leak.h"
 #include "rewriter/plan.h"
 #include "rewriter/policy.h"
+#include "rewriter/recipients.h"
 
 #define OWNER	"me@example.net"
 #define CHOSEN	"mail-0001-ab@example.com"

@@ -372,6 +372,148 @@ test_list_limit(void **state)
 	load_bad(text, 1, "more than 32");
 }
 
+/* The key table: plain unique names, a line of documentation, and a
+ * default or an example (never both) that its own setter accepts. */
+static void
+test_key_table(void **state)
+{
+	char text[512];
+
+	(void)state;
+	assert_true(config_nkeys > 0);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *v = k->def != NULL ? k->def : k->example;
+		struct config *c;
+
+		assert_non_null(k->name);
+		assert_non_null(k->set);
+		assert_int_equal(strspn(k->name, "abcdefghijklmnopqrstuvwxyz_"),
+		    strlen(k->name));
+		if (k->doc == NULL || k->doc[0] == '\0' ||
+		    k->doc[strlen(k->doc) - 1] != '.')
+			fail_msg("%s: the documentation is not a sentence",
+			    k->name);
+		if ((k->def == NULL) == (k->example == NULL))
+			fail_msg("%s: needs a default or an example, not both",
+			    k->name);
+		assert_ptr_equal(config_key_find(k->name), k);
+		snprintf(text, sizeof(text), "%s = %s\n", k->name, v);
+		c = load_ok(text);
+		config_free(c);
+	}
+	assert_null(config_key_find("no_such_key"));
+	assert_null(config_key_find(""));
+}
+
+/* A document's name for its key list, and the list's tally. */
+struct doc_keys {
+	const char *file;
+	size_t count[64];
+};
+
+/* Count key in d; a key the table lacks fails the test. */
+static const struct config_key *
+doc_key(struct doc_keys *d, const char *key, size_t len, int line)
+{
+	char name[64];
+	const struct config_key *k;
+
+	snprintf(name, sizeof(name), "%.*s", (int)len, key);
+	if ((k = config_key_find(name)) == NULL)
+		fail_msg("%s:%d: \"%s\" is not a key of config_keys", d->file,
+		    line, name);
+	d->count[k - config_keys]++;
+	return k;
+}
+
+/* Every key of the table, each exactly once. */
+static void
+doc_complete(const struct doc_keys *d)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (d->count[i] != 1)
+			fail_msg("%s names %s %zu times, not once", d->file,
+			    config_keys[i].name, d->count[i]);
+}
+
+static FILE *
+open_doc(const char *name, char *path, size_t len)
+{
+	const char *top = getenv("ALIASD_TOP");
+	FILE *fp;
+
+	if (top == NULL || top[0] == '\0')
+		fail_msg("ALIASD_TOP is not set: run this test through "
+		    "tests/run.sh (make check), or set it to the source tree");
+	snprintf(path, len, "%s/doc/%s", top, name);
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("cannot read %s: %s", path, strerror(errno));
+	return fp;
+}
+
+/* doc/aliasd.conf.sample sets or shows ("key = value", "#key = value")
+ * every key once, and a commented-out line shows the table's default. */
+static void
+test_key_sample(void **state)
+{
+	char path[4096], line[1024];
+	struct doc_keys d = { .file = path };
+	FILE *fp;
+	int n = 0;
+
+	(void)state;
+	assert_true(config_nkeys <= sizeof(d.count) / sizeof(d.count[0]));
+	fp = open_doc("aliasd.conf.sample", path, sizeof(path));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		const struct config_key *k;
+		char *s = line, *v, *end;
+		bool commented = false;
+		size_t len;
+
+		n++;
+		if (*s == '#') {
+			commented = true;
+			s++;
+		}
+		len = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+		v = s + len + strspn(s + len, " \t");
+		if (len == 0 || *v != '=')
+			continue;
+		k = doc_key(&d, s, len, n);
+		v += 1 + strspn(v + 1, " \t");
+		end = v + strcspn(v, "\n");
+		*end = '\0';
+		if (commented && k->def != NULL && strcmp(v, k->def) != 0)
+			fail_msg("%s:%d: shows \"%s\" for %s, whose default is "
+			    "\"%s\"", path, n, v, k->name, k->def);
+	}
+	assert_int_equal(ferror(fp), 0);
+	fclose(fp);
+	doc_complete(&d);
+}
+
+/* aliasd.conf(5) has one ".It Ic key" entry for every key. */
+static void
+test_key_manual(void **state)
+{
+	char path[4096], line[1024];
+	struct doc_keys d = { .file = path };
+	FILE *fp;
+	int n = 0;
+
+	(void)state;
+	fp = open_doc("aliasd.conf.5", path, sizeof(path));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n++;
+		if (strncmp(line, ".It Ic ", 7) == 0)
+			doc_key(&d, line + 7, strcspn(line + 7, " \t\n"), n);
+	}
+	assert_int_equal(ferror(fp), 0);
+	fclose(fp);
+	doc_complete(&d);
+}
+
 static void
 test_cidr_parse(void **state)
 {
@@ -695,6 +837,9 @@ main(void)
 		cmocka_unit_test_teardown(test_bad_values, teardown_file),
 		cmocka_unit_test_teardown(test_line_too_long, teardown_file),
 		cmocka_unit_test_teardown(test_list_limit, teardown_file),
+		cmocka_unit_test_teardown(test_key_table, teardown_file),
+		cmocka_unit_test(test_key_sample),
+		cmocka_unit_test(test_key_manual),
 		cmocka_unit_test(test_cidr_parse),
 		cmocka_unit_test(test_cidr_match),
 		cmocka_unit_test(test_trusted_defaults),

@@ -1,5 +1,6 @@
 /*
- * test_header.c: unit tests of rewriter/header.c (cmocka).
+ * test_header.c: unit tests of rewriter/header.c, leak.c and recipients.c
+ * (cmocka).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +16,8 @@
 #include <gmime/gmime.h>
 
 #include "rewriter/header.h"
+#include "rewriter/leak.h"
+#include "rewriter/recipients.h"
 
 #define OWNER	"jane@isp.example.net"
 #define CHOSEN	"mail-0001-q3@example.com"
