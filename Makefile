@@ -141,10 +141,15 @@ $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
 
+# The MTA side of the milter protocol, for tests/milter (no MTA needed).
+$(B)/tests/milterclient: tests/milter/milterclient.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # The packages first, then the build, one after the other: a parallel
 # make must never compile while apt-get installs a library.
 check: deps-test
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(B)/tests/milterclient
 	@B=$(B) SAN=$(SAN) sh tests/run.sh $(UNIT_TESTS)
 
 # What make install puts where; make uninstall removes exactly these
@@ -272,7 +277,7 @@ fuzz: fuzz-build
 # list_make() calls with a plain NULL, which cppcheck calls undefined
 # for a variadic function; glibc's NULL is (void *)0, and va_arg may
 # read a void * as a char * (C11 7.16.1.1).
-LINT_C_DIRS = aliasd cli common db rewriter sendmail bench tests/unit tests/fuzz
+LINT_C_DIRS = aliasd cli common db rewriter sendmail bench tests/unit tests/fuzz tests/milter
 CPPCHECK = cppcheck -j2 --quiet --std=c11 $(filter -D% -I%,$(CPPFLAGS_ALL)) \
 	--enable=warning,portability,performance --inline-suppr \
 	--suppress=missingIncludeSystem \

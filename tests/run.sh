@@ -104,7 +104,7 @@ run_suite() {
 for bin in "$@"; do
 	run_suite "unit/$(basename "$bin")" "$top/$bin"
 done
-for dir in cli clients integration privacy; do
+for dir in cli clients integration privacy milter; do
 	for t in "$top"/tests/$dir/*.sh; do
 		[ -f "$t" ] || continue
 		run_suite "$dir/$(basename "$t" .sh)" bash "$t"
