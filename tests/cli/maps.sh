@@ -97,20 +97,24 @@ expect 66 "a missing file" "$A" import virtusertable "$T/missing.vt"
 expect 64 "import of an unknown format" "$A" import aliases "$T/hand.vt"
 check "store unchanged after all failed imports" [ "$(snapshot)" = "$before" ]
 
-# 1,000 addresses, some retired with reasons: export, import into an
-# empty store, export again: the same bytes.
+# 1,000 addresses, every seventh retired with a reason: export, import
+# into an empty store, export again: the same bytes.  The store is made
+# by one import of a generated map, not one aliasctl process an address.
 newstore big </dev/null
-i=0
-while [ "$i" -lt 1000 ]; do
-	i=$((i + 1))
-	"$A" new "c$i@example.org" >/dev/null || break
-done
-check "1,000 addresses created" [ "$i" -eq 1000 ]
-i=0
-while [ "$i" -lt 1000 ]; do
-	i=$((i + 7))
-	"$A" retire "$(printf 'mail-%04d' "$i")" --reason "Leak number $i" >/dev/null 2>&1
-done
+awk 'BEGIN {
+	abc = "abcdefghijkmnpqrstuvwxyz23456789"
+	for (i = 1; i <= 1000; i++) {
+		a = sprintf("mail-%04d-%s%s@example.com", i,
+		    substr(abc, 1 + i % 32, 1), substr(abc, 1 + int(i / 32) % 32, 1))
+		if (i % 7 == 0)
+			printf "%s\terror:nouser Leak number %d\n", a, i
+		else
+			printf "%s\tme@example.net\n", a
+	}
+}' >"$T/big0.vt"
+run "$A" import virtusertable "$T/big0.vt"
+check "1,000 addresses created" \
+    [ "$OUT" = "imported 1000 addresses (858 active, 142 retired)" ]
 "$A" export virtusertable -o "$T/big1.vt"
 check "export of 1,000 has 1,000 lines" [ "$(wc -l <"$T/big1.vt")" -eq 1000 ]
 check "142 of them are refusals" [ "$(grep -c 'error:nouser Leak number' "$T/big1.vt")" -eq 142 ]

@@ -24,32 +24,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SOURCE=""
-for p in /usr/sbin/smtp-source /usr/lib/postfix/sbin/smtp-source; do
-	[ -x "$p" ] && SOURCE=$p && break
-done
-pf_require || { echo "Bail out! postfix or swaks missing"; exit 1; }
-[ -n "$SOURCE" ] || { echo "Bail out! smtp-source (package postfix) missing"; exit 1; }
+pf_require_source || exit 1
+SOURCE=$PF_SOURCE
 
-# pf_up: pf_init + pf_start, retried with new ports: a port t_free_port
-# picked may still be held by one of the many loopback connections that
-# load tests leave in TIME_WAIT (smtp-sink's bind then fails).
-pf_up() {
-	local try
-	for try in 1 2 3; do
-		pf_init "$T" "$AD_SOCKET" example.com || return 1
-		"$@"
-		pf_start && return 0
-		pf_stop
-	done
-	return 1
-}
 # Many refusals from one client, on purpose: the harvest guard
 # (tested in harvest.sh) is off, or it would answer them 451 4.7.1.
 ad_setup example.com postfix <<<'harvest_limit = 0'
-sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.9/32|' "$AD_CONF"
-ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
-pf_up || { echo "Bail out! postfix did not start"; exit 1; }
+ad_trust 127.0.0.9/32
+ad_up || exit 1
+pf_up "$T" "$AD_SOCKET" example.com || { echo "Bail out! postfix did not start"; exit 1; }
 DB="$T/store/aliases.db"
 
 ITER=${CONC_ITER:-100}		# iterations per aliasctl worker
@@ -88,32 +71,6 @@ worker() {	# worker K: ITER rounds of new, retire, revive on its own addresses
 	done
 }
 
-# probe ADDR: one SMTP session up to RCPT, as an outsider (127.0.0.1).
-_rd() {
-	local l
-	while IFS= read -r -t 20 l <&5; do
-		l=${l%$'\r'}
-		[ "${l:3:1}" = - ] && continue
-		echo "$l"
-		return 0
-	done
-	echo "TIMEOUT"
-	return 1
-}
-probe() {
-	REPLY="CONNECT-FAILED"
-	exec 5<>"/dev/tcp/127.0.0.1/$PF_PORT_IN" || return 1
-	_rd >/dev/null
-	printf 'HELO probe.example\r\n' >&5
-	_rd >/dev/null
-	printf 'MAIL FROM:<s@spam.example>\r\n' >&5
-	_rd >/dev/null
-	printf 'RCPT TO:<%s>\r\n' "$1" >&5
-	REPLY=$(_rd)
-	printf 'QUIT\r\n' >&5
-	_rd >/dev/null
-	exec 5>&-
-}
 
 started=$(date +%s)
 for (( k = 1; k <= NWORK; k++ )); do
@@ -155,15 +112,15 @@ fresh_check() {
 		fresh_bad="$fresh_bad [new failed]"
 		return
 	}
-	probe "$addr"
-	[[ $REPLY == "250 "* ]] || fresh_bad="$fresh_bad [new $addr: $REPLY]"
+	pf_probe "$addr"
+	[[ $PF_REPLY == "250 "* ]] || fresh_bad="$fresh_bad [new $addr: $PF_REPLY]"
 	aliasctl retire "$addr" --reason "Just retired" >/dev/null 2>>"$T/fresh.err"
-	probe "$addr"
-	[[ $REPLY == "550 5.1.1 <$addr>: Recipient address rejected: Just retired" ]] ||
-	    fresh_bad="$fresh_bad [retired $addr: $REPLY]"
+	pf_probe "$addr"
+	[[ $PF_REPLY == "550 5.1.1 <$addr>: Recipient address rejected: Just retired" ]] ||
+	    fresh_bad="$fresh_bad [retired $addr: $PF_REPLY]"
 	aliasctl revive "$addr" >/dev/null 2>>"$T/fresh.err"
-	probe "$addr"
-	[[ $REPLY == "250 "* ]] || fresh_bad="$fresh_bad [revived $addr: $REPLY]"
+	pf_probe "$addr"
+	[[ $PF_REPLY == "250 "* ]] || fresh_bad="$fresh_bad [revived $addr: $PF_REPLY]"
 	fresh_n=$((fresh_n + 1))
 }
 

@@ -22,33 +22,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SOURCE=""
-for p in /usr/sbin/smtp-source /usr/lib/postfix/sbin/smtp-source; do
-	[ -x "$p" ] && SOURCE=$p && break
-done
-pf_require || { echo "Bail out! postfix or swaks missing"; exit 1; }
-[ -n "$SOURCE" ] || { echo "Bail out! smtp-source (package postfix) missing"; exit 1; }
+pf_require_source || exit 1
+SOURCE=$PF_SOURCE
 
 # smtp-source cannot bind a source address: it connects from 127.0.0.1,
 # which Postfix trusts for relaying (mynetworks) and aliasd must treat as
 # an outsider, so that every RCPT is judged.
-# pf_up: pf_init + pf_start, retried with new ports: a port t_free_port
-# picked may still be held by one of the many loopback connections that
-# load tests leave in TIME_WAIT (smtp-sink's bind then fails).
-pf_up() {
-	local try
-	for try in 1 2 3; do
-		pf_init "$T" "$AD_SOCKET" example.com || return 1
-		"$@"
-		pf_start && return 0
-		pf_stop
-	done
-	return 1
-}
 ad_setup example.com postfix </dev/null
-sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.9/32|' "$AD_CONF"
-ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
-pf_up || { echo "Bail out! postfix did not start"; exit 1; }
+ad_trust 127.0.0.9/32
+ad_up || exit 1
+pf_up "$T" "$AD_SOCKET" example.com || { echo "Bail out! postfix did not start"; exit 1; }
 
 N_ACTIVE=6
 N_RETIRED=4

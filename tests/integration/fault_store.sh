@@ -17,25 +17,12 @@ trap 'exit 130' INT TERM
 
 pf_require || { echo "Bail out! postfix or swaks missing"; exit 1; }
 # The probe below connects from 127.0.0.1: aliasd must see an outsider.
-# pf_up: pf_init + pf_start, retried with new ports: a port t_free_port
-# picked may still be held by one of the many loopback connections that
-# load tests leave in TIME_WAIT (smtp-sink's bind then fails).
-pf_up() {
-	local try
-	for try in 1 2 3; do
-		pf_init "$T" "$AD_SOCKET" example.com || return 1
-		"$@"
-		pf_start && return 0
-		pf_stop
-	done
-	return 1
-}
 # Many refusals from one client, on purpose: the harvest guard
 # (tested in harvest.sh) is off, or it would answer them 451 4.7.1.
 ad_setup example.com postfix <<<'harvest_limit = 0'
-sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.9/32|' "$AD_CONF"
-ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
-pf_up || { echo "Bail out! postfix did not start"; exit 1; }
+ad_trust 127.0.0.9/32
+ad_up || exit 1
+pf_up "$T" "$AD_SOCKET" example.com || { echo "Bail out! postfix did not start"; exit 1; }
 pid0=$AD_PID
 DB="$T/store/aliases.db"
 
@@ -44,40 +31,9 @@ a=$(aliasctl new a@corr.example)
 r=$(aliasctl new r@corr.example)
 aliasctl retire "$r" --reason "Leaked" >/dev/null
 
-# probe ADDR: one SMTP session up to RCPT, as an outsider (127.0.0.1).
-# Sets REPLY (the RCPT reply line) and MS (the session's milliseconds).
-_rd() {
-	local l
-	while IFS= read -r -t 20 l <&5; do
-		l=${l%$'\r'}
-		[ "${l:3:1}" = - ] && continue
-		echo "$l"
-		return 0
-	done
-	echo "TIMEOUT"
-	return 1
-}
-probe() {
-	local t0
-	t0=$(date +%s%N)
-	REPLY="CONNECT-FAILED"
-	if exec 5<>"/dev/tcp/127.0.0.1/$PF_PORT_IN"; then
-		_rd >/dev/null
-		printf 'HELO probe.example\r\n' >&5
-		_rd >/dev/null
-		printf 'MAIL FROM:<s@spam.example>\r\n' >&5
-		_rd >/dev/null
-		printf 'RCPT TO:<%s>\r\n' "$1" >&5
-		REPLY=$(_rd)
-		printf 'QUIT\r\n' >&5
-		_rd >/dev/null
-		exec 5>&-
-	fi
-	MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
-is_accept() { probe "$1"; [[ $REPLY == "250 "* ]]; }
-is_retired() { probe "$1"; [[ $REPLY == "550 5.1.1 <$1>: Recipient address rejected: $2" ]]; }
-is_451() { probe "$1"; [[ $REPLY == "451 4.3.0 "* ]]; }
+is_accept() { pf_probe "$1"; [[ $PF_REPLY == "250 "* ]]; }
+is_retired() { pf_probe "$1"; [[ $PF_REPLY == "550 5.1.1 <$1>: Recipient address rejected: $2" ]]; }
+is_451() { pf_probe "$1"; [[ $PF_REPLY == "451 4.3.0 "* ]]; }
 # correct A R REASON: A accepted and R refused with REASON.
 correct() { is_accept "$1" && is_retired "$2" "$3"; }
 both_451() { is_451 "$1" && is_451 "$2"; }
@@ -85,11 +41,11 @@ both_451() { is_451 "$1" && is_451 "$2"; }
 never_wrong() {	# never_wrong A R REASON TRIES
 	local i
 	for (( i = 0; i < $4; i++ )); do
-		probe "$1"
-		[[ $REPLY == "250 "* || $REPLY == "451 4.3.0 "* ]] || { echo "$1: $REPLY" >&2; return 1; }
-		probe "$2"
-		[[ $REPLY == "550 5.1.1 <$2>: Recipient address rejected: $3" ||
-		    $REPLY == "451 4.3.0 "* ]] || { echo "$2: $REPLY" >&2; return 1; }
+		pf_probe "$1"
+		[[ $PF_REPLY == "250 "* || $PF_REPLY == "451 4.3.0 "* ]] || { echo "$1: $PF_REPLY" >&2; return 1; }
+		pf_probe "$2"
+		[[ $PF_REPLY == "550 5.1.1 <$2>: Recipient address rejected: $3" ||
+		    $PF_REPLY == "451 4.3.0 "* ]] || { echo "$2: $PF_REPLY" >&2; return 1; }
 	done
 }
 # within SECS CMD...: the seconds CMD took to succeed, polled; 1 on timeout.
@@ -112,7 +68,7 @@ faults=$((faults + 1))
 if took=$(within 3 both_451 "$a" "$r"); then
 	tap_ok "deleted: 451 4.3.0 for active and retired within 3 s ($took)"
 else
-	tap_not_ok "deleted: 451 4.3.0 for active and retired within 3 s" "last reply: $REPLY"
+	tap_not_ok "deleted: 451 4.3.0 for active and retired within 3 s" "last reply: $PF_REPLY"
 fi
 n=0
 for i in 1 2 3 4 5; do is_451 "$a" && is_451 "$r" && n=$((n + 1)); done
@@ -126,7 +82,7 @@ mv "$DB.tmp" "$DB"
 if took=$(within 3 correct "$a" "$r" Leaked); then
 	tap_ok "restored: correct decisions again within 3 s, no restart ($took)"
 else
-	tap_not_ok "restored: correct decisions again within 3 s" "last reply: $REPLY"
+	tap_not_ok "restored: correct decisions again within 3 s" "last reply: $PF_REPLY"
 fi
 
 # 2. Unreadable for aliasd's user -----------------------------------------
@@ -138,14 +94,14 @@ if took=$(within 3 both_451 "$a" "$r"); then
 	tap_ok "unreadable (chmod 000): 451 4.3.0 within 3 s ($took)"
 else
 	tap_not_ok "unreadable (chmod 000): 451 4.3.0 within 3 s" \
-	    "last reply: $REPLY" \
+	    "last reply: $PF_REPLY" \
 	    "aliasd keeps answering from the handles it opened before the chmod"
 fi
 chmod 0600 "$DB"
 if took=$(within 3 correct "$a" "$r" Leaked); then
 	tap_ok "readable again: correct decisions within 3 s, no restart ($took)"
 else
-	tap_not_ok "readable again: correct decisions within 3 s" "last reply: $REPLY"
+	tap_not_ok "readable again: correct decisions within 3 s" "last reply: $PF_REPLY"
 fi
 
 # 3. Replaced through SQLite (.restore writes into the open store) --------
@@ -165,7 +121,7 @@ faults=$((faults + 1))
 if took=$(within 3 correct "$r" "$a" Replaced); then
 	tap_ok "replaced with sqlite3 .restore: decisions follow the new store within 3 s ($took)"
 else
-	tap_not_ok "replaced with sqlite3 .restore: decisions follow the new store" "last reply: $REPLY"
+	tap_not_ok "replaced with sqlite3 .restore: decisions follow the new store" "last reply: $PF_REPLY"
 fi
 
 states() { sqlite3 "$1" "SELECT local || '=' || state FROM address ORDER BY id" 2>&1 | tr '\n' ' '; }
@@ -195,7 +151,7 @@ if took=$(within 3 correct "$a" "$r" "Renamed clean"); then
 	tap_ok "replaced by rename, old -wal/-shm removed: decisions follow the new file within 3 s ($took)"
 else
 	tap_not_ok "replaced by rename, old -wal/-shm removed: decisions follow the new file within 3 s" \
-	    "last reply: $REPLY"
+	    "last reply: $PF_REPLY"
 fi
 tap_check "replaced by rename, old -wal/-shm removed: integrity_check ok" \
     [ "$(sqlite3 "$DB" 'PRAGMA integrity_check' 2>&1)" = ok ]

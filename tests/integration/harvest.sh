@@ -25,10 +25,10 @@ harvest_limit = $LIMIT
 harvest_window = $WINDOW
 harvest_exempt = 127.0.0.4/32, 2001:db8::/48
 CONF
-pf_init "$T" "$AD_SOCKET" example.com
-pf_postconf -e "relay_domains = example.com, other.example"
-ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
-pf_start || { echo "Bail out! postfix did not start"; exit 1; }
+ad_up || exit 1
+pf_up "$T" "$AD_SOCKET" example.com \
+    pf_postconf -e "relay_domains = example.com, other.example" ||
+    { echo "Bail out! postfix did not start"; exit 1; }
 
 joe=$(aliasctl new joe@example.org)
 num=$(echo "$joe" | cut -d- -f1-2)	# mail-0001
@@ -52,11 +52,7 @@ send() {
 replies() {	# replies CODE: how many RCPT replies with this start
 	grep -cE "^<\*\* +$1" "$T/tx"
 }
-replied() {
-	grep -qE "$1" "$T/tx" && return 0
-	grep -E '^(<-|<\*\*|->) ' "$T/tx" | sed 's/^/    /' >&2
-	return 1
-}
+replied() { pf_replied "$T/tx" "$1"; }
 # reply_is ADDR RE: the reply right after RCPT TO:<ADDR> matches RE
 reply_is() {
 	local got

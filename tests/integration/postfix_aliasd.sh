@@ -17,10 +17,10 @@ pf_require || { echo "Bail out! postfix or swaks missing"; exit 1; }
 ad_setup example.com postfix <<'CONF'
 bounce_address = bounces@example.com
 CONF
-pf_init "$T" "$AD_SOCKET" example.com
-pf_postconf -e "relay_domains = example.com, other.example"
-ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
-pf_start || { echo "Bail out! postfix did not start"; exit 1; }
+ad_up || exit 1
+pf_up "$T" "$AD_SOCKET" example.com \
+    pf_postconf -e "relay_domains = example.com, other.example" ||
+    { echo "Bail out! postfix did not start"; exit 1; }
 
 joe=$(aliasctl new joe@example.org)
 old=$(aliasctl new joe-old@example.org)
@@ -38,11 +38,7 @@ send_in() {
 	pf_swaks_in --from someone@spam.example --to "$to" \
 	    --header "Subject: test" --body "hello" "$@" >"$T/tx" 2>&1
 }
-replied() {
-	grep -qE "$1" "$T/tx" && return 0
-	grep -E '^(<-|<\*\*|->) ' "$T/tx" | sed 's/^/    /' >&2
-	return 1
-}
+replied() { pf_replied "$T/tx" "$1"; }
 no_correspondent_named() {
 	! grep -qi 'example\.org' "$T/tx" && ! pf_log | grep -q 'joe@example\.org'
 }

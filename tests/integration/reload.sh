@@ -33,17 +33,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SOURCE=""
-for p in /usr/sbin/smtp-source /usr/lib/postfix/sbin/smtp-source; do
-	[ -x "$p" ] && SOURCE=$p && break
-done
-pf_require || { echo "Bail out! postfix or swaks missing"; exit 1; }
-[ -n "$SOURCE" ] || { echo "Bail out! smtp-source (package postfix) missing"; exit 1; }
+pf_require_source || exit 1
+SOURCE=$PF_SOURCE
 
 # smtp-source connects from 127.0.0.1: an outsider for aliasd here, but
 # not one the harvest guard blocks after ten retired recipients.
 ad_setup example.com postfix <<<"harvest_exempt = 127.0.0.1/32"
-sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.9/32|' "$AD_CONF"
+ad_trust 127.0.0.9/32
 SOCK="$AD_SOCKDIR/aliasd.sock"
 STAMP='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z aliasd\[[0-9]+\]: '
 

@@ -31,19 +31,6 @@ AD_VALGRIND_SUPP="$HERE/../valgrind.supp"
 [ -r "$AD_VALGRIND_SUPP" ] || AD_VALGRIND_SUPP=""
 
 pf_require || { echo "Bail out! postfix or swaks missing"; exit 1; }
-# pf_up: pf_init + pf_start, retried with new ports: a port t_free_port
-# picked may still be held by one of the many loopback connections that
-# load tests leave in TIME_WAIT (smtp-sink's bind then fails).
-pf_up() {
-	local try
-	for try in 1 2 3; do
-		pf_init "$T" "$AD_SOCKET" example.com || return 1
-		"$@"
-		pf_start && return 0
-		pf_stop
-	done
-	return 1
-}
 ad_setup example.com postfix <<'CONF'
 bounce_address = bounces@example.com
 CONF
@@ -56,7 +43,7 @@ aliasctl default general >/dev/null
 # libmilter answers slower under valgrind: Postfix gets more patience.
 started=$(date +%s)
 ad_start || { echo "Bail out! aliasd did not start under valgrind"; cat "$AD_LOG"; exit 1; }
-pf_up pf_postconf -e "milter_connect_timeout = 30s" "milter_command_timeout = 30s" || { echo "Bail out! postfix did not start"; exit 1; }
+pf_up "$T" "$AD_SOCKET" example.com pf_postconf -e "milter_connect_timeout = 30s" "milter_command_timeout = 30s" || { echo "Bail out! postfix did not start"; exit 1; }
 vg_pid=$AD_PID
 tap_diag "aliasd under valgrind: pid $vg_pid, socket after $(( $(date +%s) - started )) s"
 
@@ -66,11 +53,7 @@ send_in() {	# send_in TO [swaks args]: from the outsider 127.0.0.2
 	pf_swaks_in --from someone@spam.example --to "$to" \
 	    --header "Subject: vg" --body "hello" "$@" >"$T/tx" 2>&1
 }
-replied() {
-	grep -qE "$1" "$T/tx" && return 0
-	grep -E '^(<-|<\*\*|->) ' "$T/tx" | sed 's/^/    /' >&2
-	return 1
-}
+replied() { pf_replied "$T/tx" "$1"; }
 
 send_in "$joe"
 tap_check "valgrind: active address accepted" replied '^<- +250 .*queued as'

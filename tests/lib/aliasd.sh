@@ -5,6 +5,10 @@
 #   ad_start                 aliasd -f in the background; $AD_PID
 #                            AD_VALGRIND=1: under valgrind memcheck, one log
 #                            per process in $T/valgrind.PID (exit 99 on error)
+#   ad_up                    ad_start, or a TAP "Bail out!" line and
+#                            aliasd's log on stdout, and 1
+#   ad_trust NETWORKS        replace trusted_networks: 127.0.0.9/32 makes
+#                            127.0.0.1 (smtp-source, pf_probe) an outsider
 #   ad_stop                  TERM by PID, bounded wait, then KILL; $AD_RC
 #                            is its exit status
 #   aliasctl ARGS...         the built aliasctl on this store
@@ -58,6 +62,17 @@ ad_start() {
 	AD_PID=$!
 	# Bounded: the socket appears within a few seconds or never.
 	t_wait_until "$wait" test -S "$AD_SOCKDIR/aliasd.sock"
+}
+
+ad_up() {
+	ad_start && return 0
+	echo "Bail out! aliasd did not start"
+	cat "$AD_LOG"
+	return 1
+}
+
+ad_trust() {
+	sed -i "s|^trusted_networks = .*|trusted_networks = $1|" "$AD_CONF"
 }
 
 ad_stop() {

@@ -41,6 +41,15 @@
 #       Start the capture sink, then Postfix; wait (<= 20 s) until the sink
 #       and both listeners accept connections. Returns 1 (log shown on
 #       stderr) when they do not.
+#   pf_up TESTDIR MILTER DOMAIN [CMD ARGS...]
+#       pf_init, then CMD (e.g. pf_postconf -e 'key = value'), then
+#       pf_start; up to three times, each with new ports: a port
+#       t_free_port picked may still be held by one of the loopback
+#       connections that load tests leave in TIME_WAIT (smtp-sink's bind
+#       then fails). Returns 1 when no try started.
+#   pf_require_source
+#       pf_require, and smtp-source (package postfix) found: its path in
+#       $PF_SOURCE. Otherwise a TAP "Bail out!" line on stdout and 1.
 #   pf_reload
 #       HUP the master (what `postfix reload` does) and wait (<= 10 s) until
 #       it logged the reload.
@@ -82,6 +91,16 @@
 #   pf_file_body MSGFILE
 #       The body of an LF message file (bytes after the first empty line):
 #       `cmp <(pf_file_body msg) <(pf_msg_body "$captured")`.
+#   pf_replied TXFILE ERE
+#       A swaks transcript matches ERE; when not, its SMTP lines go to
+#       stderr (indented) and the status is 1.
+#   pf_probe ADDR [SECS=20]
+#       One SMTP session to the inbound listener from 127.0.0.1 (trusted by
+#       Postfix, an outsider for a milter that trusts less) up to
+#       RCPT TO:<ADDR>, then QUIT; no message is sent. Sets PF_REPLY to
+#       the RCPT reply's last line ("TIMEOUT" when no reply came within
+#       SECS, "CONNECT-FAILED" when no connection), and PF_MS to the
+#       session's milliseconds. Uses file descriptor 5.
 #
 #   pf_capture_count                number of complete captured messages
 #   pf_capture_files                their paths, oldest first
@@ -519,6 +538,31 @@ _pf_none_alive() {
     return 0
 }
 
+pf_up() {
+    local dir=$1 milter=$2 domain=$3 try
+    shift 3
+    for try in 1 2 3; do
+        pf_init "$dir" "$milter" "$domain" || return 1
+        "$@"
+        pf_start && return 0
+        pf_stop
+    done
+    return 1
+}
+
+pf_require_source() {
+    local p
+    PF_SOURCE=""
+    pf_require || { echo "Bail out! postfix or swaks missing"; return 1; }
+    for p in /usr/sbin/smtp-source /usr/lib/postfix/sbin/smtp-source; do
+        [ -x "$p" ] && PF_SOURCE=$p && break
+    done
+    [ -n "$PF_SOURCE" ] || {
+        echo "Bail out! smtp-source (package postfix) missing"
+        return 1
+    }
+}
+
 pf_reload() {
     local before pid old
     pid=$(_pf_master_pid) && t_pid_alive "$pid" || return 1
@@ -635,6 +679,44 @@ pf_file_body() {
     hdrlen=$(LC_ALL=C awk '{ n += length($0) + 1 } /^$/ { print n; found = 1; exit }
                   END { if (!found) print n + 0 }' "$1")
     tail -c +"$(( hdrlen + 1 ))" "$1"
+}
+
+pf_replied() {
+    grep -qE "$2" "$1" && return 0
+    grep -E '^(<-|<\*\*|->) ' "$1" | sed 's/^/    /' >&2
+    return 1
+}
+
+# One reply from fd 5: its last line (continuation lines skipped).
+_pf_probe_reply() {
+    local l
+    while IFS= read -r -t "$1" l <&5; do
+        l=${l%$'\r'}
+        [ "${l:3:1}" = - ] && continue
+        echo "$l"
+        return 0
+    done
+    echo "TIMEOUT"
+    return 1
+}
+
+pf_probe() {
+    local addr=$1 secs=${2:-20} t0
+    t0=$(date +%s%N)
+    PF_REPLY="CONNECT-FAILED"
+    if exec 5<>"/dev/tcp/127.0.0.1/$PF_PORT_IN"; then
+        _pf_probe_reply "$secs" >/dev/null
+        printf 'HELO probe.example\r\n' >&5
+        _pf_probe_reply "$secs" >/dev/null
+        printf 'MAIL FROM:<s@spam.example>\r\n' >&5
+        _pf_probe_reply "$secs" >/dev/null
+        printf 'RCPT TO:<%s>\r\n' "$addr" >&5
+        PF_REPLY=$(_pf_probe_reply "$secs")
+        printf 'QUIT\r\n' >&5
+        _pf_probe_reply "$secs" >/dev/null
+        exec 5>&-
+    fi
+    PF_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 # --- queue and log ---------------------------------------------------------
