@@ -39,7 +39,8 @@ fi
 # purpose:
 #  SC2034  variables set here and read by the scripts that source this
 #          one (or the other way round), which shellcheck cannot follow;
-#  SC2120  pf_up CMD...: a function whose arguments are optional;
+#  SC2120  functions whose trailing arguments are optional (a suite
+#          may call one with none);
 #  SC2088  test names that quote a path such as "~/.config/..." literally.
 SC_EXCLUDE=SC2034,SC2120,SC2088
 
