@@ -5,6 +5,9 @@
  * on_error = accept); never a 550 for an address we could not look up,
  * never an accept for one we know is retired.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,29 +38,38 @@ escape_percent(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-/* The harvest guard's key for this client (its connect address, else
- * {client_addr}); false when the guard does not apply: it is off, the
- * client is trusted or exempt, or nobody says which address it has. */
-static bool
-harvest_key(SMFICTX *ctx, const struct conn *c, struct harvest_key *key)
+void
+inbound_client(SMFICTX *ctx, struct conn *c, const _SOCK_ADDR *sa)
 {
 	const struct config *cfg = c->snap->config;
 	struct harvest_client hc;
 
+	c->guarded = false;
 	if (cfg->harvest_limit == 0)
-		return false;
-	if (c->family != 0) {
-		hc.family = c->family;
-		memcpy(hc.addr, c->addr, sizeof(hc.addr));
-		harvest_key_from(hc.family, hc.addr, &hc.key);
+		return;
+	memset(&hc, 0, sizeof(hc));
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		hc.family = AF_INET;
+		memcpy(hc.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		hc.family = AF_INET6;
+		memcpy(hc.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    16);
 	} else if (harvest_client_parse(smfi_getsymval(ctx,
 	    (char *)"{client_addr}"), &hc) == -1)
-		return false;
+		return;
 	if (config_is_trusted(cfg, hc.family, hc.addr) ||
 	    config_is_harvest_exempt(cfg, hc.family, hc.addr))
-		return false;
-	*key = hc.key;
-	return true;
+		return;
+	harvest_key_from(hc.family, hc.addr, &c->harvest);
+	c->guarded = true;
+}
+
+/* Whether this client is blocked now: one look, under the table's lock. */
+static bool
+blocked(const struct conn *c)
+{
+	return c->guarded && harvest_blocked(&c->harvest, time(NULL));
 }
 
 /* A blocked client learns nothing: right and wrong recipients get the
@@ -74,7 +86,7 @@ harvest_tempfail(SMFICTX *ctx, struct conn *c)
 }
 
 /* Every refusal in a managed domain goes through here, so that the
- * harvest guard counts each one; a blocked client gets 451 instead. */
+ * harvest guard counts each one (a blocked client never gets here). */
 static sfsistat
 refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
     const char *why)
@@ -82,12 +94,7 @@ refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
 	char raw[REPLY_TEXT_MAX + 1], text[REPLY_TEXT_MAX + 1];
 	char escaped[2 * REPLY_TEXT_MAX + 1];
 	const struct config *cfg = c->snap->config;
-	struct harvest_key key;
-	time_t now = time(NULL);
-	bool guarded = harvest_key(ctx, c, &key);
 
-	if (guarded && harvest_blocked(&key, now))
-		return harvest_tempfail(ctx, c);
 	/* A reply line holds no control characters and nothing that is not
 	 * UTF-8, whatever the store or the client says. */
 	snprintf(raw, sizeof(raw), "<%s>: Recipient address rejected: %s",
@@ -97,8 +104,8 @@ refuse(SMFICTX *ctx, struct conn *c, const char *addr, const char *reason,
 	log_info("%s: reject rcpt=<%s> reason=%s client=%s", c->msg.qid,
 	    address_clean_text(addr, raw, sizeof(raw)), why, c->client);
 	/* Logged once, naming the client and none of its guesses. */
-	if (guarded && harvest_refused(&key, now, cfg->harvest_limit,
-	    (time_t)cfg->harvest_window))
+	if (c->guarded && harvest_refused(&c->harvest, time(NULL),
+	    cfg->harvest_limit, (time_t)cfg->harvest_window))
 		log_info("%s: harvest guard: client=%s blocked for %ld s after "
 		    "%u refused recipients", c->msg.qid, c->client,
 		    cfg->harvest_window, cfg->harvest_limit);
@@ -159,7 +166,6 @@ decide(SMFICTX *ctx, struct conn *c, const char *addr)
 	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1], err[512];
 	struct pool_handle *h;
 	struct store_address a;
-	struct harvest_key key;
 	enum store_status st;
 
 	if (address_split(addr, local, sizeof(local), domain,
@@ -169,7 +175,7 @@ decide(SMFICTX *ctx, struct conn *c, const char *addr)
 	    config_is_passthrough(c->snap->config, local))
 		return SMFIS_CONTINUE;
 	/* Before the store: a blocked client costs no lookup. */
-	if (harvest_key(ctx, c, &key) && harvest_blocked(&key, time(NULL)))
+	if (blocked(c))
 		return harvest_tempfail(ctx, c);
 	if ((h = pool_get(c->snap->config->database, err, sizeof(err))) ==
 	    NULL)
@@ -223,6 +229,8 @@ judge(SMFICTX *ctx, struct conn *c, const char *rcpt, char *addr,
 			rcpt++;
 		snprintf(shown, sizeof(shown), "%.200s", rcpt);
 		shown[strcspn(shown, ">")] = '\0';
+		if (blocked(c))
+			return harvest_tempfail(ctx, c);
 		return refuse(ctx, c, shown, "no such user", "malformed");
 	}
 	return SMFIS_CONTINUE;

@@ -6,6 +6,11 @@
 
 #include "aliasd/message.h"
 
+/* At connect: the harvest guard's key for this client (its connect
+ * address, else {client_addr}), once for the whole connection; none when
+ * the guard is off or the client trusted, exempt or of unknown address. */
+void	inbound_client(SMFICTX *, struct conn *, const _SOCK_ADDR *);
+
 /* Decide one recipient: SMFIS_CONTINUE, or SMFIS_REJECT/SMFIS_TEMPFAIL
  * with the reply already set.  arg is the RCPT argument, rcpt_addr the
  * MTA's {rcpt_addr} (or NULL): both are judged, because sendmail's is

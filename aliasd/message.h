@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aliasd/harvest.h"
 #include "aliasd/snapshot.h"
 #include "db/store.h"
 #include "rewriter/header.h"
@@ -39,10 +40,10 @@ struct msg {
 struct conn {
 	struct snapshot *snap;	/* the configuration of this connection */
 	bool trusted;		/* client in trusted_networks */
-	/* The client's IP address from the connect callback (the harvest
-	 * guard's key); family 0 when the MTA gave none (unix, unknown). */
-	int family;
-	unsigned char addr[16];
+	/* The harvest guard's key, decided once at connect
+	 * (inbound_client); guarded false when the guard does not apply. */
+	bool guarded;
+	struct harvest_key harvest;
 	char client[64];	/* for the log */
 	struct msg msg;
 };

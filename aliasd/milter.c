@@ -43,24 +43,6 @@ trusted_address(const struct config *cfg, const struct sockaddr *sa)
 	return sa->sa_family == AF_UNIX;
 }
 
-/* Keep the client's address for the harvest guard: the connect
- * callback always has it, where the {client_addr} macro depends on the
- * MTA's macro configuration (sendmail sends none by default). */
-static void
-client_address(struct conn *c, const _SOCK_ADDR *sa)
-{
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET) {
-		c->family = AF_INET;
-		memcpy(c->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		c->family = AF_INET6;
-		memcpy(c->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    16);
-	}
-}
-
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
@@ -74,7 +56,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	}
 	smfi_setpriv(ctx, c);
 	c->trusted = trusted_address(c->snap->config, hostaddr);
-	client_address(c, hostaddr);
+	inbound_client(ctx, c, hostaddr);
 	addr = macro(ctx, "{client_addr}");
 	snprintf(c->client, sizeof(c->client), "%s[%s]",
 	    hostname != NULL ? hostname : "unknown", addr != NULL ? addr : "");
