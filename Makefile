@@ -30,16 +30,22 @@ else
 B = build
 endif
 
+# The base's own: registered domains (common/regdom.c), with IDNA.
+PKGS_BASE = libpsl libidn2
 PKGS_STORE = sqlite3 libsodium
 PKGS_MIME = gmime-3.0
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS_STORE) $(PKGS_MIME) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_STORE) $(PKGS_MIME) 2>/dev/null)
+LIBS_BASE = $(shell $(PKG_CONFIG) --libs $(PKGS_BASE) 2>/dev/null)
 LIBS_STORE = $(shell $(PKG_CONFIG) --libs $(PKGS_STORE) 2>/dev/null)
 LIBS_MIME = $(shell $(PKG_CONFIG) --libs $(PKGS_MIME) 2>/dev/null)
 LIBS_CMOCKA = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-COMMON_SRC = common/config.c common/cidr.c common/diag.c
+COMMON_SRC = common/config.c common/cidr.c common/diag.c common/regdom.c
 PURE_SRC = common/address.c common/template.c
-STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c
+STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/rules.c \
+	db/allow.c db/sighting.c
+# The decision at RCPT: the store's rules judged for one recipient.
+GATE_SRC = db/gate.c
 POLICY_SRC = rewriter/policy.c
 # The policy's view of the store: the rewriter adapts the store's rows.
 SOURCE_SRC = rewriter/store_source.c
@@ -50,19 +56,21 @@ SMTP_SRC = common/smtpaddr.c
 ALIASD_SRC = aliasd/main.c aliasd/milter.c aliasd/negotiate.c \
 	aliasd/message.c aliasd/inbound.c aliasd/outbound.c aliasd/pool.c \
 	aliasd/counter.c aliasd/snapshot.c aliasd/privs.c aliasd/harvest.c \
-	aliasd/parent.c common/log.c
+	aliasd/parent.c aliasd/judge.c aliasd/answer.c aliasd/fastpath.c \
+	aliasd/policy_proto.c aliasd/netstring.c common/log.c
 CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_init.c cli/cmd_new.c cli/cmd_state.c cli/cmd_list.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
 	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c cli/muttquote.c \
-	cli/cmd_rewrite.c
+	cli/cmd_rewrite.c cli/cmd_check.c \
+	cli/rules.c cli/allow.c cli/cmd_set.c cli/cmd_replace.c cli/cmd_leaks.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 CORE_OBJ = $(call obj,$(COMMON_SRC) $(PURE_SRC) $(STORE_SRC) $(POLICY_SRC) \
-	$(SOURCE_SRC))
+	$(SOURCE_SRC) $(GATE_SRC) $(SMTP_SRC))
 CLI_OBJ = $(call obj,$(CLI_SRC))
-ALIASD_OBJ = $(call obj,$(ALIASD_SRC) $(PLAN_SRC) $(SMTP_SRC))
+ALIASD_OBJ = $(call obj,$(ALIASD_SRC) $(PLAN_SRC))
 
 SENDMAIL_SRC = sendmail/alias_sendmail.c sendmail/sendmail_args.c \
 	rewriter/message_io.c
@@ -71,12 +79,14 @@ SENDMAIL_OBJ = $(call obj,$(SENDMAIL_SRC) $(PLAN_SRC))
 PROGRAMS = $(B)/aliasctl $(B)/aliasd $(B)/alias-sendmail
 
 UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
-	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_policy \
+	$(B)/tests/test_config $(B)/tests/test_store $(B)/tests/test_rules \
+	$(B)/tests/test_policy \
 	$(B)/tests/test_maps $(B)/tests/test_when $(B)/tests/test_muttquote \
 	$(B)/tests/test_header \
 	$(B)/tests/test_smtpaddr $(B)/tests/test_sendmail_args \
-	$(B)/tests/test_harvest \
-	$(B)/tests/test_plan
+	$(B)/tests/test_harvest $(B)/tests/test_regdom $(B)/tests/test_allow \
+	$(B)/tests/test_plan \
+	$(B)/tests/test_policy_proto $(B)/tests/test_netstring
 
 .PHONY: all deps deps-test check clean install uninstall demo bench deb
 all: $(PROGRAMS)
@@ -102,32 +112,44 @@ deps:
 deps-test:
 	@sh tools/deps.sh test
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | $(B)/layers.ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP \
 		-c -o $@ $<
 
-# Arrows point down only (SPEC, Parts): the base and the store know no
+# Arrows point down only (SPEC, Parts): before anything is compiled,
+# tools/layers.sh checks every include of the parts against the layering
+# (and libmilter only in aliasd/, GMime only in the rewriter, SQLite only
+# in the store), so a wrong arrow stops the build.
+LAYERED = $(wildcard common/*.[ch] db/*.[ch] rewriter/*.[ch] aliasd/*.[ch] \
+	cli/*.[ch] sendmail/*.[ch])
+$(B)/layers.ok: tools/layers.sh $(LAYERED)
+	@mkdir -p $(dir $@)
+	@sh tools/layers.sh
+	@touch $@
+
+# The base and the store know no
 # GMime, so their objects are compiled without its include paths and an
 # include of the rewriter's headers there fails to compile.
-PKG_CFLAGS_STORE = $(shell $(PKG_CONFIG) --cflags $(PKGS_STORE) 2>/dev/null)
+PKG_CFLAGS_STORE = $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_STORE) 2>/dev/null)
 $(B)/obj/common/%.o $(B)/obj/db/%.o: PKG_CFLAGS = $(PKG_CFLAGS_STORE)
 
 $(B)/aliasctl: $(CLI_OBJ) $(call obj,$(PLAN_SRC) rewriter/message_io.c) \
 		$(CORE_OBJ)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_BASE) $(LIBS_STORE) $(LIBS_MIME)
 
 $(B)/alias-sendmail: $(SENDMAIL_OBJ) $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_BASE) $(LIBS_STORE) $(LIBS_MIME)
 
 $(B)/aliasd: $(ALIASD_OBJ) $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) -lmilter
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_BASE) $(LIBS_STORE) $(LIBS_MIME) -lmilter
 
 # Unit tests link only what they test.
 $(B)/tests/test_address: $(call obj,tests/unit/test_address.c common/address.c)
 $(B)/tests/test_template: $(call obj,tests/unit/test_template.c common/template.c common/address.c)
 $(B)/tests/test_config: $(call obj,tests/unit/test_config.c $(COMMON_SRC) $(PURE_SRC))
 $(B)/tests/test_store: $(call obj,tests/unit/test_store.c $(STORE_SRC) $(PURE_SRC))
+$(B)/tests/test_rules: $(call obj,tests/unit/test_rules.c $(STORE_SRC) $(PURE_SRC))
 $(B)/tests/test_policy: $(call obj,tests/unit/test_policy.c $(POLICY_SRC) $(PURE_SRC))
 $(B)/tests/test_plan: $(call obj,tests/unit/test_plan.c $(PLAN_SRC) $(POLICY_SRC) $(PURE_SRC))
 $(B)/tests/test_maps: $(call obj,tests/unit/test_maps.c cli/maps.c $(PURE_SRC))
@@ -137,9 +159,13 @@ $(B)/tests/test_sendmail_args: $(call obj,tests/unit/test_sendmail_args.c sendma
 $(B)/tests/test_header: $(call obj,tests/unit/test_header.c $(MIME_SRC))
 $(B)/tests/test_smtpaddr: $(call obj,tests/unit/test_smtpaddr.c $(SMTP_SRC) common/address.c)
 $(B)/tests/test_harvest: $(call obj,tests/unit/test_harvest.c aliasd/harvest.c)
+$(B)/tests/test_regdom: $(call obj,tests/unit/test_regdom.c common/regdom.c common/address.c)
+$(B)/tests/test_allow: $(call obj,tests/unit/test_allow.c cli/allow.c common/regdom.c common/address.c)
+$(B)/tests/test_policy_proto: $(call obj,tests/unit/test_policy_proto.c aliasd/policy_proto.c)
+$(B)/tests/test_netstring: $(call obj,tests/unit/test_netstring.c aliasd/netstring.c)
 $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_BASE) $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
 
 # The MTA side of the milter protocol, for tests/milter (no MTA needed).
 $(B)/tests/milterclient: tests/milter/milterclient.c
@@ -150,7 +176,7 @@ $(B)/tests/milterclient: tests/milter/milterclient.c
 # make must never compile while apt-get installs a library.
 check: deps-test
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(B)/tests/milterclient
-	@B=$(B) SAN=$(SAN) sh tests/run.sh $(UNIT_TESTS)
+	@B=$(B) SAN=$(SAN) bash tests/run.sh $(UNIT_TESTS)
 
 # What make install puts where; make uninstall removes exactly these
 # files, then the directories that are aliasd's own if they are empty.
@@ -239,7 +265,8 @@ FUZZ_JOBS ?= 2
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
-FUZZ_TARGETS = header smtpaddr config virtusertable sendmail_args
+FUZZ_TARGETS = header smtpaddr config virtusertable sendmail_args regdom \
+	allow policy socketmap
 FUZZ_BINS = $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
 fuzz_obj = $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(1))
 
@@ -259,8 +286,16 @@ $(FUZZ_B)/fuzz_virtusertable: $(call fuzz_obj,tests/fuzz/fuzz_virtusertable.c \
 	cli/maps.c common/address.c)
 $(FUZZ_B)/fuzz_sendmail_args: $(call fuzz_obj,tests/fuzz/fuzz_sendmail_args.c \
 	sendmail/sendmail_args.c)
+$(FUZZ_B)/fuzz_regdom: $(call fuzz_obj,tests/fuzz/fuzz_regdom.c \
+	common/regdom.c common/address.c)
+$(FUZZ_B)/fuzz_allow: $(call fuzz_obj,tests/fuzz/fuzz_allow.c \
+	cli/allow.c cli/when.c common/regdom.c common/address.c)
+$(FUZZ_B)/fuzz_policy: $(call fuzz_obj,tests/fuzz/fuzz_policy.c \
+	aliasd/policy_proto.c)
+$(FUZZ_B)/fuzz_socketmap: $(call fuzz_obj,tests/fuzz/fuzz_socketmap.c \
+	aliasd/netstring.c)
 $(FUZZ_BINS):
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -pthread -o $@ $^ $(LIBS_STORE) $(LIBS_MIME)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -pthread -o $@ $^ $(LIBS_BASE) $(LIBS_STORE) $(LIBS_MIME)
 
 .PHONY: fuzz fuzz-build
 fuzz-build: deps-test
@@ -272,8 +307,9 @@ fuzz: fuzz-build
 
 # make lint (tools/lint.sh): cppcheck over the C sources, sh -n, bash -n
 # and shellcheck over the shell scripts, the SQL formatting lint, gcc
-# -fanalyzer over the product's C files and mandoc -Tlint over the man
-# pages; any finding fails.  test_header.c ends its
+# -fanalyzer over the product's C files, mandoc -Tlint over the man
+# pages and the C layout of .clang-format (tools/format.sh check); any
+# finding fails.  test_header.c ends its
 # list_make() calls with a plain NULL, which cppcheck calls undefined
 # for a variadic function; glibc's NULL is (void *)0, and va_arg may
 # read a void * as a char * (C11 7.16.1.1).
@@ -287,13 +323,18 @@ CPPCHECK = cppcheck -j2 --quiet --std=c11 $(filter -D% -I%,$(CPPFLAGS_ALL)) \
 # flags, so any finding is an error.
 ANALYZE = gcc $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARNINGS) -O1 -fanalyzer
 
-.PHONY: lint
-# As root, deps.sh lint installs cppcheck, shellcheck and mandoc first (never
-# removing a package); as anybody else it names what is missing.
+.PHONY: lint format
+# As root, deps.sh lint installs cppcheck, shellcheck, mandoc and
+# clang-format first (never removing a package); as anybody else it names
+# what is missing.
 lint:
 	@sh tools/deps.sh lint
 	@CPPCHECK='$(CPPCHECK)' ANALYZE='$(ANALYZE)' \
 		sh tools/lint.sh $(LINT_C_DIRS)
+
+# make format: rewrite the C sources in the layout of .clang-format.
+format:
+	@sh tools/format.sh fix
 
 clean:
 	rm -rf build build-san build-fuzz

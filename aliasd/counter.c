@@ -28,6 +28,9 @@ static pthread_t thread;
 static bool running, stopping;
 static struct store_count *queue;
 static size_t nqueue;
+/* The batch being written, outside the lock: still pending. */
+static const struct store_count *inflight;
+static size_t ninflight;
 static char queue_db[4096];
 static unsigned long dropped;
 /* The writer thread's own: which file its handle is on. */
@@ -60,11 +63,25 @@ counter_add(const char *database, const struct store_count *c, size_t n)
 	pthread_mutex_unlock(&lock);
 }
 
+int64_t
+counter_pending(int64_t id)
+{
+	int64_t n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nqueue; i++)
+		n += queue[i].id == id;
+	for (size_t i = 0; i < ninflight; i++)
+		n += inflight[i].id == id;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
 static void
 write_batch(struct store **s, char *open_db, const char *db,
     const struct store_count *c, size_t n)
 {
-	struct store_options o = { .busy_ms = WRITER_BUSY_MS,
+	struct store_options o = { .busy_ms = WRITER_BUSY_MS, .upgrade = true,
 	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	enum store_status st;
 	struct stat sb;
@@ -122,6 +139,8 @@ writer(void *arg)
 		n = nqueue;
 		memcpy(batch, queue, n * sizeof(*batch));
 		nqueue = 0;
+		inflight = batch;
+		ninflight = n;
 		snprintf(db, sizeof(db), "%s", queue_db);
 		done = stopping;
 		if (dropped > 0) {
@@ -132,6 +151,9 @@ writer(void *arg)
 		pthread_mutex_unlock(&lock);
 		if (n > 0)
 			write_batch(&s, open_db, db, batch, n);
+		pthread_mutex_lock(&lock);
+		ninflight = 0;
+		pthread_mutex_unlock(&lock);
 		if (done)
 			break;
 		/* Let counts gather into one transaction per second. */

@@ -18,4 +18,9 @@ void	counter_stop(void);		/* flush what is queued, join */
 void	counter_add(const char *database, const struct store_count *,
 	    size_t n);
 
+/* Counts of one address queued or being written, not yet in the store:
+ * the gate adds them for max-mails.  A scan of the queue, made only for
+ * addresses with max-mails or idle. */
+int64_t	counter_pending(int64_t id);
+
 #endif

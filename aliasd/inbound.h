@@ -18,7 +18,14 @@ void	inbound_client(SMFICTX *, struct conn *, const _SOCK_ADDR *);
 sfsistat inbound_rcpt(SMFICTX *, struct conn *, const char *arg,
 	    const char *rcpt_addr);
 
-/* End of an accepted inbound message: queue its counts. */
-void	inbound_eom(struct conn *);
+#define XALIASD_HEADER	"X-Aliasd"
+
+/* A header of an inbound message: X-Aliasd headers from outside are
+ * counted, to be removed at the end. */
+void	inbound_header(struct conn *, const char *name);
+
+/* End of an inbound message: discard and hold by the gate's rules,
+ * X-Aliasd, counts.  SMFIS_DISCARD when every recipient was discarded. */
+sfsistat inbound_eom(SMFICTX *, struct conn *);
 
 #endif

@@ -25,12 +25,14 @@
 #include <unistd.h>
 
 #include "aliasd/counter.h"
+#include "aliasd/fastpath.h"
 #include "aliasd/milter.h"
 #include "aliasd/parent.h"
 #include "aliasd/pool.h"
 #include "aliasd/privs.h"
 #include "aliasd/snapshot.h"
 #include "common/log.h"
+#include "common/regdom.h"
 #include "common/version.h"
 #include "rewriter/header.h"
 
@@ -153,6 +155,13 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/* Two optional settings are the same. */
+static bool
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 static void
 reload(const char *path)
 {
@@ -166,8 +175,11 @@ reload(const char *path)
 	}
 	old = snapshot_get();
 	if (strcmp(old->config->socket, next->config->socket) != 0 ||
-	    strcmp(old->config->user, next->config->user) != 0)
-		log_warnx("reload: socket and user change only on restart");
+	    strcmp(old->config->user, next->config->user) != 0 ||
+	    !same(old->config->policy_socket, next->config->policy_socket) ||
+	    !same(old->config->socketmap_socket,
+	    next->config->socketmap_socket))
+		log_warnx("reload: sockets and user change only on restart");
 	snapshot_put(old);
 	snapshot_install(next);
 	pool_drain();
@@ -241,12 +253,17 @@ serve(const char *config_path, int ctl)
 	if (counter_start() == -1)
 		fatalx(EX_OSERR, "cannot start the counter thread: %s",
 		    strerror(errno));
+	if (fastpath_start() == -1)
+		fatalx(EX_OSERR, "cannot start the policy and socketmap "
+		    "threads: %s", strerror(errno));
 	if ((errno = pthread_create(&tid, NULL, milter_thread, &m)) != 0)
 		fatalx(EX_OSERR, "cannot start the milter: %s",
 		    strerror(errno));
 	parent_child_ready();
 	serve_requests(config_path, ctl, done[0]);
 	pthread_join(tid, NULL);
+	/* Before the counter: what the policy service counted is written. */
+	fastpath_stop();
 	counter_stop();
 	pool_drain();
 	close(done[0]);
@@ -343,7 +360,15 @@ main(int argc, char **argv)
 	header_library_init();
 	if (store_library_init() == -1)
 		fatalx(EX_SOFTWARE, "cannot initialize SQLite");
+	/* The Public Suffix List, once, before the workers start: the
+	 * gate compares organisations by it.  Without the publicsuffix
+	 * package libpsl still has the list it was built with. */
+	if (regdom_init() == -1)
+		log_warnx("cannot load the Public Suffix List: no sender is "
+		    "expected, locked addresses refuse all mail");
 	open_socket(snap->config, &r);
+	if (fastpath_open(snap->config, &r, err, sizeof(err)) == -1)
+		fatalx(EX_UNAVAILABLE, "%s", err);
 	if (privs_drop(&r, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
 	log_info("starting: socket %s, store %s, domains %s%s",

@@ -22,7 +22,11 @@ msg_reset(struct msg *m)
 	for (size_t i = 0; i < m->nrcpts; i++)
 		free(m->rcpts[i]);
 	free(m->rcpts);
+	for (size_t i = 0; i < m->ndiscards; i++)
+		free(m->discards[i]);
+	free(m->discards);
 	free(m->counts);
+	free(m->xaliasd);
 	header_list_free(&m->headers);
 	memset(m, 0, sizeof(*m));
 	header_list_init(&m->headers);
@@ -39,21 +43,37 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-int
-msg_add_rcpt(struct msg *m, const char *rcpt)
+/* Append a copy of s to a growing list of strings. */
+static int
+list_add(char ***list, size_t *n, size_t *cap, const char *s)
 {
 	char **grown, *copy;
 
-	if (m->nrcpts == m->rcptcap) {
-		size_t cap = m->rcptcap == 0 ? 8 : m->rcptcap * 2;
+	if (*n == *cap) {
+		size_t grow = *cap == 0 ? 8 : *cap * 2;
 
-		if ((grown = realloc(m->rcpts, cap * sizeof(*grown))) == NULL)
+		if ((grown = reallocarray(*list, grow, sizeof(*grown))) ==
+		    NULL)
 			return -1;
-		m->rcpts = grown;
-		m->rcptcap = cap;
+		*list = grown;
+		*cap = grow;
 	}
-	if ((copy = strdup(rcpt)) == NULL)
+	if ((copy = strdup(s)) == NULL)
 		return -1;
-	m->rcpts[m->nrcpts++] = copy;
+	(*list)[(*n)++] = copy;
 	return 0;
+}
+
+int
+msg_add_rcpt(struct msg *m, const char *rcpt)
+{
+	return list_add(&m->rcpts, &m->nrcpts, &m->rcptcap, rcpt);
+}
+
+int
+msg_add_discard(struct msg *m, const char *rcpt)
+{
+	if (m->ndiscards == MSG_MAX_DISCARDS)
+		return -1;
+	return list_add(&m->discards, &m->ndiscards, &m->discardcap, rcpt);
 }

@@ -12,10 +12,12 @@
 
 #include "aliasd/harvest.h"
 #include "aliasd/snapshot.h"
+#include "db/gate.h"
 #include "db/store.h"
 #include "rewriter/header.h"
 
 #define MSG_MAX_COUNTS	100	/* accepted recipients counted per message */
+#define MSG_MAX_DISCARDS 1000	/* recipients discarded per message */
 
 struct msg {
 	char qid[64];			/* {i}, or "NOQUEUE" */
@@ -30,6 +32,18 @@ struct msg {
 	 * cleared four times a connection */
 	struct store_count *counts;
 	size_t ncounts, countcap;
+	/* inbound: the X-Aliasd value of each counted address, in step
+	 * with counts; the X-Aliasd headers the message came with */
+	char (*xaliasd)[GATE_HEADER_MAX];
+	size_t forged;
+	/* inbound: recipients taken (ours and others'), those of them to
+	 * drop (on-refuse discard: the RCPT argument as given), and
+	 * whether to hold the message (on-refuse hold) and why */
+	size_t taken;
+	char **discards;
+	size_t ndiscards, discardcap;
+	bool hold;
+	char hold_reason[REASON_MAX];
 	/* outbound: envelope recipients and the header block */
 	char **rcpts;
 	size_t nrcpts, rcptcap;
@@ -52,5 +66,6 @@ struct conn *conn_new(void);
 void	conn_free(struct conn *);
 void	msg_reset(struct msg *);
 int	msg_add_rcpt(struct msg *, const char *);
+int	msg_add_discard(struct msg *, const char *);
 
 #endif

@@ -136,8 +136,9 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	if (c->msg.outbound &&
-	    header_list_add(&c->msg.headers, name, value) == -1)
+	if (!c->msg.outbound)
+		inbound_header(c, name);
+	else if (header_list_add(&c->msg.headers, name, value) == -1)
 		c->msg.broken = true;
 	return SMFIS_CONTINUE;
 }
@@ -156,7 +157,7 @@ mlfi_eom(SMFICTX *ctx)
 	if (c->msg.outbound)
 		rc = outbound_eom(ctx, c);
 	else
-		inbound_eom(c);
+		rc = inbound_eom(ctx, c);
 	msg_reset(&c->msg);
 	return rc;
 }
@@ -182,16 +183,16 @@ mlfi_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
 	.xxfi_name = "aliasd",
 	.xxfi_version = SMFI_VERSION,
-	/* We change headers and the envelope sender, nothing else. */
+	/* Headers, the envelope sender, recipients (discard), hold. */
 	.xxfi_flags = NEGOTIATE_ACTIONS,
 	.xxfi_connect = mlfi_connect,	/* connection context, trust */
 	.xxfi_helo = NULL,		/* not needed */
 	.xxfi_envfrom = mlfi_envfrom,	/* message context, direction */
 	.xxfi_envrcpt = mlfi_envrcpt,	/* inbound: accept or refuse */
-	.xxfi_header = mlfi_header,	/* outbound: collect headers */
+	.xxfi_header = mlfi_header,	/* outbound: collect; in: X-Aliasd */
 	.xxfi_eoh = NULL,		/* not needed */
 	.xxfi_body = NULL,		/* the body is never looked at */
-	.xxfi_eom = mlfi_eom,		/* outbound: rewrite; inbound: count */
+	.xxfi_eom = mlfi_eom,		/* out: rewrite; in: gate, count */
 	.xxfi_abort = mlfi_abort,	/* message context reset */
 	.xxfi_close = mlfi_close,	/* connection context freed */
 	.xxfi_unknown = NULL,

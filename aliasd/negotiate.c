@@ -15,13 +15,14 @@ negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM;
+	unsigned long want = NEGOTIATE_ACTIONS & ~SMFIF_SETSYMLIST;
 	unsigned long skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
 
 	(void)f2;
 	(void)f3;
 	if ((f0 & want) != want) {
-		log_warnx("the MTA cannot change headers and sender: "
+		log_warnx("the MTA cannot change headers, sender and "
+		    "recipients or hold mail: "
 		    "aliasd needs milter protocol 6 (Postfix 2.6, sendmail "
 		    "8.14 or later)");
 		return SMFIS_REJECT;

@@ -88,7 +88,7 @@ check_identity_locked(const char *database, time_t now)
 struct pool_handle *
 pool_get(const char *database, char *err, size_t errlen)
 {
-	struct store_options o = { .busy_ms = POOL_BUSY_MS,
+	struct store_options o = { .busy_ms = POOL_BUSY_MS, .upgrade = true,
 	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	struct pool_handle *drop, *h = NULL;
 	unsigned gen;

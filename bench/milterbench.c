@@ -6,13 +6,21 @@
  *   OPTNEG, CONNECT once per connection; then per message MAIL, RCPT x k
  *   (each with its macros, the way Postfix sends them), ABORT.
  *
- * Each line of the address file is "a ADDRESS" (expect continue) or
- * "r ADDRESS" (expect a 5xx); a reply of the wrong kind is counted as a
- * mismatch, a tempfail as such: a milter that answers 451 to everything
- * must not look fast.
+ * Each line of the address file is "a ADDRESS" (expect continue),
+ * "r ADDRESS" (expect a 5xx) or "l ADDRESS" (locked to its
+ * correspondent's organisation: continue from an expected sender, a 5xx
+ * from a stranger); a reply of the wrong kind is counted as a mismatch,
+ * a tempfail as such: a milter that answers 451 to everything must not
+ * look fast.
+ *
+ * The envelope sender is sender@sender.example, unless -u PERCENT: then
+ * that share of the messages, drawn at random, come from
+ * x@stranger.example and the others from x@example.org, the
+ * organisation of the bench stores' correspondents (cN@example.org):
+ * expected senders, and strangers whose mail is a leak sighting.
  *
  * usage: milterbench -s SOCKET -f FILE [-c CONNS] [-t SECONDS]
- *            [-w WARMUP] [-k RCPTS]
+ *            [-w WARMUP] [-k RCPTS] [-u PERCENT]
  * SOCKET is unix:/path or inet:PORT@HOST.  Prints one line of key=value.
  */
 #include <sys/socket.h>
@@ -37,9 +45,15 @@
 #define MAX_CONNS	64
 #define PKT_MAX		65536
 
+enum expect {
+	EXPECT_ACCEPT,		/* a */
+	EXPECT_REFUSE,		/* r */
+	EXPECT_LOCKED,		/* l: accepted from an expected sender */
+};
+
 struct target {
 	char *addr;
-	bool accept;
+	enum expect expect;
 };
 
 struct worker {
@@ -48,6 +62,7 @@ struct worker {
 	uint64_t *lat;		/* ns, samples after the warm-up */
 	size_t nlat, cap;
 	unsigned long mismatches, tempfails;
+	unsigned long messages, strangers;
 	int failed;		/* 0, or an exit code */
 	char error[256];
 };
@@ -56,6 +71,7 @@ static const char *sockspec;
 static struct target *targets;
 static size_t ntargets;
 static int rcpts_per_msg = 4;
+static int unexpected_pct = -1;	/* -u; -1: the one fixed sender */
 static double start_at, warm_until, stop_at;
 
 static double
@@ -321,19 +337,29 @@ one_message(struct worker *w, int fd, uint32_t proto, uint64_t *seed,
 {
 	struct pkt p = { .len = 0 };
 	char buf[PKT_MAX], cmd, qid[32], arg[512];
+	const char *sender = "sender@sender.example";
+	bool expected = false;
 	size_t len;
 
+	if (unexpected_pct >= 0) {
+		expected = rng_next(seed) % 100 >= (uint64_t)unexpected_pct;
+		sender = expected ? "x@example.org" : "x@stranger.example";
+		if (!expected)
+			w->strangers++;
+	}
+	w->messages++;
 	snprintf(qid, sizeof(qid), "B%02X%08lX", w->id, msgno);
 	pkt_begin(&p, SMFIC_MACRO);
 	pkt_add(&p, "M", 1);
 	pkt_str(&p, "i");
 	pkt_str(&p, qid);
 	pkt_str(&p, "{mail_addr}");
-	pkt_str(&p, "sender@sender.example");
+	pkt_str(&p, sender);
 	pkt_end(&p);
 	if (!(proto & SMFIP_NOMAIL)) {
+		snprintf(arg, sizeof(arg), "<%s>", sender);
 		pkt_begin(&p, SMFIC_MAIL);
-		pkt_str(&p, "<sender@sender.example>");
+		pkt_str(&p, arg);
 		pkt_end(&p);
 	}
 	if (send_all(fd, &p) == -1)
@@ -345,7 +371,7 @@ one_message(struct worker *w, int fd, uint32_t proto, uint64_t *seed,
 	for (int i = 0; i < rcpts_per_msg; i++) {
 		const struct target *t = &targets[rng_next(seed) % ntargets];
 		double t0, t1;
-		bool refused;
+		bool refused, accept;
 
 		snprintf(arg, sizeof(arg), "<%s>", t->addr);
 		pkt_begin(&p, SMFIC_MACRO);
@@ -372,7 +398,9 @@ one_message(struct worker *w, int fd, uint32_t proto, uint64_t *seed,
 		    (cmd == SMFIR_REPLYCODE && buf[0] == '5');
 		if (cmd != SMFIR_CONTINUE && !refused)
 			return fail_w(w, "unexpected reply to RCPT");
-		if (refused == t->accept)
+		accept = t->expect == EXPECT_ACCEPT ||
+		    (t->expect == EXPECT_LOCKED && expected);
+		if (refused == accept)
 			w->mismatches++;
 		if (t0 >= warm_until && t1 <= stop_at &&
 		    record(w, (uint64_t)((t1 - t0) * 1e9)) == -1)
@@ -420,7 +448,8 @@ load_targets(const char *path)
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
-		if ((line[0] != 'a' && line[0] != 'r') || line[1] != ' ')
+		if ((line[0] != 'a' && line[0] != 'r' && line[0] != 'l') ||
+		    line[1] != ' ')
 			continue;
 		if (ntargets == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -431,7 +460,12 @@ load_targets(const char *path)
 			}
 			targets = grown;
 		}
-		targets[ntargets].accept = line[0] == 'a';
+		if (line[0] == 'a')
+			targets[ntargets].expect = EXPECT_ACCEPT;
+		else if (line[0] == 'r')
+			targets[ntargets].expect = EXPECT_REFUSE;
+		else
+			targets[ntargets].expect = EXPECT_LOCKED;
 		if ((targets[ntargets++].addr = strdup(line + 2)) == NULL) {
 			fclose(fp);
 			return -1;
@@ -465,7 +499,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: milterbench -s socket -f file [-c conns] "
-	    "[-t seconds] [-w warmup] [-k rcpts]\n");
+	    "[-t seconds] [-w warmup] [-k rcpts] [-u percent]\n");
 	exit(EX_USAGE);
 }
 
@@ -475,12 +509,12 @@ main(int argc, char **argv)
 	static struct worker w[MAX_CONNS];
 	const char *file = NULL;
 	double seconds = 5, warmup = 1;
-	unsigned long mism = 0, temp = 0;
+	unsigned long mism = 0, temp = 0, msgs = 0, strangers = 0;
 	int conns = 8, ch, rc = 0;
 	uint64_t *all;
 	size_t n = 0;
 
-	while ((ch = getopt(argc, argv, "c:f:k:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:f:k:s:t:u:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conns = atoi(optarg);
@@ -496,6 +530,11 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			seconds = atof(optarg);
+			break;
+		case 'u':
+			unexpected_pct = atoi(optarg);
+			if (unexpected_pct < 0 || unexpected_pct > 100)
+				usage();
 			break;
 		case 'w':
 			warmup = atof(optarg);
@@ -529,6 +568,8 @@ main(int argc, char **argv)
 		n += w[i].nlat;
 		mism += w[i].mismatches;
 		temp += w[i].tempfails;
+		msgs += w[i].messages;
+		strangers += w[i].strangers;
 	}
 	if (rc != 0)
 		return rc;
@@ -546,9 +587,14 @@ main(int argc, char **argv)
 	qsort(all, n, sizeof(*all), cmp_u64);
 	printf("decisions=%zu seconds=%.2f rate=%.0f p50_us=%.1f p90_us=%.1f "
 	    "p99_us=%.1f p999_us=%.1f max_us=%.1f mismatches=%lu "
-	    "tempfails=%lu\n", n, seconds, (double)n / seconds,
+	    "tempfails=%lu", n, seconds, (double)n / seconds,
 	    pct(all, n, 0.50), pct(all, n, 0.90), pct(all, n, 0.99),
 	    pct(all, n, 0.999), (double)all[n - 1] / 1e3, mism, temp);
+	/* The share drawn, warm-up included: what -u asked for, checked. */
+	if (unexpected_pct >= 0)
+		printf(" unexpected_pct=%.1f", msgs > 0 ?
+		    100.0 * (double)strangers / (double)msgs : 0.0);
+	printf("\n");
 	free(all);
 	return mism > 0 || temp > 0 ? EX_SOFTWARE : 0;
 }

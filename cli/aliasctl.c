@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/rules.h"
 #include "common/version.h"
 
 static const struct verb verbs[] = {
@@ -19,13 +20,21 @@ static const struct verb verbs[] = {
 	  .help = "create the store, and a starter configuration if none",
 	  .run = cmd_init },
 	{ .name = "new", .usage = "new [--name NAME] [--domain DOMAIN] "
-	  "[--expires WHEN] [--note TEXT] [CORRESPONDENT]",
+	  "[--note TEXT] [--expires WHEN|never] [--lock none|domain|sender] "
+	  "[--allow X]... [--on-refuse reject|discard|hold|tempfail] "
+	  "[--max-mails N|none] [--idle SPAN|none] [CORRESPONDENT]",
 	  .help = "create an address and print it", .run = cmd_new },
 	{ .name = "retire", .usage = "retire ADDRESS... [--reason TEXT]",
 	  .help = "refuse mail to an address from now on",
 	  .run = cmd_retire },
 	{ .name = "revive", .usage = "revive ADDRESS",
 	  .help = "make a retired address active again", .run = cmd_revive },
+	{ .name = "set", .usage = "set ADDRESS " RULE_USAGE,
+	  .help = "change an address's rules, note or expiry",
+	  .run = cmd_set },
+	{ .name = "replace", .usage = "replace ADDRESS [--reason TEXT]",
+	  .help = "retire an address and print a new one for its "
+	  "correspondent, with the same rules", .run = cmd_replace },
 	{ .name = "list", .usage = "list [--active|--retired|--all]",
 	  .help = "a table of addresses", .run = cmd_list },
 	{ .name = "show", .usage = "show ADDRESS",
@@ -33,6 +42,10 @@ static const struct verb verbs[] = {
 	{ .name = "for", .usage = "for [--create] RECIPIENT...",
 	  .help = "the address that mail to these recipients gets",
 	  .run = cmd_for },
+	{ .name = "check", .usage = "check RECIPIENT [--from SENDER] "
+	  "[--client IP]",
+	  .help = "the SMTP reply aliasd would give that RCPT",
+	  .run = cmd_check },
 	{ .name = "rewrite", .usage = "rewrite [--create] [--sender ADDRESS] "
 	  "[RECIPIENT...] <message",
 	  .help = "rewrite a message's header block as it will be sent",
@@ -47,6 +60,9 @@ static const struct verb verbs[] = {
 	{ .name = "import", .usage = "import virtusertable FILE",
 	  .help = "take in a sendmail virtusertable source ('-' for stdin)",
 	  .run = cmd_import },
+	{ .name = "leaks", .usage = "leaks [--since SPAN]",
+	  .help = "mail from senders an address was not given to, newest "
+	  "first", .run = cmd_leaks },
 	{ .name = "mutt-hooks", .usage = "mutt-hooks",
 	  .help = "print mutt alternates and send-hook lines",
 	  .run = cmd_mutt_hooks },

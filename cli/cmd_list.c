@@ -72,11 +72,14 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		printf("%-30s %-30s %-8s %-10s %-10s %s\n", "ADDRESS",
 		    "CORRESPONDENT", "STATE", "CREATED", "LAST MAIL", "COUNT");
 	while ((st = store_next(it, &a)) == STORE_OK) {
-		if (c->json) {
-			fputs(n++ > 0 ? ",\n" : "\n", stdout);
-			json_address(stdout, &a);
-		} else
+		if (!c->json) {
 			print_row(&a);
+			continue;
+		}
+		fputs(n++ > 0 ? ",\n" : "\n", stdout);
+		/* The allow list is one indexed lookup per address. */
+		if ((st = json_address(stdout, c->store, &a)) != STORE_OK)
+			break;
 	}
 	store_iter_free(it);
 	if (c->json)

@@ -1,6 +1,6 @@
 /*
  * cmd_new.c: aliasctl new [--name NAME] [--domain DOMAIN]
- *     [--expires WHEN] [--note TEXT] [CORRESPONDENT]
+ *     [--expires WHEN] [--note TEXT] [rules as for set] [CORRESPONDENT]
  *
  * Prints the new address and nothing else on stdout, so that scripts can
  * capture it.  A correspondent who already has an active address is given
@@ -16,15 +16,14 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
-#include "cli/when.h"
+#include "cli/rules.h"
 #include "common/address.h"
 
 struct new_args {
 	const char *name;
 	const char *domain;
-	const char *expires;
-	const char *note;
 	const char *correspondent;
+	struct rule_opts rules;		/* --note, --expires and the rules */
 };
 
 static int
@@ -33,8 +32,7 @@ parse_args(struct ctx *c, int argc, char **argv, struct new_args *a)
 	static const struct option options[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "domain", required_argument, NULL, 'd' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "note", required_argument, NULL, 'N' },
+		RULE_OPTIONS,
 		COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -50,13 +48,9 @@ parse_args(struct ctx *c, int argc, char **argv, struct new_args *a)
 		case 'd':
 			a->domain = optarg;
 			break;
-		case 'e':
-			a->expires = optarg;
-			break;
-		case 'N':
-			a->note = optarg;
-			break;
 		default:
+			if (rule_opts_take(&a->rules, opt, optarg))
+				break;
 			if ((rc = common_option(c, v, opt)) != -1)
 				return rc;
 		}
@@ -122,57 +116,103 @@ note_replaced(const struct store_address *old, const struct store_address *out)
 	    out->expires != 0 ? " (until it expires)" : "", was);
 }
 
-int
-cmd_new(struct ctx *c, int argc, char **argv)
+/* Create the address and give it its rules in one transaction: a rule
+ * that cannot be written leaves no address behind.  Fills out as it is
+ * after the rules; had and old: the correspondent's active address
+ * before, if any. */
+static int
+create(struct ctx *c, const struct new_args *a, const char *local,
+    const char *domain, const char *correspondent, struct store_address *out,
+    enum store_status *had, struct store_address *old)
 {
-	struct new_args a = { NULL, NULL, NULL, NULL, NULL };
+	enum store_status st;
+	int rc;
+
+	if ((st = store_begin(c->store)) != STORE_OK)
+		return ctx_store_fail(c, st, "cannot lock the store");
+	*had = STORE_NOTFOUND;
+	if (correspondent[0] != '\0' && (*had = store_find_correspondent(
+	    c->store, correspondent, c->now, old)) != STORE_OK &&
+	    *had != STORE_NOTFOUND) {
+		rc = ctx_store_fail(c, *had, "cannot read the store");
+		goto fail;
+	}
+	st = store_create(c->store, c->template, a->name != NULL ? local :
+	    NULL, domain, correspondent, a->rules.expires_arg != NULL ?
+	    a->rules.expires : 0, a->rules.note, c->now, out);
+	if (st != STORE_OK) {
+		rc = ctx_store_fail(c, st, "cannot create the address");
+		goto fail;
+	}
+	if ((rc = rule_opts_apply(c, out, &a->rules)) != 0)
+		goto fail;
+	/* Read it back for --json: the rules as written. */
+	if (rule_opts_any(&a->rules) && (st = store_find(c->store, out->local,
+	    out->domain, c->now, out)) != STORE_OK) {
+		rc = ctx_store_fail(c, st, "cannot read the new address");
+		goto fail;
+	}
+	if ((st = store_commit(c->store)) == STORE_OK)
+		return 0;
+	rc = ctx_store_fail(c, st, "cannot create the address");
+fail:
+	store_rollback(c->store);
+	return rc;
+}
+
+static int
+run_new(struct ctx *c, struct new_args *a)
+{
 	char correspondent[ADDRESS_MAX], local[LOCAL_MAX + 1];
 	char shown[TERM_MAX(ADDRESS_MAX)];
 	struct store_address out, old;
-	enum store_status st, had = STORE_NOTFOUND;
+	enum store_status had = STORE_NOTFOUND, st;
 	const char *domain = NULL, *why;
-	time_t expires = 0;
 	int rc;
 
 	correspondent[0] = '\0';
-	if ((rc = parse_args(c, argc, argv, &a)) != 0 ||
-	    (rc = ctx_load_config(c)) != 0 ||
-	    (rc = pick_domain(c, a.domain, &domain)) != 0)
+	if ((rc = ctx_load_config(c)) != 0 ||
+	    (rc = pick_domain(c, a->domain, &domain)) != 0)
 		return rc;
 	/* The error is one line whatever was typed: the argument is shown
 	 * escaped. */
-	if (a.correspondent != NULL && (why = address_parse_correspondent(
-	    a.correspondent, correspondent, sizeof(correspondent))) != NULL)
+	if (a->correspondent != NULL && (why = address_parse_correspondent(
+	    a->correspondent, correspondent, sizeof(correspondent))) != NULL)
 		return fail(EX_DATAERR, "bad correspondent \"%s\": %s; write "
 		    "joe@example.org or @example.org", term_escape(
-		    a.correspondent, shown, sizeof(shown)), why);
-	if (a.name != NULL &&
-	    (rc = check_name(c, a.name, local, sizeof(local))) != 0)
+		    a->correspondent, shown, sizeof(shown)), why);
+	if (a->name != NULL &&
+	    (rc = check_name(c, a->name, local, sizeof(local))) != 0)
 		return rc;
-	if (a.expires != NULL && (when_parse(a.expires, c->now, &expires) ==
-	    -1 || expires <= c->now))
-		return fail(EX_DATAERR, "bad --expires \"%s\": give a future "
-		    "date 2026-12-31, a time 2026-12-31T18:00 or a span 12h, "
-		    "30d, 2w", a.expires);
-	if (a.note != NULL && (rc = check_text("--note", a.note, NOTE_MAX)))
+	if ((rc = rule_opts_check(c, &a->rules, true)) != 0)
 		return rc;
 	if ((rc = ctx_template(c)) != 0 || (rc = ctx_open_store(c, false)) != 0)
 		return rc;
-	if (correspondent[0] != '\0' && (had = store_find_correspondent(
-	    c->store, correspondent, c->now, &old)) != STORE_OK &&
-	    had != STORE_NOTFOUND)
-		return ctx_store_fail(c, had, "cannot read the store");
-	st = store_create(c->store, c->template, a.name != NULL ? local : NULL,
-	    domain, correspondent, expires, a.note, c->now, &out);
-	if (st != STORE_OK)
-		return ctx_store_fail(c, st, "cannot create the address");
+	if ((rc = create(c, a, local, domain, correspondent, &out, &had,
+	    &old)) != 0)
+		return rc;
 	if (had == STORE_OK)
 		note_replaced(&old, &out);
 	if (c->json) {
-		json_address(stdout, &out);
+		st = json_address(stdout, c->store, &out);
 		putchar('\n');
-		return 0;
+		return st == STORE_OK ? 0 :
+		    ctx_store_fail(c, st, "cannot read the allow list");
 	}
 	printf("%s\n", out.address);
 	return 0;
+}
+
+int
+cmd_new(struct ctx *c, int argc, char **argv)
+{
+	struct new_args a = { NULL, NULL, NULL, { 0 } };
+	int rc;
+
+	if ((rc = rule_opts_init(&a.rules, argc)) != 0)
+		return rc;
+	if ((rc = parse_args(c, argc, argv, &a)) == 0)
+		rc = run_new(c, &a);
+	rule_opts_free(&a.rules);
+	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * cmd_show.c: aliasctl show ADDRESS: everything known about one address,
- * including the sender domains that wrote to it (which is how a leak
- * shows).
+ * its rules (SPEC "The gate") and the sender domains that wrote to it
+ * (which is how a leak shows).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -54,7 +54,11 @@ print_text(const struct store_address *a)
 	print_line("address:", a->address);
 	print_line("correspondent:", a->correspondent[0] != '\0' ?
 	    a->correspondent : "-");
-	printf("%-16s%s\n", "state:", store_state_name(a->state));
+	if (a->state == STATE_EXPIRED)
+		printf("%-16s%s (%s)\n", "state:", store_state_name(a->state),
+		    store_expiry_name(a->expired_by));
+	else
+		printf("%-16s%s\n", "state:", store_state_name(a->state));
 	if (a->state == STATE_RETIRED)
 		print_line("reason:", a->reason);
 	printf("%-16s%s\n", "created:", format_time(a->created, buf));
@@ -67,6 +71,43 @@ print_text(const struct store_address *a)
 	printf("%-16s%s\n", "default:", a->is_default ? "yes" : "no");
 	printf("%-16s%" PRId64 "\n", "messages:", a->messages);
 	printf("%-16s%s\n", "last mail:", format_time(a->last_mail, buf));
+}
+
+static void
+print_item(void *arg, const char *item, const char *key)
+{
+	int *n = arg;
+	char text[TERM_MAX(ALLOW_ITEM_MAX)];
+
+	(void)key;
+	printf("%-16s%s\n", (*n)++ == 0 ? "allow:" : "",
+	    term_escape(item, text, sizeof(text)));
+}
+
+/* The gate's rules, after the counters they refer to. */
+static enum store_status
+print_rules(struct ctx *c, const struct store_address *a)
+{
+	char span[SPAN_TEXT_MAX];
+	enum store_status st;
+	int n = 0;
+
+	printf("%-16s%s\n", "lock:", store_lock_name(a->rules.lock));
+	st = store_allow_list(c->store, a->id, print_item, &n);
+	if (st != STORE_OK && st != STORE_NOTFOUND)	/* NOTFOUND: empty */
+		return st;
+	if (n == 0)
+		printf("%-16s%s\n", "allow:", a->correspondent[0] == '\0' &&
+		    !a->learned ? "- (learns its first sender)" : "-");
+	printf("%-16s%s\n", "on refuse:", store_refuse_name(a->rules.on_refuse));
+	if (a->rules.max_mails > 0)
+		printf("%-16s%" PRId64 " (%" PRId64 " so far)\n", "max mails:",
+		    a->rules.max_mails, a->messages);
+	else
+		printf("%-16s%s\n", "max mails:", "none");
+	printf("%-16s%s\n", "idle:", a->rules.idle > 0 ?
+	    span_format(a->rules.idle, span) : "none");
+	return STORE_OK;
 }
 
 int
@@ -92,13 +133,21 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	if (c->json) {
 		putchar('{');
 		json_address_fields(stdout, &a);
+		st = json_allow(stdout, c->store, a.id);
 		fputs(",\"sender_domains\":[", stdout);
-	} else
+	} else {
 		print_text(&a);
+		st = print_rules(c, &a);
+	}
+	if (st != STORE_OK) {
+		if (c->json)
+			fputs("]}\n", stdout);
+		return ctx_store_fail(c, st, "cannot read the allow list");
+	}
 	st = store_sender_domains(c->store, a.id, print_domain, &d);
-	if (st != STORE_OK)
-		return ctx_store_fail(c, st, "cannot read sender domains");
 	if (c->json)
 		fputs("]}\n", stdout);
+	if (st != STORE_OK)
+		return ctx_store_fail(c, st, "cannot read sender domains");
 	return 0;
 }

@@ -94,7 +94,7 @@ int
 ctx_open_store(struct ctx *c, bool create)
 {
 	struct store_options o = { .create = create, .busy_ms = BUSY_MS,
-	    .durable = true };
+	    .durable = true, .upgrade = true };
 	enum store_status st;
 	char err[1024];
 	int rc;

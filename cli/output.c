@@ -101,12 +101,47 @@ json_time(FILE *fp, time_t t)
 	json_string(fp, buf, 0);
 }
 
-void
-json_address(FILE *fp, const struct store_address *a)
+/* The allow list as a JSON array member, for store_allow_list. */
+struct json_items {
+	FILE *fp;
+	int n;
+};
+
+static void
+json_item(void *arg, const char *item, const char *key)
 {
+	struct json_items *j = arg;
+
+	(void)key;
+	fputs(j->n++ > 0 ? "," : "", j->fp);
+	json_string(j->fp, item, 0);
+}
+
+enum store_status
+json_allow(FILE *fp, struct store *s, int64_t id)
+{
+	struct json_items j = { fp, 0 };
+	enum store_status st;
+
+	fputs(",\"allow\":[", fp);
+	st = store_allow_list(s, id, json_item, &j);
+	if (st == STORE_NOTFOUND)	/* an empty list is no error here */
+		st = STORE_OK;
+	/* Closed either way, so that what was printed stays JSON. */
+	fputc(']', fp);
+	return st;
+}
+
+enum store_status
+json_address(FILE *fp, struct store *s, const struct store_address *a)
+{
+	enum store_status st;
+
 	fputc('{', fp);
 	json_address_fields(fp, a);
+	st = json_allow(fp, s, a->id);
 	fputc('}', fp);
+	return st;
 }
 
 void
@@ -121,6 +156,9 @@ json_address_fields(FILE *fp, const struct store_address *a)
 	fputs(",\"reason\":", fp);
 	json_string(fp, a->state == STATE_RETIRED ? a->reason :
 	    a->state == STATE_EXPIRED ? "address expired" : NULL, 1);
+	fputs(",\"expired_by\":", fp);
+	json_string(fp, a->state == STATE_EXPIRED ?
+	    store_expiry_name(a->expired_by) : NULL, 1);
 	fputs(",\"note\":", fp);
 	json_string(fp, a->note, 1);
 	fputs(",\"created\":", fp);
@@ -132,4 +170,42 @@ json_address_fields(FILE *fp, const struct store_address *a)
 	fprintf(fp, ",\"default\":%s,\"messages\":%" PRId64 ",\"last_mail\":",
 	    a->is_default ? "true" : "false", a->messages);
 	json_time(fp, a->last_mail);
+	json_rules(fp, a);
+}
+
+void
+json_rules(FILE *fp, const struct store_address *a)
+{
+	fputs(",\"lock\":", fp);
+	json_string(fp, store_lock_name(a->rules.lock), 0);
+	fputs(",\"on_refuse\":", fp);
+	json_string(fp, store_refuse_name(a->rules.on_refuse), 0);
+	if (a->rules.max_mails > 0)
+		fprintf(fp, ",\"max_mails\":%" PRId64, a->rules.max_mails);
+	else
+		fputs(",\"max_mails\":null", fp);
+	if (a->rules.idle > 0)
+		fprintf(fp, ",\"idle\":%" PRId64, a->rules.idle);
+	else
+		fputs(",\"idle\":null", fp);
+	fprintf(fp, ",\"learned\":%s", a->learned ? "true" : "false");
+}
+
+const char *
+span_format(int64_t seconds, char buf[SPAN_TEXT_MAX])
+{
+	static const struct {
+		int64_t unit;
+		char name;
+	} units[] = { { 7 * 86400, 'w' }, { 86400, 'd' }, { 3600, 'h' },
+	    { 60, 'm' } };
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (seconds % units[i].unit == 0) {
+			snprintf(buf, SPAN_TEXT_MAX, "%" PRId64 "%c",
+			    seconds / units[i].unit, units[i].name);
+			return buf;
+		}
+	snprintf(buf, SPAN_TEXT_MAX, "%" PRId64 "s", seconds);
+	return buf;
 }

@@ -3,6 +3,7 @@
 #define ALIASCTL_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -30,10 +31,25 @@ void	json_string(FILE *, const char *, int empty_is_null);
 /* "2026-11-22T10:00:00Z" as a JSON string, or null for 0. */
 void	json_time(FILE *, time_t);
 
-/* One address as a JSON object, without a trailing newline. */
-void	json_address(FILE *, const struct store_address *);
+/* One address as a JSON object with its allow list (read from s),
+ * without a trailing newline.  The object is complete even when the
+ * store fails; the status says whether the list is. */
+enum store_status json_address(FILE *, struct store *,
+	    const struct store_address *);
 
-/* The same members without the braces, for objects that add more. */
+/* The members of an address, rules included, without the braces, for
+ * objects that add more. */
 void	json_address_fields(FILE *, const struct store_address *);
+
+/* The rules' members alone: lock, on_refuse, max_mails, idle (seconds;
+ * null for none) and learned, each after a comma. */
+void	json_rules(FILE *, const struct store_address *);
+
+/* The member ,"allow":[items...] of one address. */
+enum store_status json_allow(FILE *, struct store *, int64_t id);
+
+/* A span of seconds as --idle takes it: "30d", "2w", "12h". */
+#define SPAN_TEXT_MAX	32
+const char *span_format(int64_t seconds, char buf[SPAN_TEXT_MAX]);
 
 #endif

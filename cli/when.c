@@ -1,6 +1,7 @@
-/* when.c: parse --expires values. */
+/* when.c: parse --expires values and the spans of --idle and --since. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -9,8 +10,8 @@
 
 #include "cli/when.h"
 
-static int
-parse_span(const char *text, time_t now, time_t *out)
+int
+span_parse(const char *text, int64_t *seconds)
 {
 	char *end;
 	long long n;
@@ -36,9 +37,20 @@ parse_span(const char *text, time_t now, time_t *out)
 	default:
 		return -1;
 	}
-	if (n > 100LL * 366 * 86400 / unit)	/* a century is enough */
+	if (n > SPAN_MAX / unit)	/* a century is enough */
 		return -1;
-	*out = now + (time_t)(n * unit);
+	*seconds = (int64_t)(n * unit);
+	return 0;
+}
+
+static int
+parse_span(const char *text, time_t now, time_t *out)
+{
+	int64_t span;
+
+	if (span_parse(text, &span) == -1)
+		return -1;
+	*out = now + (time_t)span;
 	return 0;
 }
 

@@ -333,6 +333,25 @@ key_socket(struct config_parser *p, struct config *c, const char *v)
 }
 
 static int
+key_policy_socket(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_socket(p, &c->policy_socket, v);
+}
+
+static int
+key_socketmap_socket(struct config_parser *p, struct config *c,
+    const char *v)
+{
+	return set_socket(p, &c->socketmap_socket, v);
+}
+
+static int
+key_idle_timeout(struct config_parser *p, struct config *c, const char *v)
+{
+	return set_integer(p, "idle_timeout", &c->idle_timeout, v, 1, 86400);
+}
+
+static int
 key_user(struct config_parser *p, struct config *c, const char *v)
 {
 	return set_string(p, &c->user, v, false);
@@ -443,6 +462,13 @@ const struct config_key config_keys[] = {
 	    "Envelope sender of your mail; unset: the chosen address." },
 	{ "socket", key_socket, "unix:/run/aliasd/aliasd.sock", NULL,
 	    "Milter socket: unix:/path or inet:PORT@HOST." },
+	{ "policy_socket", key_policy_socket, NULL, "unix:/run/aliasd/policy.sock",
+	    "Postfix policy service socket (check_policy_service); unset: off." },
+	{ "socketmap_socket", key_socketmap_socket, NULL,
+	    "unix:/run/aliasd/socketmap.sock",
+	    "Socketmap socket for Postfix socketmap: and sendmail socket maps." },
+	{ "idle_timeout", key_idle_timeout, "600", NULL,
+	    "Seconds before an idle policy or socketmap client is closed." },
 	{ "user", key_user, "aliasd", NULL,
 	    "aliasd runs as this user, who owns the store." },
 	{ "trusted_networks", key_trusted_networks, "127.0.0.0/8, ::1", NULL,
@@ -616,6 +642,8 @@ config_free(struct config *c)
 	free(c->template);
 	free(c->bounce_address);
 	free(c->socket);
+	free(c->policy_socket);
+	free(c->socketmap_socket);
 	free(c->user);
 	free(c->outbound_daemon_name);
 	free_list(c->passthrough, &c->npassthrough);

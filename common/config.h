@@ -31,6 +31,9 @@ struct config {
 	char *template;
 	char *bounce_address;
 	char *socket;
+	char *policy_socket;	/* NULL: no policy service */
+	char *socketmap_socket;	/* NULL: no socketmap */
+	long idle_timeout;	/* seconds an idle fast-path client is kept */
 	char *user;
 	struct cidr trusted[CONFIG_MAX_LIST];
 	size_t ntrusted;

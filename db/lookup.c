@@ -48,7 +48,14 @@ store_row(sqlite3_stmt *st, time_t now, struct store_address *a)
 	a->messages = sqlite3_column_int64(st, 11);
 	a->last_mail = (time_t)sqlite3_column_int64(st, 12);
 	a->is_default = sqlite3_column_int(st, 13) != 0;
-	if (a->state == STATE_ACTIVE && a->expires != 0 && a->expires <= now)
+	/* The schema's CHECKs hold lock and on_refuse to the enums. */
+	a->rules.lock = (enum lock_mode)sqlite3_column_int(st, 14);
+	a->rules.on_refuse = (enum refuse_action)sqlite3_column_int(st, 15);
+	a->rules.max_mails = sqlite3_column_int64(st, 16);
+	a->rules.idle = sqlite3_column_int64(st, 17);
+	a->learned = sqlite3_column_int(st, 18) != 0;
+	if (a->state == STATE_ACTIVE &&
+	    (a->expired_by = store_expiry(a, a->messages, now)) != EXPIRY_NONE)
 		a->state = STATE_EXPIRED;
 }
 
@@ -206,13 +213,13 @@ enum store_status
 store_list(struct store *s, enum store_filter filter, time_t now,
     struct store_iter **out)
 {
+	/* ?2 is now (ADDRESS_LIVE's parameter); there is no ?1. */
 	static const char *const where[] = {
-		[FILTER_ACTIVE] = "WHERE a.state = 0 AND (a.expires IS NULL "
-		    "OR a.expires > ?1) ",
-		[FILTER_RETIRED] = "WHERE a.state = 1 OR a.expires <= ?1 ",
-		[FILTER_ALL] = "WHERE ?1 IS NOT NULL ",
+		[FILTER_ACTIVE] = "WHERE " ADDRESS_LIVE " ",
+		[FILTER_RETIRED] = "WHERE NOT " ADDRESS_LIVE " ",
+		[FILTER_ALL] = "WHERE ?2 IS NOT NULL ",
 	};
-	char sql[1024];
+	char sql[2048];
 	struct store_iter *it;
 	int rc;
 
@@ -221,14 +228,20 @@ store_list(struct store *s, enum store_filter filter, time_t now,
 		return store_fail(s, SQLITE_NOMEM, "cannot list");
 	/* Only our constant fragments are pasted here; no user data. */
 	/* sql-lint: constant: where[] holds literals, filter is an enum */
-	snprintf(sql, sizeof(sql), "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
-	    "%s ORDER BY a.local, a.domain", where[filter]);
+	if (snprintf(sql, sizeof(sql), "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+	    "%s ORDER BY a.local, a.domain", where[filter]) >=
+	    (int)sizeof(sql)) {
+		free(it);
+		snprintf(s->error, sizeof(s->error), "cannot list: the query "
+		    "is too long");
+		return STORE_ERROR;
+	}
 	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &it->stmt, NULL)) !=
 	    SQLITE_OK) {
 		free(it);
 		return store_fail(s, rc, "cannot list");
 	}
-	sqlite3_bind_int64(it->stmt, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(it->stmt, 2, (sqlite3_int64)now);
 	it->store = s;
 	it->now = now;
 	*out = it;

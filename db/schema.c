@@ -45,6 +45,37 @@ static const char *const migrations[] = {
 	"  last INTEGER,"
 	"  PRIMARY KEY (address, domain)"
 	") WITHOUT ROWID;",
+
+	/* 1 -> 2: the gate's rules (SPEC "The gate"), the allow list and
+	 * leak sightings.  Existing addresses get the defaults: no lock,
+	 * reject, no limits, nothing learned. */
+	"ALTER TABLE address ADD COLUMN lock INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (lock IN (0, 1, 2));"
+	"ALTER TABLE address ADD COLUMN on_refuse INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (on_refuse IN (0, 1, 2, 3));"
+	"ALTER TABLE address ADD COLUMN max_mails INTEGER;"
+	"ALTER TABLE address ADD COLUMN idle INTEGER;"
+	"ALTER TABLE address ADD COLUMN learned INTEGER NOT NULL DEFAULT 0;"
+	/* key: the registered domain of a domain item, the address of an
+	 * address item; one indexed probe at RCPT time. */
+	"CREATE TABLE allow ("
+	"  address INTEGER NOT NULL REFERENCES address (id)"
+	"    ON DELETE CASCADE,"
+	"  item TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  PRIMARY KEY (address, key)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE sighting ("
+	"  address INTEGER NOT NULL REFERENCES address (id)"
+	"    ON DELETE CASCADE,"
+	"  domain TEXT NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  messages INTEGER NOT NULL,"
+	"  PRIMARY KEY (address, domain)"
+	") WITHOUT ROWID;"
+	/* leaks --since: the recent sightings without reading them all. */
+	"CREATE INDEX sighting_last ON sighting (last);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -70,11 +101,21 @@ migrate_one(struct store *s, int to)
 {
 	enum store_status st;
 	char sql[64];
-	int rc;
+	int rc, now = 0;
 
 	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
 	    SQLITE_OK)
 		return store_fail(s, rc, "cannot lock the store to upgrade it");
+	/* Another process or thread may have done it while we waited. */
+	if ((rc = pragma_int(s->db, "PRAGMA user_version", &now)) !=
+	    SQLITE_OK)
+		goto fail;
+	if (now >= to) {
+		if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) !=
+		    SQLITE_OK)
+			goto fail;
+		return STORE_OK;
+	}
 	if ((rc = sqlite3_exec(s->db, migrations[to - 1], NULL, NULL, NULL)) !=
 	    SQLITE_OK)
 		goto fail;

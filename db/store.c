@@ -26,9 +26,10 @@ static const char *const statements[ST_MAX] = {
 	    "WHERE a.local = ?1 AND a.domain = ?2",
 	[ST_FIND_ID] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
 	    "WHERE a.id = ?1",
+	/* The rows of one correspondent by its index, newest first; the
+	 * live test is a few comparisons on each. */
 	[ST_FIND_CORRESPONDENT] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
-	    "WHERE a.correspondent = ?1 AND a.state = 0 "
-	    "AND (a.expires IS NULL OR a.expires > ?2) "
+	    "WHERE a.correspondent = ?1 AND " ADDRESS_LIVE " "
 	    "ORDER BY a.id DESC LIMIT 1",
 	[ST_FIND_LOCAL] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
 	    "WHERE a.local = ?1 ORDER BY a.domain LIMIT 6",
@@ -38,8 +39,10 @@ static const char *const statements[ST_MAX] = {
 	    "WHERE a.local >= ?1 AND a.local < ?2 "
 	    "ORDER BY a.local, a.domain LIMIT 6",
 	[ST_INSERT] = "INSERT INTO address (local, domain, seq, "
-	    "correspondent, state, reason, note, created, retired, expires) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    "correspondent, state, reason, note, created, retired, expires, "
+	    "lock, on_refuse, max_mails, idle, learned) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15)",
 	[ST_RETIRE] = "UPDATE address SET state = 1, reason = ?2, "
 	    "retired = ?3 WHERE id = ?1",
 	[ST_REVIVE] = "UPDATE address SET state = 0, reason = NULL, "
@@ -68,6 +71,51 @@ static const char *const statements[ST_MAX] = {
 	[ST_DOMAINS_TRIM] = "DELETE FROM sender_domain WHERE address = ?1 "
 	    "AND domain IN (SELECT domain FROM sender_domain WHERE "
 	    "address = ?1 ORDER BY last DESC, domain LIMIT -1 OFFSET ?2)",
+	[ST_SET_RULES] = "UPDATE address SET lock = ?2, on_refuse = ?3, "
+	    "max_mails = ?4, idle = ?5 WHERE id = ?1",
+	[ST_SET_NOTE] = "UPDATE address SET note = ?2 WHERE id = ?1",
+	[ST_SET_EXPIRES] = "UPDATE address SET expires = ?2 WHERE id = ?1",
+	/* How long the list is, and whether it holds the key already. */
+	[ST_ALLOW_STATE] = "SELECT count(*), coalesce(max(key = ?2), 0) "
+	    "FROM allow WHERE address = ?1",
+	[ST_ALLOW_ADD] = "INSERT INTO allow (address, item, key) "
+	    "VALUES (?1, ?2, ?3)",
+	[ST_ALLOW_REMOVE] = "DELETE FROM allow WHERE address = ?1 AND "
+	    "key = ?2",
+	[ST_ALLOW_LIST] = "SELECT item, key FROM allow WHERE address = ?1 "
+	    "ORDER BY key LIMIT ?2",
+	/* A NULL key matches nothing. */
+	[ST_ALLOW_MATCH] = "SELECT 1 FROM allow WHERE address = ?1 AND "
+	    "key IN (?2, ?3) LIMIT 1",
+	/* The keys not there yet, never past ?3 items on the list copied
+	 * to. */
+	[ST_ALLOW_COPY] = "INSERT INTO allow (address, item, key) "
+	    "SELECT ?2, item, key FROM allow WHERE address = ?1 AND key NOT IN "
+	    "(SELECT key FROM allow WHERE address = ?2) ORDER BY key "
+	    "LIMIT max(0, ?3 - (SELECT count(*) FROM allow WHERE "
+	    "address = ?2))",
+	/* Changes a row only the first time. */
+	[ST_LEARN] = "UPDATE address SET learned = 1 WHERE id = ?1 AND "
+	    "learned = 0",
+	[ST_LEARN_ALLOW] = "INSERT OR IGNORE INTO allow (address, item, key) "
+	    "SELECT ?1, ?2, ?2 WHERE (SELECT count(*) FROM allow WHERE "
+	    "address = ?1) < ?3",
+	[ST_SIGHT] = "INSERT INTO sighting (address, domain, first, last, "
+	    "messages) VALUES (?1, ?2, ?3, ?3, 1) "
+	    "ON CONFLICT (address, domain) DO UPDATE SET "
+	    "first = min(first, excluded.first), "
+	    "last = max(last, excluded.last), messages = messages + 1",
+	[ST_SIGHTINGS_OVER] = "SELECT 1 FROM sighting WHERE address = ?1 "
+	    "LIMIT 1 OFFSET ?2",
+	[ST_SIGHTINGS_TRIM] = "DELETE FROM sighting WHERE address = ?1 "
+	    "AND domain IN (SELECT domain FROM sighting WHERE "
+	    "address = ?1 ORDER BY last DESC, domain LIMIT -1 OFFSET ?2)",
+	[ST_SIGHTINGS] = "SELECT " ADDRESS_COLUMNS ", s.domain, s.first, "
+	    "s.last, s.messages FROM sighting s "
+	    "JOIN address a ON a.id = s.address "
+	    "LEFT JOIN counter c ON c.address = a.id "
+	    "WHERE s.last >= ?1 "
+	    "ORDER BY s.last DESC, a.local, a.domain, s.domain",
 };
 
 enum store_status
@@ -269,8 +317,8 @@ store_open(const char *path, const struct store_options *o,
 	}
 	if ((st = configure(s, o)) != STORE_OK)
 		goto fail;
-	st = s->created ? schema_migrate(s) : schema_check(s, o->create &&
-	    !o->readonly);
+	st = s->created ? schema_migrate(s) : schema_check(s,
+	    (o->create || o->upgrade) && !o->readonly);
 	if (st == STORE_MISSING && o->create && !o->readonly)
 		st = schema_migrate(s);	/* an empty file left by a crash */
 	if (st != STORE_OK)

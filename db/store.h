@@ -39,8 +39,44 @@ enum store_status {
 enum address_state {
 	STATE_ACTIVE = 0,
 	STATE_RETIRED = 1,
-	STATE_EXPIRED = 2	/* derived: active with expires <= now */
+	STATE_EXPIRED = 2	/* derived: see enum expiry */
 };
+
+/* The gate's rules of one address (SPEC "The gate"). */
+enum lock_mode {
+	LOCK_NONE = 0,		/* anybody may write */
+	LOCK_DOMAIN = 1,	/* expected senders only */
+	LOCK_SENDER = 2		/* the correspondent's address and the allow
+				 * list only */
+};
+
+enum refuse_action {
+	REFUSE_REJECT = 0,	/* 550 */
+	REFUSE_DISCARD = 1,	/* accepted and dropped for this recipient */
+	REFUSE_HOLD = 2,	/* accepted into the MTA's hold queue */
+	REFUSE_TEMPFAIL = 3	/* 450 4.2.1 */
+};
+
+/* Why an active address counts as expired; derived when a row is read. */
+enum expiry {
+	EXPIRY_NONE = 0,
+	EXPIRY_DATE,		/* expires <= now */
+	EXPIRY_MAX_MAILS,	/* messages >= max_mails */
+	EXPIRY_IDLE		/* no mail for idle seconds (since created
+				 * until the first mail) */
+};
+
+struct store_rules {
+	enum lock_mode lock;
+	enum refuse_action on_refuse;
+	int64_t max_mails;	/* 0: no limit */
+	int64_t idle;		/* seconds; 0: never idles out */
+};
+
+/* Allow-list entries per address, and the length of one. */
+#define ALLOW_MAX	100
+#define ALLOW_ITEM_MAX	ADDRESS_MAX
+#define NULL_SENDER_ITEM "<>"
 
 struct store_address {
 	int64_t id;
@@ -58,12 +94,18 @@ struct store_address {
 	int64_t messages;			/* accepted inbound mail */
 	time_t last_mail;			/* 0 for never */
 	bool is_default;
+	struct store_rules rules;
+	enum expiry expired_by;			/* when state is EXPIRED */
+	bool learned;		/* a named address took its first sender */
 };
 
 /* How to open.  uid/gid: when not (uid_t)-1, a created directory and file
  * are given to them (aliasctl as root creating the store for aliasd). */
 struct store_options {
 	bool create;		/* create file, directory and schema */
+	bool upgrade;		/* migrate a store of an older schema: every
+				 * program but a dry run, so that installing
+				 * a new version needs no step of its own */
 	bool readonly;
 	int busy_ms;		/* wait this long for a lock */
 	bool durable;		/* synchronous=FULL rather than NORMAL */
@@ -159,6 +201,17 @@ struct store_count {
 	int64_t id;
 	char sender_domain[DOMAIN_MAX + 1];	/* "" when unknown */
 	time_t when;
+	/* The gate's findings (SPEC "The gate"): the sender's registered
+	 * domain ("" when none), whether it was unexpected (a leak
+	 * sighting is recorded for sender_regdom), and whether the
+	 * address is a named one still to learn its first sender (the
+	 * first such count adds sender_regdom to its allow list and
+	 * marks it learned; a later one, judged before the first was
+	 * written, is a sighting unless sender_regdom is the domain
+	 * learned).  A sender_regdom that is not clean text is ignored. */
+	char sender_regdom[DOMAIN_MAX + 1];
+	bool unexpected;
+	bool learn;
 };
 enum store_status store_add_counts(struct store *,
 	    const struct store_count *, size_t n);
@@ -170,5 +223,90 @@ enum store_status store_set_setting(struct store *, const char *key,
 	    const char *value);
 
 const char *store_state_name(enum address_state);
+
+/*
+ * The gate's rules (SPEC "The gate").
+ */
+
+/* Whether an active address with these counts has expired now, and by
+ * which rule; messages may include counts not yet written (aliasd's
+ * queue).  store_row uses it for every address read; one already marked
+ * STATE_EXPIRED is judged afresh, a retired one is EXPIRY_NONE.  The
+ * date is named first, then max-mails, then idle. */
+enum expiry store_expiry(const struct store_address *, int64_t messages,
+	    time_t now);
+
+const char *store_lock_name(enum lock_mode);		/* "none", ... */
+const char *store_refuse_name(enum refuse_action);	/* "reject", ... */
+const char *store_expiry_name(enum expiry);	/* "expires", "max-mails",
+						 * "idle", "" */
+int	store_lock_parse(const char *, enum lock_mode *);	/* 0 or -1 */
+int	store_refuse_parse(const char *, enum refuse_action *);
+
+/* Change one address's rules, note ("" or NULL: none) or expiry date
+ * (0: never).  STORE_NOTFOUND for no such id; STORE_INVALID for rules
+ * out of range or a note of NOTE_MAX bytes or more. */
+enum store_status store_set_rules(struct store *, int64_t id,
+	    const struct store_rules *);
+enum store_status store_set_note(struct store *, int64_t id,
+	    const char *note);
+enum store_status store_set_expires(struct store *, int64_t id,
+	    time_t expires);
+
+/* The allow list.  An item is a domain (kept as given, matched by its
+ * registered domain: key is regdom_of(item)), an address (lowercase;
+ * key the address itself) or NULL_SENDER_ITEM.  The caller computes key.
+ * add: STORE_EXISTS when the key is there, STORE_INVALID when the list
+ * holds ALLOW_MAX items or item or key is not clean text shorter than
+ * ALLOW_ITEM_MAX, STORE_NOTFOUND when there is no such address;
+ * remove: STORE_NOTFOUND when it is not.  list: in key order. */
+enum store_status store_allow_add(struct store *, int64_t id,
+	    const char *item, const char *key);
+enum store_status store_allow_remove(struct store *, int64_t id,
+	    const char *key);
+typedef void store_item_fn(void *arg, const char *item, const char *key);
+enum store_status store_allow_list(struct store *, int64_t id,
+	    store_item_fn *, void *arg);
+/* Whether any of the keys (NULL ones skipped) is on the list: one
+ * indexed lookup, made at RCPT time. */
+enum store_status store_allow_match(struct store *, int64_t id,
+	    const char *key1, const char *key2, bool *found);
+
+/* Copy the allow-list items of one address that another lacks to it
+ * (replace), stopping at ALLOW_MAX; STORE_NOTFOUND when to does not
+ * exist. */
+enum store_status store_allow_copy(struct store *, int64_t from,
+	    int64_t to);
+
+/* Leak sightings: mail accepted for an address from a sender who was not
+ * expected, per address and registered domain, at most SIGHTINGS_MAX per
+ * address (the most recent kept, as sender domains are).  Written by
+ * store_add_counts. */
+#define SIGHTINGS_MAX 1000
+struct store_sighting {
+	struct store_address address;	/* the address seen */
+	char domain[DOMAIN_MAX + 1];	/* the sender's registered domain */
+	time_t first;
+	time_t last;
+	int64_t messages;
+};
+typedef void store_sighting_fn(void *arg, const struct store_sighting *);
+/* Every sighting last seen at or after since (0: all), newest first
+ * (by last, then address, then domain); now decides each address's
+ * state. */
+enum store_status store_sightings(struct store *, time_t since, time_t now,
+	    store_sighting_fn *, void *arg);
+
+/* replace: in one transaction, retire the address (reason as for
+ * store_retire) and create a new one for the same correspondent and
+ * domain with the same rules, note, expiry and allow list (a named
+ * address gets a templated one, and what it learned).  An address
+ * already retired keeps its reason and time unless reason is given.
+ * STORE_NOTFOUND for no such id; on any failure nothing is changed
+ * (inside the caller's transaction, which it joins, once the caller
+ * rolls back).  Fills out with the new address. */
+enum store_status store_replace(struct store *, const struct template *,
+	    int64_t id, const char *reason, time_t now,
+	    struct store_address *out);
 
 #endif

@@ -30,6 +30,21 @@ enum stmt_id {
 	ST_SENDER_DOMAINS,
 	ST_DOMAINS_OVER,
 	ST_DOMAINS_TRIM,
+	ST_SET_RULES,
+	ST_SET_NOTE,
+	ST_SET_EXPIRES,
+	ST_ALLOW_STATE,
+	ST_ALLOW_ADD,
+	ST_ALLOW_REMOVE,
+	ST_ALLOW_LIST,
+	ST_ALLOW_MATCH,
+	ST_ALLOW_COPY,
+	ST_LEARN,
+	ST_LEARN_ALLOW,
+	ST_SIGHT,
+	ST_SIGHTINGS_OVER,
+	ST_SIGHTINGS_TRIM,
+	ST_SIGHTINGS,
 	ST_MAX
 };
 
@@ -40,19 +55,53 @@ struct store {
 	char error[512];
 };
 
-/* The columns every address query selects, in this order. */
+/* The columns every address query selects, in this order (store_row
+ * reads them); a query may select more after them, from column
+ * ADDRESS_NCOLUMNS on. */
 #define ADDRESS_COLUMNS \
 	"a.id, a.local, a.domain, a.correspondent, a.seq, a.state, " \
 	"a.reason, a.note, a.created, a.retired, a.expires, " \
 	"coalesce(c.messages, 0), coalesce(c.last, 0), " \
 	"a.id = coalesce((SELECT CAST(value AS INTEGER) FROM setting " \
-	"WHERE key = 'default'), 0)"
+	"WHERE key = 'default'), 0), " \
+	"a.lock, a.on_refuse, coalesce(a.max_mails, 0), coalesce(a.idle, 0), " \
+	"a.learned"
+#define ADDRESS_NCOLUMNS 19
 #define ADDRESS_FROM \
 	" FROM address a LEFT JOIN counter c ON c.address = a.id "
+
+/* An address that is active and not expired, with ?2 the time now: what
+ * store_expiry decides in C, said in SQL so that the correspondent lookup
+ * and the lists filter inside the query (test_rules.c holds the two to
+ * the same boundaries). */
+#define ADDRESS_LIVE \
+	"(a.state = 0 AND (coalesce(a.expires, 0) = 0 OR a.expires > ?2) " \
+	"AND (coalesce(a.max_mails, 0) <= 0 " \
+	"OR coalesce(c.messages, 0) < a.max_mails) " \
+	"AND (coalesce(a.idle, 0) <= 0 " \
+	"OR ?2 - coalesce(nullif(c.last, 0), a.created) < a.idle))"
 
 /* schema.c */
 enum store_status schema_migrate(struct store *);
 enum store_status schema_check(struct store *, bool writable);
+
+/* update.c: begin a transaction unless the caller holds one (*own says
+ * whether we must end it); end it, committing when st is STORE_OK. */
+enum store_status store_txn_start(struct store *, bool *own);
+enum store_status store_txn_end(struct store *, bool own,
+	    enum store_status st);
+/* Step an UPDATE or DELETE in a transaction: STORE_NOTFOUND when it
+ * changed no row. */
+enum store_status store_update_one(struct store *, sqlite3_stmt *,
+	    const char *what);
+
+/* rules.c: whether rules are in range (what the schema takes). */
+bool	rules_valid(const struct store_rules *);
+
+/* sighting.c: one count's learning and leak sighting, in the caller's
+ * transaction; keeping one address's SIGHTINGS_MAX newest sightings. */
+enum store_status sighting_count(struct store *, const struct store_count *);
+enum store_status sighting_trim(struct store *, int64_t id);
 
 /* store.c */
 enum store_status store_fail(struct store *, int rc, const char *what);

@@ -19,15 +19,15 @@
 
 /* Begin a transaction unless the caller holds one; *own says whether we
  * must end it. */
-static enum store_status
-txn_start(struct store *s, bool *own)
+enum store_status
+store_txn_start(struct store *s, bool *own)
 {
 	*own = sqlite3_get_autocommit(s->db) != 0;
 	return *own ? store_begin(s) : STORE_OK;
 }
 
-static enum store_status
-txn_end(struct store *s, bool own, enum store_status st)
+enum store_status
+store_txn_end(struct store *s, bool own, enum store_status st)
 {
 	if (!own)
 		return st;
@@ -56,6 +56,16 @@ bind_time_or_null(sqlite3_stmt *st, int col, time_t t)
 		sqlite3_bind_null(st, col);
 }
 
+/* A limit of 0 is no limit, stored as NULL. */
+static void
+bind_limit(sqlite3_stmt *st, int col, int64_t n)
+{
+	if (n != 0)
+		sqlite3_bind_int64(st, col, n);
+	else
+		sqlite3_bind_null(st, col);
+}
+
 static enum store_status
 insert_row(struct store *s, const struct store_address *a)
 {
@@ -73,6 +83,11 @@ insert_row(struct store *s, const struct store_address *a)
 		    "valid UTF-8 or holds a control character is not stored");
 		return STORE_INVALID;
 	}
+	if (!rules_valid(&a->rules)) {
+		snprintf(s->error, sizeof(s->error), "rules out of range are "
+		    "not stored");
+		return STORE_INVALID;
+	}
 	if ((ps = store_stmt(s, ST_INSERT, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_text(st, 1, a->local, -1, SQLITE_STATIC);
@@ -88,6 +103,11 @@ insert_row(struct store *s, const struct store_address *a)
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)a->created);
 	bind_time_or_null(st, 9, a->state == STATE_RETIRED ? a->retired : 0);
 	bind_time_or_null(st, 10, a->expires);
+	sqlite3_bind_int(st, 11, (int)a->rules.lock);
+	sqlite3_bind_int(st, 12, (int)a->rules.on_refuse);
+	bind_limit(st, 13, a->rules.max_mails);
+	bind_limit(st, 14, a->rules.idle);
+	sqlite3_bind_int(st, 15, a->learned ? 1 : 0);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -197,13 +217,75 @@ store_create(struct store *s, const struct template *t, const char *local,
 	a.created = now;
 	a.expires = expires;
 	a.state = STATE_ACTIVE;
-	if ((st = txn_start(s, &own)) != STORE_OK)
+	if ((st = store_txn_start(s, &own)) != STORE_OK)
 		return st;
 	st = create_in_txn(s, t, local, &a);
-	if ((st = txn_end(s, own, st)) != STORE_OK)
+	if ((st = store_txn_end(s, own, st)) != STORE_OK)
 		return st;
 	snprintf(a.address, sizeof(a.address), "%s@%s", a.local, a.domain);
-	a.state = expires != 0 && expires <= now ? STATE_EXPIRED : a.state;
+	if ((a.expired_by = store_expiry(&a, 0, now)) != EXPIRY_NONE)
+		a.state = STATE_EXPIRED;
+	*out = a;
+	return STORE_OK;
+}
+
+/* The old address is read, retired and copied inside the transaction, so
+ * that nothing changes it between the three. */
+static enum store_status
+replace_in_txn(struct store *s, const struct template *t, int64_t id,
+    const char *reason, time_t now, struct store_address *a)
+{
+	struct store_address old;
+	enum store_status st;
+	sqlite3_stmt *stmt;
+
+	if ((st = store_stmt(s, ST_FIND_ID, &stmt)) != STORE_OK)
+		return st;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((st = store_step_address(s, stmt, now, &old)) != STORE_OK) {
+		if (st == STORE_NOTFOUND)
+			snprintf(s->error, sizeof(s->error), "no address with "
+			    "id %" PRId64, id);
+		return st;
+	}
+	/* As retire does: one already retired keeps its reason and time
+	 * unless a new reason is given. */
+	if ((old.state != STATE_RETIRED || (reason != NULL &&
+	    reason[0] != '\0')) &&
+	    (st = store_retire(s, id, reason, now)) != STORE_OK)
+		return st;
+	memset(a, 0, sizeof(*a));
+	snprintf(a->domain, sizeof(a->domain), "%s", old.domain);
+	snprintf(a->correspondent, sizeof(a->correspondent), "%s",
+	    old.correspondent);
+	snprintf(a->note, sizeof(a->note), "%s", old.note);
+	a->created = now;
+	a->expires = old.expires;
+	a->rules = old.rules;
+	/* What a named address learned comes along in its allow list. */
+	a->learned = old.learned;
+	a->state = STATE_ACTIVE;
+	if ((st = create_in_txn(s, t, NULL, a)) != STORE_OK)
+		return st;
+	return store_allow_copy(s, id, a->id);
+}
+
+enum store_status
+store_replace(struct store *s, const struct template *t, int64_t id,
+    const char *reason, time_t now, struct store_address *out)
+{
+	struct store_address a;
+	enum store_status st;
+	bool own;
+
+	if ((st = store_txn_start(s, &own)) != STORE_OK)
+		return st;
+	st = replace_in_txn(s, t, id, reason, now, &a);
+	if ((st = store_txn_end(s, own, st)) != STORE_OK)
+		return st;
+	snprintf(a.address, sizeof(a.address), "%s@%s", a.local, a.domain);
+	if ((a.expired_by = store_expiry(&a, 0, now)) != EXPIRY_NONE)
+		a.state = STATE_EXPIRED;
 	*out = a;
 	return STORE_OK;
 }
@@ -214,22 +296,22 @@ store_insert(struct store *s, const struct store_address *a)
 	enum store_status st;
 	bool own;
 
-	if ((st = txn_start(s, &own)) != STORE_OK)
+	if ((st = store_txn_start(s, &own)) != STORE_OK)
 		return st;
 	st = insert_row(s, a);
 	if (st == STORE_OK && a->seq >= 0)
 		st = raise_sequence(s, a->seq);
-	return txn_end(s, own, st);
+	return store_txn_end(s, own, st);
 }
 
-static enum store_status
-update_one(struct store *s, sqlite3_stmt *st, const char *what)
+enum store_status
+store_update_one(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	enum store_status result = STORE_OK;
 	bool own;
 	int rc;
 
-	if ((result = txn_start(s, &own)) != STORE_OK) {
+	if ((result = store_txn_start(s, &own)) != STORE_OK) {
 		sqlite3_reset(st);
 		return result;
 	}
@@ -239,7 +321,7 @@ update_one(struct store *s, sqlite3_stmt *st, const char *what)
 		result = store_fail(s, rc, what);
 	else if (sqlite3_changes(s->db) == 0)
 		result = STORE_NOTFOUND;
-	return txn_end(s, own, result);
+	return store_txn_end(s, own, result);
 }
 
 enum store_status
@@ -254,7 +336,7 @@ store_retire(struct store *s, int64_t id, const char *reason, time_t now)
 	sqlite3_bind_text(st, 2, reason != NULL && reason[0] != '\0' ?
 	    reason : DEFAULT_REASON, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-	return update_one(s, st, "cannot retire the address");
+	return store_update_one(s, st, "cannot retire the address");
 }
 
 enum store_status
@@ -266,7 +348,7 @@ store_revive(struct store *s, int64_t id)
 	if ((ps = store_stmt(s, ST_REVIVE, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_int64(st, 1, id);
-	return update_one(s, st, "cannot revive the address");
+	return store_update_one(s, st, "cannot revive the address");
 }
 
 enum store_status
@@ -276,7 +358,7 @@ store_set_default(struct store *s, int64_t id)
 	enum store_status st;
 	bool own;
 
-	if ((st = txn_start(s, &own)) != STORE_OK)
+	if ((st = store_txn_start(s, &own)) != STORE_OK)
 		return st;
 	if (id == 0)
 		st = store_set_setting(s, "default", NULL);
@@ -284,7 +366,7 @@ store_set_default(struct store *s, int64_t id)
 		snprintf(value, sizeof(value), "%" PRId64, id);
 		st = store_set_setting(s, "default", value);
 	}
-	return txn_end(s, own, st);
+	return store_txn_end(s, own, st);
 }
 
 static enum store_status
@@ -306,7 +388,7 @@ count_one(struct store *s, const struct store_count *c)
 	 * whatever a front end hands in. */
 	if (c->sender_domain[0] == '\0' || address_check_text(
 	    c->sender_domain, strlen(c->sender_domain)) != NULL)
-		return STORE_OK;
+		return sighting_count(s, c);
 	if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_int64(st, 1, c->id);
@@ -316,7 +398,7 @@ count_one(struct store *s, const struct store_count *c)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "cannot count mail");
-	return STORE_OK;
+	return sighting_count(s, c);
 }
 
 /* Keep the SENDER_DOMAINS_MAX most recent sender domains of one
@@ -368,7 +450,8 @@ trim_counted(struct store *s, int64_t *ids, size_t n)
 	qsort(ids, n, sizeof(*ids), id_cmp);
 	for (size_t i = 0; i < n && st == STORE_OK; i++)
 		if (i == 0 || ids[i] != ids[i - 1])
-			st = trim_domains(s, ids[i]);
+			if ((st = trim_domains(s, ids[i])) == STORE_OK)
+				st = sighting_trim(s, ids[i]);
 	return st;
 }
 
@@ -391,7 +474,7 @@ store_add_counts(struct store *s, const struct store_count *c, size_t n)
 		    "of memory");
 		return STORE_ERROR;
 	}
-	if ((st = txn_start(s, &own)) != STORE_OK) {
+	if ((st = store_txn_start(s, &own)) != STORE_OK) {
 		free(ids);
 		return st;
 	}
@@ -405,5 +488,5 @@ store_add_counts(struct store *s, const struct store_count *c, size_t n)
 	if (st == STORE_OK)
 		st = trim_counted(s, ids, nids);
 	free(ids);
-	return txn_end(s, own, st);
+	return store_txn_end(s, own, st);
 }

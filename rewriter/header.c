@@ -510,6 +510,17 @@ return_path_is_owner(const struct rewrite_request *req, const char *value)
 	return mailbox_value_shows(value, req->owner);
 }
 
+/* X-Aliasd: aliasd's note on inbound mail names an address and its
+ * correspondent; in a message the owner forwards or resends it would
+ * tell one correspondent about another.  Every one goes. */
+static int
+any_value(const struct rewrite_request *req, const char *value)
+{
+	(void)req;
+	(void)value;
+	return 1;
+}
+
 /*
  * Delete each field called name that names the owner (by is_owner),
  * highest index first.  Autocrypt: its key names the real address.
@@ -655,7 +666,8 @@ rewrite_headers(const struct header_list *hl,
 	if ((req->address != NULL && other_fields(&rw, hl) == -1) ||
 	    drop_owner_fields(&rw, hl, "Autocrypt", autocrypt_is_owner) == -1 ||
 	    drop_owner_fields(&rw, hl, "Return-Path",
-	    return_path_is_owner) == -1)
+	    return_path_is_owner) == -1 ||
+	    drop_owner_fields(&rw, hl, "X-Aliasd", any_value) == -1)
 		goto nomem;
 	st = REWRITE_OK;
 	goto done;

@@ -141,7 +141,8 @@ static int
 decide(struct job *j)
 {
 	struct store_options o = { .busy_ms = BUSY_MS, .durable = true,
-	    .readonly = j->args.dry_run, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	    .readonly = j->args.dry_run, .upgrade = true, .uid = (uid_t)-1,
+	    .gid = (gid_t)-1 };
 	struct store *s = NULL;
 	struct store_source src;
 	struct policy_source ps;

@@ -4,7 +4,7 @@
 # usage: deps.sh build | test | lint | all | mta
 #
 #   build  Only checks (make, make install): compiler, pkg-config and the
-#          four libraries. Never installs anything: when one is missing it
+#          six libraries. Never installs anything: when one is missing it
 #          prints the one apt-get line to run and exits 1.
 #   test   What make check and make demo need (build, test and package
 #          tools); lint: what make lint needs; all (make deps): both.
@@ -20,18 +20,20 @@
 set -u
 
 BUILD="gcc make pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev
-libmilter-dev"
+libmilter-dev libpsl-dev libidn2-dev"
 # Tests: cmocka, the sqlite3 shell (to hold locks and inspect stores), a
 # private Postfix with Cyrus SASL and swaks, and what the private sendmail
 # needs (its own packages are only downloaded: they conflict with
 # Postfix), Emacs and mutt for the client suites, valgrind, clang and its
 # runtime for the fuzz run, and what tests/integration/deb.sh builds and
-# checks the Debian package with. make bench: GNU time, for peak memory.
+# checks the Debian package with, and the publicsuffix package, so that
+# the registered-domain tests run on the list aliasd will use. make bench:
+# GNU time, for peak memory.
 TEST="libcmocka-dev sqlite3 postfix swaks sasl2-bin libsasl2-modules
 libsasl2-modules-db m4 libwrap0 liblockfile1 iproute2 util-linux perl
 emacs-nox mutt valgrind clang libclang-rt-14-dev time dpkg-dev debhelper
-lintian fakeroot"
-LINT="cppcheck shellcheck mandoc"
+lintian fakeroot publicsuffix"
+LINT="cppcheck shellcheck mandoc clang-format"
 
 # installed PACKAGE: true when dpkg has it fully installed.
 installed() {
@@ -59,10 +61,13 @@ build_missing() {
 	pc=${PKG_CONFIG:-pkg-config}
 	if ! command -v "$pc" >/dev/null 2>&1; then
 		m="$m pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev"
+		m="$m libpsl-dev libidn2-dev"
 	else
 		"$pc" --exists sqlite3 2>/dev/null || m="$m libsqlite3-dev"
 		"$pc" --exists libsodium 2>/dev/null || m="$m libsodium-dev"
 		"$pc" --exists gmime-3.0 2>/dev/null || m="$m libgmime-3.0-dev"
+		"$pc" --exists libpsl 2>/dev/null || m="$m libpsl-dev"
+		"$pc" --exists libidn2 2>/dev/null || m="$m libidn2-dev"
 	fi
 	[ -f /usr/include/libmilter/mfapi.h ] || m="$m libmilter-dev"
 	echo "$m"

@@ -17,6 +17,8 @@
 #     file is turned off for that file alone, below, saying why.
 #  5. mandoc -Tlint over the manual pages doc/*.[158] (style-level
 #     messages are not findings).
+#  6. The C layout of .clang-format, tools/format.sh check (make format
+#     applies it).
 #
 # Like deps.sh, it names the Debian packages it needs when they are missing.
 #
@@ -26,7 +28,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 missing=""
-for tool in cppcheck shellcheck mandoc; do
+for tool in cppcheck shellcheck mandoc clang-format; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -129,6 +131,9 @@ echo "lint: mandoc -Tlint, $(echo "$pages" | wc -w) pages"
 # an empty MANPATH keeps the host out of the result.
 # shellcheck disable=SC2086 # our own file names, split on purpose
 MANPATH=/nonexistent mandoc -Tlint -Wwarning $pages || fail=1
+
+echo "lint: tools/format.sh check"
+sh tools/format.sh check || fail=1
 
 [ "$fail" -eq 0 ] && echo "lint: clean"
 exit "$fail"

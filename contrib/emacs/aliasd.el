@@ -46,7 +46,10 @@
 ;;   (aliasd-mode 1)
 ;;
 ;; Commands: `aliasd-new' (a new address for a correspondent, copied to
-;; the kill ring), `aliasd-retire', `aliasd-list'.
+;; the kill ring), `aliasd-retire', `aliasd-list', `aliasd-leaks' (which
+;; addresses reached senders they were not given to) and `aliasd-replace'
+;; (retire a leaked address and give its correspondent a new one with
+;; the same rules, copied to the kill ring).
 
 ;;; Code:
 
@@ -57,6 +60,7 @@
 (require 'rfc2047)
 (require 'tabulated-list)
 (require 'json)
+(require 'parse-time)
 
 (defvar mail-header-separator)
 (defvar mail-envelope-from)
@@ -544,6 +548,12 @@ being written.  Returns the new address."
     (message "New address %s (copied to the kill ring)" address)
     address))
 
+(defun aliasd--refresh-tables ()
+  "Refresh the tables of this package that are open."
+  (dolist (name '("*aliasd*" "*aliasd leaks*"))
+    (when (get-buffer name)
+      (with-current-buffer name (revert-buffer)))))
+
 (defun aliasd--read-address (prompt)
   "Read one of the active addresses with completion, with PROMPT."
   (let* ((entries (aliasd--addresses))
@@ -572,9 +582,31 @@ or empty gives aliasctl's default."
                     (and reason (not (string-empty-p reason))
                          (list "--reason" reason)))))
     (message "%s" (if (string-empty-p out) (format "Retired %s" address) out))
-    (when (get-buffer "*aliasd*")
-      (with-current-buffer "*aliasd*" (revert-buffer)))
+    (aliasd--refresh-tables)
     out))
+
+;;;###autoload
+(defun aliasd-replace (address &optional reason)
+  "Replace ADDRESS, which has leaked: retire it with REASON and make a new one.
+The new address is for the same correspondent, with the same rules
+and allow list.  It is copied to the kill ring and returned, and
+the echo area shows it.  ADDRESS may be a local part or a unique
+prefix of one.  REASON nil or empty gives aliasctl's default."
+  (interactive
+   (let ((address (aliasd--read-address "Replace address: ")))
+     (list address
+           (read-string (format "Reason for retiring %s (empty: default): "
+                                address)))))
+  (let ((new (apply #'aliasd--call "replace"
+                    (append (and reason (not (string-empty-p reason))
+                                 (list "--reason" reason))
+                            (list "--" address)))))
+    (when (string-empty-p new)
+      (user-error "No new address came from aliasctl replace"))
+    (kill-new new)
+    (message "%s replaced by %s (copied to the kill ring)" address new)
+    (aliasd--refresh-tables)
+    new))
 
 ;;;; The list
 
@@ -659,6 +691,118 @@ retire it, make a new address, refresh (\\[revert-buffer]).
       (setq tabulated-list-entries entries)
       (tabulated-list-print)
       (pop-to-buffer (current-buffer)))))
+
+;;;; Leak sightings
+
+(defcustom aliasd-leaks-since nil
+  "How far back `aliasd-leaks' looks: a span such as \"30d\", or nil for all."
+  :type '(choice (const :tag "Every sighting" nil) string))
+
+(defun aliasd--local-time (iso)
+  "The UTC time ISO (\"2026-11-22T10:00:00Z\") as local \"2026-11-22 11:00\"."
+  (if (stringp iso)
+      (condition-case nil
+          (format-time-string "%Y-%m-%d %H:%M"
+                              (parse-iso8601-time-string iso))
+        (error iso))
+    "-"))
+
+(defun aliasd--leak-entries (&optional since)
+  "Entries for `tabulated-list-entries' from aliasctl leaks.
+SINCE limits them to a span such as \"30d\".  Each entry's id is
+\(ADDRESS . DOMAIN), as one line is one address and one domain."
+  (mapcar
+   (lambda (e)
+     (let ((str (lambda (key) (let ((v (alist-get key e)))
+                                (cond ((null v) "-")
+                                      ((stringp v) v)
+                                      (t (format "%s" v)))))))
+       (list (cons (alist-get 'address e) (alist-get 'domain e))
+             (vector (funcall str 'address)
+                     (funcall str 'correspondent)
+                     (funcall str 'domain)
+                     (aliasd--local-time (alist-get 'first e))
+                     (aliasd--local-time (alist-get 'last e))
+                     (funcall str 'messages)
+                     (funcall str 'state)))))
+   (aliasd--json-read
+    (apply #'aliasd--call "--json" "leaks"
+           (and since (list "--since" since))))))
+
+(defun aliasd--sort-messages (a b)
+  "Sort leak entries A and B by message count."
+  (< (string-to-number (aref (cadr a) 5))
+     (string-to-number (aref (cadr b) 5))))
+
+(defvar aliasd-leaks-mode-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map "w" #'aliasd-leaks-copy)
+    (define-key map "r" #'aliasd-leaks-replace)
+    map)
+  "Keymap for `aliasd-leaks-mode'.")
+
+(defvar-local aliasd--leaks-since nil
+  "The span the leaks table in this buffer shows, or nil for all.")
+
+(define-derived-mode aliasd-leaks-mode tabulated-list-mode "aliasd-leaks"
+  "A table of the leak sightings of aliasd, the most recent first.
+A sighting is mail accepted for an address from an organisation it
+was not given to.  Keys: copy the address at point, replace it
+\(retire it and give its correspondent a new one), refresh
+\(\\[revert-buffer]).
+
+\\{aliasd-leaks-mode-map}"
+  (setq tabulated-list-format
+        [("Address" 30 t) ("Correspondent" 24 t) ("Domain" 22 t)
+         ("First seen" 16 t) ("Last seen" 16 t)
+         ("Msgs" 5 aliasd--sort-messages :right-align t)
+         ("State" 0 t)])
+  ;; aliasctl's order, newest first, until the user sorts.
+  (setq tabulated-list-sort-key nil)
+  (add-hook 'tabulated-list-revert-hook
+            (lambda ()
+              (setq tabulated-list-entries
+                    (aliasd--leak-entries aliasd--leaks-since)))
+            nil t)
+  (tabulated-list-init-header))
+
+(defun aliasd-leaks-copy ()
+  "Copy the address at point to the kill ring."
+  (interactive)
+  (let ((id (tabulated-list-get-id)))
+    (unless id (user-error "No sighting here"))
+    (kill-new (car id))
+    (message "Copied %s" (car id))))
+
+(defun aliasd-leaks-replace (reason)
+  "Replace the address at point, which leaked, retiring it with REASON."
+  (interactive
+   (list (read-string (format "Reason for retiring %s (empty: default): "
+                              (or (car (tabulated-list-get-id))
+                                  (user-error "No sighting here"))))))
+  (aliasd-replace (car (tabulated-list-get-id)) reason))
+
+;;;###autoload
+(defun aliasd-leaks (&optional since)
+  "Show which addresses reached senders they were not given to.
+One line per address and unexpected organisation, the most recent
+first.  SINCE is a span such as \"30d\" (default
+`aliasd-leaks-since'); with a prefix argument, ask for it."
+  (interactive
+   (list (and current-prefix-arg
+              (let ((s (read-string "Since (a span such as 30d): ")))
+                (if (string-empty-p s) nil s)))))
+  (let* ((since (or since aliasd-leaks-since))
+         (entries (aliasd--leak-entries since)))
+    (with-current-buffer (get-buffer-create "*aliasd leaks*")
+      (aliasd-leaks-mode)
+      (setq aliasd--leaks-since since)
+      (setq tabulated-list-entries entries)
+      (tabulated-list-print)
+      (when (null entries)
+        (message "No leak sightings%s" (if since (concat " in " since) "")))
+      (pop-to-buffer (current-buffer))
+      entries)))
 
 (provide 'aliasd)
 ;;; aliasd.el ends here

@@ -95,7 +95,13 @@ SELECT 1;
 ROLLBACK;
 SQL
 holder=$!
-sleep 1
+# Wait until the lock is held: another writer is refused at once.
+lock_held() {
+	sqlite3 -cmd ".timeout 0" "$D/aliases.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>&1 |
+	    grep -q locked
+}
+i=0	# bounded: 10 s
+until lock_held || [ "$i" -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 start=$(date +%s)
 expect 75 "store locked by another writer" "$A" new locked@example.org
 took=$(( $(date +%s) - start ))

@@ -732,6 +732,129 @@ default address; :conf is more lines for aliasd.conf."
         (should (string-match-p "zoe@example\\.org" (buffer-string))))
       (kill-buffer))))
 
+;;;; Leaks and replace
+
+(ert-deftest aliasd-replace-real ()
+  "`aliasd-replace' retires the address and copies the new one."
+  (aliasd-tests--with-store ()
+    (aliasd-tests--ctl "set" aliasd-tests--joe "--lock" "domain"
+                       "--allow" "mailer.example")
+    (let ((new (aliasd-replace (car (split-string aliasd-tests--joe "@"))
+                               "leaked to spammers")))
+      (should (string-match-p
+               "\\`mail-[0-9]\\{4\\}-[a-km-np-z2-9]\\{6\\}@example\\.com\\'"
+               new))
+      (should-not (equal new aliasd-tests--joe))
+      (should (equal (current-kill 0) new))
+      (should (equal (aliasd-tests--ctl "for" "joe@example.org") new))
+      (let ((old (aliasd--json-read
+                  (aliasd-tests--ctl "--json" "show" aliasd-tests--joe)))
+            (got (aliasd--json-read
+                  (aliasd-tests--ctl "--json" "show" new))))
+        (should (equal (alist-get 'state old) "retired"))
+        (should (equal (alist-get 'reason old) "leaked to spammers"))
+        (should (equal (alist-get 'lock got) "domain"))
+        (should (equal (alist-get 'allow got) '("mailer.example"))))
+      ;; The next message to Joe leaves from the new address.
+      (aliasd-tests--send "joe@example.org")
+      (should (equal (aliasd-tests--address "From") new)))))
+
+(ert-deftest aliasd-replace-missing ()
+  "`aliasd-replace' of an address that does not exist: aliasctl's message."
+  (aliasd-tests--with-store ()
+    (let ((err (should-error (aliasd-replace "mail-9999" nil)
+                             :type 'user-error)))
+      (should (string-match-p "no address matches" (cadr err))))
+    (should-not kill-ring)))
+
+(defconst aliasd-tests--leaks-json
+  "[\n{\"address\":\"mail-0001-aaaaaa@example.com\",\"correspondent\":\"joe@example.org\",\"state\":\"active\",\"domain\":\"broker.example\",\"first\":\"2026-11-20T10:00:00Z\",\"last\":\"2026-11-22T10:00:00Z\",\"messages\":2},\n{\"address\":\"ebay@example.com\",\"correspondent\":null,\"state\":\"retired\",\"domain\":\"sp\\u001bam.example\",\"first\":\"2026-11-01T10:00:00Z\",\"last\":\"2026-11-02T10:00:00Z\",\"messages\":17}\n]"
+  "What aliasctl --json leaks prints for two sightings.")
+
+(defmacro aliasd-tests--with-stub (calls output &rest body)
+  "Run BODY with aliasctl stubbed: it prints OUTPUT and exits 0.
+The argument lists it was called with are pushed onto CALLS."
+  (declare (indent 2) (debug t))
+  `(cl-letf (((symbol-function 'aliasd--run-input)
+              (lambda (_input &rest args)
+                (push args ,calls)
+                (list 0 ,output ""))))
+     ,@body))
+
+(ert-deftest aliasd-leaks-table ()
+  "`aliasd-leaks' shows aliasctl's sightings in its order, newest first."
+  (let ((calls nil)
+        (aliasd-leaks-since nil)
+        (process-environment (cons "TZ=UTC" process-environment)))
+    (aliasd-tests--with-stub calls aliasd-tests--leaks-json
+      (aliasd-leaks)
+      (should (equal (car calls) '("--json" "leaks")))
+      (with-current-buffer "*aliasd leaks*"
+        (should (derived-mode-p 'aliasd-leaks-mode))
+        (should (equal (mapcar #'car tabulated-list-entries)
+                       '(("mail-0001-aaaaaa@example.com" . "broker.example")
+                         ("ebay@example.com" . "sp\eam.example"))))
+        (let ((text (buffer-string)))
+          (should (< (string-match "broker\\.example" text)
+                     (string-match "ebay@example\\.com" text)))
+          (should (string-match-p "joe@example\\.org" text))
+          (should (string-match-p "2026-11-22 10:00" text))
+          (should (string-match-p "retired" text)))
+        (goto-char (point-min))
+        (search-forward "ebay@example.com")
+        (aliasd-leaks-copy)
+        (should (equal (current-kill 0) "ebay@example.com"))
+        ;; g asks aliasctl again, with the same span.
+        (setq calls nil)
+        (revert-buffer)
+        (should (equal (car calls) '("--json" "leaks")))
+        (kill-buffer)))))
+
+(ert-deftest aliasd-leaks-since ()
+  "`aliasd-leaks' passes the span on, and keeps it for refreshing."
+  (let ((calls nil) (aliasd-leaks-since "30d"))
+    (aliasd-tests--with-stub calls "[]"
+      (aliasd-leaks)
+      (should (equal (car calls) '("--json" "leaks" "--since" "30d")))
+      (aliasd-leaks "2w")
+      (should (equal (car calls) '("--json" "leaks" "--since" "2w")))
+      (with-current-buffer "*aliasd leaks*"
+        (should (null tabulated-list-entries))
+        (setq calls nil)
+        (revert-buffer)
+        (should (equal (car calls) '("--json" "leaks" "--since" "2w")))
+        (kill-buffer)))))
+
+(ert-deftest aliasd-leaks-replace-at-point ()
+  "In the leaks table, r replaces the address at point."
+  (let ((calls nil) (aliasd-leaks-since nil) (kill-ring nil))
+    (aliasd-tests--with-stub calls aliasd-tests--leaks-json
+      (aliasd-leaks)
+      (with-current-buffer "*aliasd leaks*"
+        (goto-char (point-min))
+        (search-forward "mail-0001-aaaaaa@example.com")
+        (cl-letf (((symbol-function 'aliasd--run-input)
+                   (lambda (_input &rest args)
+                     (push args calls)
+                     (if (equal (car args) "replace")
+                         (list 0 "mail-0002-bbbbbb@example.com" "")
+                       (list 0 aliasd-tests--leaks-json "")))))
+          (aliasd-leaks-replace "leaked"))
+        (should (member '("replace" "--reason" "leaked" "--"
+                          "mail-0001-aaaaaa@example.com")
+                        calls))
+        (should (equal (current-kill 0) "mail-0002-bbbbbb@example.com"))
+        (kill-buffer)))))
+
+(ert-deftest aliasd-leaks-error ()
+  "When aliasctl fails, `aliasd-leaks' says aliasctl's one line."
+  (cl-letf (((symbol-function 'aliasd--run-input)
+             (lambda (_input &rest _args)
+               (list 75 "" "aliasctl: the store is busy; try again later"))))
+    (let ((err (should-error (aliasd-leaks) :type 'user-error)))
+      (should (equal (cadr err)
+                     "aliasctl: the store is busy; try again later")))))
+
 ;;;; TAP for tests/run.sh
 
 (defun aliasd-tests-run-tap (&optional first)

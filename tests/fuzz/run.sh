@@ -4,10 +4,13 @@
 #
 # Each target first replays its committed regression inputs
 # (tests/fuzz/regress/NAME/, one run each), then fuzzes a copy of its seed
-# corpus in $FUZZ_B/corpus/NAME (the committed corpus is only read).  A
+# corpus in $FUZZ_B/corpus/NAME (the committed corpus is only read).
+# SECONDS 0 (make check's short run) fuzzes nothing: it replays the
+# committed corpus, each input once, after the regression inputs.  A
 # crash leaves its input under $FUZZ_B/crashes/NAME/ and the log under
 # $FUZZ_B/logs/.  Executions per target and run length are merged into
-# $FUZZ_B/fuzz-stats.txt, one line per target and length.
+# $FUZZ_B/fuzz-stats.txt, one line per target and length (not for 0).
+# Every run is bounded in time: a run that hangs is a failure.
 #
 # usage: tests/fuzz/run.sh [-t] SECONDS NAME...
 #   -t   TAP: one "ok N - ..." line per target (for make check)
@@ -54,10 +57,25 @@ run_one() {
 	for f in "$top/tests/fuzz/regress/$name"/*; do
 		[ -f "$f" ] && set -- "$@" "$f" && nreg=$((nreg + 1))
 	done
-	if [ "$nreg" -gt 0 ] && ! "$bin" "$@" >"$B/logs/$name.regress.log" 2>&1
+	if [ "$nreg" -gt 0 ] && ! timeout -k 10 120 "$bin" -timeout=10 \
+	    -rss_limit_mb=2048 "$@" >"$B/logs/$name.regress.log" 2>&1
 	then
-		echo "crash 0 $nreg a regression input fails again:" \
-		    "$B/logs/$name.regress.log" >"$res"
+		echo "crash 0 $nreg a regression input fails again (or took" \
+		    "over 120 s): $B/logs/$name.regress.log" >"$res"
+		return
+	fi
+	if [ "$secs" -eq 0 ]; then
+		set --
+		for f in "$top/tests/fuzz/corpus/$name"/*; do
+			[ -f "$f" ] && set -- "$@" "$f"
+		done
+		if [ $# -gt 0 ] && ! timeout -k 10 120 "$bin" -timeout=10 \
+		    -rss_limit_mb=2048 "$@" >"$log" 2>&1; then
+			echo "crash 0 $nreg a corpus input fails (or the replay" \
+			    "took over 120 s): $log" >"$res"
+			return
+		fi
+		echo "ok $# $nreg" >"$res"
 		return
 	fi
 	dict=
@@ -112,14 +130,18 @@ for name in "$@"; do
 	[ -f "$B/results/$name" ] &&
 		read -r status execs nreg detail <"$B/results/$name"
 	total=$((total + execs))
-	grep -v "^fuzz_$name ${secs}s " "$stats" >"$stats.tmp"
-	echo "fuzz_$name ${secs}s $execs execs, $nreg regression inputs," \
-	    "$( [ "$status" = ok ] && echo 0 || echo 1 ) crashes," \
-	    "$(date -u +%Y-%m-%d)" >>"$stats.tmp"
-	sort "$stats.tmp" >"$stats"
-	rm -f "$stats.tmp"
+	if [ "$secs" -gt 0 ]; then
+		grep -v "^fuzz_$name ${secs}s " "$stats" >"$stats.tmp"
+		echo "fuzz_$name ${secs}s $execs execs, $nreg regression inputs," \
+		    "$( [ "$status" = ok ] && echo 0 || echo 1 ) crashes," \
+		    "$(date -u +%Y-%m-%d)" >>"$stats.tmp"
+		sort "$stats.tmp" >"$stats"
+		rm -f "$stats.tmp"
+	fi
 	if [ "$status" = ok ]; then
 		desc="fuzz_$name: $execs executions in ${secs} s, $nreg regression inputs replayed"
+		[ "$secs" -eq 0 ] &&
+			desc="fuzz_$name: $execs corpus inputs and $nreg regression inputs replayed"
 		if [ "$tap" -eq 1 ]; then
 			echo "ok $n - $desc"
 		else
@@ -139,7 +161,11 @@ for name in "$@"; do
 done
 if [ "$tap" -eq 1 ]; then
 	echo "1..$n"
-	echo "# $total executions in all; figures in $stats"
+	if [ "$secs" -eq 0 ]; then
+		echo "# $total corpus inputs replayed in all"
+	else
+		echo "# $total executions in all; figures in $stats"
+	fi
 else
 	echo "$total executions in all, $failed targets crashed; see $stats"
 fi

@@ -55,7 +55,7 @@ tap_check "the store is not readable by others" \
     [ "$(stat -c '%a' "$T/store/aliases.db")" = 600 ]
 tap_check "stdin is detached (/dev/null)" [ "$(readlink "/proc/$daemon_pid/fd/0")" = /dev/null ]
 kill -TERM "$daemon_pid"
-t_wait_until 35 _t_pid_gone "$daemon_pid"
+ad_wait_gone "$daemon_pid" 35
 tap_check "SIGTERM stops it" _t_pid_gone "$daemon_pid"
 tap_check "and its milter child" _t_pid_gone "$milter_pid"
 tap_check "and it removes its pid file" [ ! -e "$pidfile" ]
@@ -82,7 +82,7 @@ tap_check "SIGHUP with a bad file keeps the running configuration" \
     t_wait_until 5 grep -q "reload failed, keeping the running configuration: $AD_CONF:[0-9]*: on_error" "$AD_LOG"
 tap_check "and still runs" t_pid_alive "$AD_PID"
 kill -INT "$AD_PID"
-t_wait_until 35 _t_pid_gone "$AD_PID"
+ad_wait_gone "$AD_PID" 35
 tap_check "SIGINT stops it" _t_pid_gone "$AD_PID"
 AD_PID=""
 tap_check "nothing was logged as an error" sh -c "! grep -q 'ERROR:\|fatal\|runtime error' '$AD_LOG'"

@@ -7,6 +7,9 @@
 # changed, then purges it and checks that the user and the directory are
 # gone.  Needs root; skips on a machine where aliasd is installed or its
 # user or store already exists, so as never to touch an admin's.
+# tests/run.sh never runs two suites holding the same lock at once: this
+# one runs dpkg and adds and removes the system user aliasd.
+# run-lock: dpkg users
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/common.sh"

@@ -54,11 +54,16 @@ r=$(aliasctl new r@corr.example)
 aliasctl retire "$r" --reason "Leaked" >/dev/null
 
 # hold_lock SECONDS [exclusive]: a sqlite3 writer holding the store.
+# It waits its turn (a busy timeout) and marks the moment it holds the
+# lock with the file locker.held, which the checks wait for.
 hold_lock() {
+	rm -f "$T/locker.held"
 	{
+		echo ".timeout 5000"
 		[ "${2:-}" = exclusive ] && echo "PRAGMA locking_mode = EXCLUSIVE;"
 		echo "BEGIN EXCLUSIVE;"
 		echo "UPDATE address SET note = note WHERE id = 1;"
+		echo ".shell touch '$T/locker.held'"
 		echo ".shell sleep $1"
 		echo "ROLLBACK;"
 	} | sqlite3 "$DB" >"$T/locker.out" 2>&1 &
@@ -110,7 +115,7 @@ faults=0
 # 1. A writer in BEGIN EXCLUSIVE longer than milter_command_timeout, under
 #    smtp-source load: WAL readers go on.
 hold_lock $(( TIMEOUT_S + 4 ))
-sleep 0.5
+t_wait_until 10 test -e "$T/locker.held"
 tap_check "long writer holds the write lock" write_locked
 faults=$((faults + 1))
 "$SOURCE" -A -s 5 -m 100 -f loader@spam.example -t "$a" -S "under lock" \
@@ -138,7 +143,7 @@ LOCKER=""
 #    store open, so it meets aliasd at a (re)start.
 ad_stop
 hold_lock $(( TIMEOUT_S + 4 )) exclusive
-sleep 0.5
+t_wait_until 10 test -e "$T/locker.held"
 tap_check "exclusive locker shuts out readers" read_locked
 ad_start || tap_not_ok "aliasd starts while the store is locked"
 faults=$((faults + 1))

@@ -5,6 +5,9 @@
 # once with the one apt-get line; tools/deps.sh names the MTA that keeps
 # Postfix off a machine.  Needs no root: nothing outside the scratch
 # directory is touched.
+# tests/run.sh never runs two suites holding the same lock at once: not
+# beside deb.sh's package build and dpkg.
+# run-lock: dpkg
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/common.sh"

@@ -207,15 +207,19 @@ tap_check "an untrusted client with From: owner is not rewritten" \
 
 # A long writer (aliasctl, say) never blocks decisions: WAL readers go on.
 hold_lock() {	# hold_lock SECONDS [exclusive]
+	rm -f "$T/locker.held"
 	{
+		echo ".timeout 5000"
 		[ "${2:-}" = exclusive ] && echo "PRAGMA locking_mode = EXCLUSIVE;"
 		echo "BEGIN EXCLUSIVE;"
 		echo "UPDATE setting SET value = value WHERE key = 'next_seq';"
+		echo ".shell touch '$T/locker.held'"
 		echo ".shell sleep $1"
 		echo "ROLLBACK;"
 	} | sqlite3 "$T/store/aliases.db" >/dev/null 2>&1 &
 	locker=$!
-	sleep 1
+	# Until it holds the lock (it marks the moment with a file).
+	t_wait_until 10 test -e "$T/locker.held" || tap_diag "the locker took no lock"
 }
 hold_lock 4
 send_in "$joe"

@@ -85,7 +85,9 @@ for n in 1 2 3 4 5; do
 	else
 		tap_diag "quick start $n:" && tap_diag - <"$T/quick.log"
 	fi
-	t_kill_pid "$qpid" 35
+	kill -TERM "$qpid" 2>/dev/null
+	ad_wait_gone "$qpid" 35
+	t_kill_pid "$qpid" 2
 	wait "$qpid" 2>/dev/null
 	EXTRA_PIDS=""
 done
@@ -114,7 +116,9 @@ for i in 1 2; do
 	aliasctl retire "$r" --reason "Leaked" >/dev/null
 	retired+=("$r")
 done
-PER_ADDR=40
+# Enough load to outlast the 20 bursts (about 4 s alone, a few times
+# that beside other suites); every extra message is seconds of waiting.
+PER_ADDR=15
 for a in "${active[@]}" "${retired[@]}"; do
 	"$SOURCE" -A -s 1 -m "$PER_ADDR" -R 1 -f loader@spam.example -t "$a" \
 	    -S "reload $a" "127.0.0.1:$PF_PORT_IN" \
@@ -202,7 +206,7 @@ tap_check "-f lines on stderr start with the time and the process" \
 
 # SIGTERM (foreground): exit 0, the socket gone, no process left.
 kill -TERM "$AD_PID"
-t_wait_until 35 _t_pid_gone "$AD_PID"
+ad_wait_gone "$AD_PID" 35
 wait "$AD_PID" 2>/dev/null
 rc=$?
 AD_PID=""
@@ -223,7 +227,7 @@ tap_check "the pid file names the parent of the milter (pid $dpid, child ${dchil
     [ -n "$dchild" ]
 kill -HUP "$dpid"
 kill -TERM "$dpid"
-t_wait_until 35 _t_pid_gone "$dpid"
+ad_wait_gone "$dpid" 35
 tap_check "SIGTERM: the parent is gone" _t_pid_gone "$dpid"
 tap_check "SIGTERM: the child is gone" _t_pid_gone "$dchild"
 tap_check "SIGTERM: the pid file is gone" [ ! -e "$pidfile" ]
@@ -239,7 +243,7 @@ EXTRA_PIDS=$opid
 t_wait_until 10 test -S "$SOCK"
 ochild=$(child_of "$opid")
 [ -n "$ochild" ] && kill -TERM "$ochild"
-t_wait_until 35 _t_pid_gone "$opid"
+ad_wait_gone "$opid" 35
 wait "$opid" 2>/dev/null
 rc=$?
 EXTRA_PIDS=""

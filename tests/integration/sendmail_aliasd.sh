@@ -309,6 +309,35 @@ tap_check "no-macros: envelope sender is bounce_address" \
 sm_msg_body "$f" >"$T/got.body"
 tap_check "no-macros: body byte-identical" cmp "$T/signed.body" "$T/got.body"
 
+# 5b. The gate (SPEC "The gate"): a lock, discard, hold, X-Aliasd -----------
+locked=$(aliasctl new --lock domain ann@example.org)
+gone=$(aliasctl new --lock domain --on-refuse discard kim@example.org)
+held=$(aliasctl new --lock domain --on-refuse hold lee@example.org)
+send_in "$locked"
+tap_check "gate: a stranger to a locked address gets 550 5.7.1 at RCPT" \
+	replied_line "<** 550 5.7.1 <$locked>... <$locked>: Recipient address rejected: This address does not take mail from you"
+n=$(sm_capture_count)
+sm_swaks_in --from ann@mail.example.org --to "$locked" \
+    --header "Subject: from ann" --header "X-Aliasd: forged" \
+    --body "hello" >"$T/tx" 2>&1
+tap_check "gate: the correspondent's organisation is accepted" \
+	replied "$ACCEPTED"
+tap_check "gate: and delivered" sm_wait_captured $((n + 1)) 30
+tap_check "gate: X-Aliasd, the forged one gone, ours once" \
+	[ "$(sm_msg_header "$(sm_capture_last)" X-Aliasd)" = \
+	    "address=$locked; correspondent=ann@example.org; sender=expected" ]
+n=$(sm_capture_count)
+send_in "$gone,$joe"
+tap_check "gate: discard beside another recipient: 250 at end of DATA" \
+	replied "$ACCEPTED"
+tap_check "gate: the other recipient gets it" sm_wait_captured $((n + 1)) 30
+tap_check "gate: the discarded recipient does not" none_captured_for "$gone"
+hf_count() { find "$SM_QUEUE" -type f -name 'hf*' 2>/dev/null | wc -l; }
+send_in "$held"
+tap_check "gate: hold: 250 at end of DATA" replied "$ACCEPTED"
+tap_check "gate: hold: the message is quarantined in sendmail's queue (hf file)" \
+	t_wait_until 10 eval '[ "$(hf_count)" -ge 1 ]'
+
 # 6. aliasd not running: F=T gives a temporary failure -----------------------
 ad_stop
 before=$(sm_capture_count)

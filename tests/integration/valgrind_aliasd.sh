@@ -80,7 +80,8 @@ tap_check "valgrind: outbound From rewritten" \
 
 # A reload swaps the configuration snapshot and drains the handle pool.
 kill -HUP "$vg_pid"
-sleep 2
+tap_check "valgrind: reloaded on SIGHUP" \
+    t_wait_until 20 grep -q 'configuration reloaded' "$AD_LOG"
 send_in "$joe"
 tap_check "valgrind: accepted after a reload" replied '^<- +250 .*queued as'
 count_seen() {

@@ -11,6 +11,10 @@
 #                            127.0.0.1 (smtp-source, pf_probe) an outsider
 #   ad_stop                  TERM by PID, bounded wait, then KILL; $AD_RC
 #                            is its exit status
+#   ad_wait_gone PID SECS [SOCKET]
+#                            after a TERM or INT: wait up to SECS for PID to
+#                            go, knocking at SOCKET (default $AD_SOCKET)
+#                            meanwhile; 1 when it is still there
 #   aliasctl ARGS...         the built aliasctl on this store
 
 AD_BIN="$ALIASD_BUILD/aliasd"
@@ -75,13 +79,38 @@ ad_trust() {
 	sed -i "s|^trusted_networks = .*|trusted_networks = $1|" "$AD_CONF"
 }
 
+# libmilter's listener notices that it was asked to stop only when a
+# connection comes or its poll times out, every 5 seconds: a stopping
+# aliasd would take up to 5 s to go.  One connection to the socket,
+# closed at once (no milter session starts), lets it go at once.
+_ad_knock() {
+	local path=${1#unix:}
+	path=${path#local:}
+	[ -S "$path" ] || return 0
+	perl -MSocket -e 'socket(my $s, AF_UNIX, SOCK_STREAM, 0) or exit 1;
+	    connect($s, pack_sockaddr_un($ARGV[0])) or exit 1' "$path" 2>/dev/null
+	return 0
+}
+
+_ad_gone_or_knock() {
+	_t_pid_gone "$1" && return 0
+	_ad_knock "$2"
+	return 1
+}
+
+ad_wait_gone() {
+	t_wait_until "$2" _ad_gone_or_knock "$1" "${3:-${AD_SOCKET:-}}"
+}
+
 ad_stop() {
 	local secs=5
 
 	[ -n "$AD_PID" ] || return 0
 	# Under valgrind the leak check runs after SIGTERM: give it time.
 	[ "${AD_VALGRIND:-0}" = 1 ] && secs=60
-	t_kill_pid "$AD_PID" "$secs"
+	kill -TERM "$AD_PID" 2>/dev/null
+	ad_wait_gone "$AD_PID" "$secs"
+	t_kill_pid "$AD_PID" 2
 	wait "$AD_PID" 2>/dev/null
 	AD_RC=$?
 	AD_PID=""

@@ -13,8 +13,13 @@
 #   t_port_busy PORT
 #       True when something listens on 127.0.0.1:PORT (or on the wildcard).
 #   t_free_port [EXCLUDED_PORT...]
-#       Print a free TCP port in 20000-59999 that is not one of the given
-#       ports. Tries at most 50 random ports; returns 1 if none was free.
+#       Print a free TCP port that is not one of the given ports: one with
+#       no socket at all on it, listening or in TIME_WAIT. It is taken
+#       from T_PORT_BASE .. T_PORT_BASE + T_PORT_SPAN - 1 (tests/run.sh
+#       gives every suite running at once a range of its own, so that two
+#       of them never pick the same port between pick and bind), else
+#       from 20000-31999. Tries at most 50 random ports; returns 1 if none
+#       was free.
 #   t_wait_port PORT [SECS=20]
 #       Wait until 127.0.0.1:PORT accepts a TCP connection.
 #
@@ -59,16 +64,20 @@ t_port_busy() {
 
 t_free_port() {
     local attempt port ex taken
+    # Below the kernel's range for outgoing connections (32768-60999):
+    # after a load test thousands of them sit in TIME_WAIT there.
+    local base=${T_PORT_BASE:-20000} span=${T_PORT_SPAN:-12000}
     for (( attempt = 0; attempt < 50; attempt++ )); do
-        # Below the kernel's range for outgoing connections (32768-60999):
-        # after a load test thousands of them sit in TIME_WAIT there.
-        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
+        port=$(( base + (RANDOM * 32768 + RANDOM) % span ))
         taken=0
         for ex in "$@"; do
             [ "$ex" = "$port" ] && taken=1
         done
         [ $taken = 1 ] && continue
         t_port_busy "$port" && continue
+        # A port whose last connections are still in TIME_WAIT: a server
+        # that binds without SO_REUSEADDR (smtp-sink) would fail on it.
+        [ -n "$(ss -Htan "sport = :$port" 2>/dev/null)" ] && continue
         echo "$port"
         return 0
     done

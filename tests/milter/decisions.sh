@@ -9,8 +9,9 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/common.sh"
 . "$HERE/../lib/aliasd.sh"
+. "$HERE/../lib/milter.sh"
 
-CLIENT="$ALIASD_BUILD/tests/milterclient"
+CLIENT="$ML_CLIENT"
 LIMIT=3
 REJ="Recipient address rejected"
 
@@ -39,50 +40,8 @@ sqlite3 "$DB" "UPDATE address SET expires = strftime('%s', 'now') - 60
 chown postfix:postfix "$DB"*
 ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
 
-# session IP AUTH FROM RCPTS HEADERS: one message through the milter;
-# AUTH is the {auth_authen} login, or daemon=NAME for {daemon_name};
-# RCPTS is a comma-separated list, HEADERS "Name: value" lines joined
-# with ";;" (no headers, no DATA: the session ends after the RCPTs).
-session() {
-	local ip=$1 auth=$2 from=$3 rcpts=$4 headers=$5 r h
-	{
-		echo "macro C {client_addr} $ip"
-		echo "macro C {daemon_name} mx"
-		echo "connect client.example.net $ip"
-		echo "helo client.example.net"
-		case $auth in
-		"") ;;
-		daemon=*) echo "macro M {daemon_name} ${auth#daemon=}" ;;
-		*) echo "macro M {auth_authen} $auth" ;;
-		esac
-		echo "macro M {mail_addr} $from"
-		echo "mail <$from>"
-		IFS=, read -ra r <<<"$rcpts"
-		for h in "${r[@]}"; do
-			echo "macro R {rcpt_addr} $h"
-			echo "rcpt <$h>"
-		done
-		if [ -n "$headers" ]; then
-			printf '%s\n' "${headers//;;/$'\n'}" | sed 's/^/header /'
-			echo "body hello"
-			echo "eom"
-		else
-			echo "abort"
-		fi
-		echo "quit"
-	} | timeout 15 "$CLIENT" "$AD_SOCKET" 2>&1
-}
-
-# has OUTPUT LINES: every line of LINES (";;"-separated) is in OUTPUT.
-has() {
-	local out=$1 want
-	while IFS= read -r want; do
-		[ -n "$want" ] || continue
-		grep -qxF -- "$want" <<<"$out" && continue
-		echo "want: $want" >&2
-		return 1
-	done <<<"${2//;;/$'\n'}"
-}
+session() { ml_session "$@"; }
+has() { ml_has "$@"; }
 
 # Inbound: IP | RCPT | the answer to its RCPT | what.
 while IFS='|' read -r ip rcpt want what; do

@@ -1045,6 +1045,26 @@ test_return_path(void **state)
 	header_list_free(&hl);
 }
 
+/* aliasd's X-Aliasd note names an address and its correspondent: none
+ * leaves in the owner's mail, whatever its spelling. */
+static void
+test_x_aliasd(void **state)
+{
+	struct header_list hl;
+	struct header_changes hc;
+
+	(void)state;
+	list_make(&hl, "From", OWNER, "X-Aliasd", "address=" CHOSEN
+	    "; correspondent=joe@example.org; sender=expected",
+	    "x-aliasd", "address=other@example.com; correspondent=none; "
+	    "sender=unexpected", NULL);
+	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
+	assert_null(value_after(&hl, &hc, "X-Aliasd", 1));
+	assert_null(value_after(&hl, &hc, "X-Aliasd", 2));
+	header_changes_free(&hc);
+	header_list_free(&hl);
+}
+
 static void
 test_autocrypt(void **state)
 {
@@ -1469,6 +1489,7 @@ main(void)
 		cmocka_unit_test(test_owner_fields_others),
 		cmocka_unit_test(test_autocrypt),
 		cmocka_unit_test(test_return_path),
+		cmocka_unit_test(test_x_aliasd),
 		cmocka_unit_test(test_autocrypt_keydata),
 		cmocka_unit_test(test_owner_spellings),
 		cmocka_unit_test(test_is_owners),

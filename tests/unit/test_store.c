@@ -164,7 +164,7 @@ test_create_file(void **state)
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
 	assert_int_equal(raw_int(db, "PRAGMA application_id"), APPLICATION_ID);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name IN ('address', 'setting', 'counter', "

@@ -5,7 +5,8 @@
 #include <cmocka.h>
 
 /*
- * test_when.c: the WHEN of --expires: dates, date-times and spans.
+ * test_when.c: the WHEN of --expires: dates, date-times and spans; the
+ * SPAN of --idle and --since.
  * Runs in UTC so that local time is known.
  */
 #include <stdlib.h>
@@ -128,6 +129,31 @@ test_bad_spans(void **state)
 	bad("never");
 }
 
+/* span_parse: the SPAN of --idle and --since, the same grammar. */
+static void
+test_span_alone(void **state)
+{
+	int64_t n = 7;
+
+	(void)state;
+	assert_int_equal(span_parse("12h", &n), 0);
+	assert_int_equal(n, 12 * 3600);
+	assert_int_equal(span_parse("30d", &n), 0);
+	assert_int_equal(n, 30 * 86400);
+	assert_int_equal(span_parse("2w", &n), 0);
+	assert_int_equal(n, 14 * 86400);
+	assert_int_equal(span_parse("36600d", &n), 0);
+	assert_int_equal(n, SPAN_MAX);
+	n = 7;
+	assert_int_equal(span_parse("36601d", &n), -1);
+	assert_int_equal(span_parse("2026-12-31", &n), -1);
+	assert_int_equal(span_parse("", &n), -1);
+	assert_int_equal(span_parse("0h", &n), -1);
+	assert_int_equal(span_parse("none", &n), -1);
+	assert_int_equal(span_parse("9223372036854775807w", &n), -1);
+	assert_int_equal(n, 7);		/* untouched on failure */
+}
+
 int
 main(void)
 {
@@ -137,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_bad_dates),
 		cmocka_unit_test(test_bad_spans),
+		cmocka_unit_test(test_span_alone),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -1,0 +1,156 @@
+/*
+ * sighting.c: what the gate's findings write when mail is counted (a
+ * named address learning its first sender; leak sightings), and reading
+ * the sightings back for aliasctl leaks.
+ *
+ * Sightings are bounded per address as sender domains are: a stranger
+ * mailing from many domains cannot grow the store without end.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db/store_int.h"
+
+static enum store_status
+sight(struct store *s, const struct store_count *c)
+{
+	enum store_status ps;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((ps = store_stmt(s, ST_SIGHT, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, c->sender_regdom, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->when);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot record a leak sighting");
+	return STORE_OK;
+}
+
+/*
+ * The first count that learns marks the address and puts the sender's
+ * registered domain on its allow list.  Two messages from two
+ * organisations may both have been judged "still to learn" before
+ * either was counted: the second finds the address learned, and unless
+ * its organisation is the one learned it is a sighting like any other.
+ */
+static enum store_status
+learn(struct store *s, const struct store_count *c)
+{
+	enum store_status ps;
+	sqlite3_stmt *st;
+	bool found;
+	int rc;
+
+	if ((ps = store_stmt(s, ST_LEARN, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, c->id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot learn a sender");
+	if (sqlite3_changes(s->db) == 0) {
+		if ((ps = store_allow_match(s, c->id, c->sender_regdom, NULL,
+		    &found)) != STORE_OK)
+			return ps;
+		return found ? STORE_OK : sight(s, c);
+	}
+	if ((ps = store_stmt(s, ST_LEARN_ALLOW, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, c->sender_regdom, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, ALLOW_MAX);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot learn a sender");
+	return STORE_OK;
+}
+
+/* One count's findings, in the caller's transaction, after the message
+ * was counted (so the address exists). */
+enum store_status
+sighting_count(struct store *s, const struct store_count *c)
+{
+	size_t n = strnlen(c->sender_regdom, sizeof(c->sender_regdom));
+
+	/* Only clean, terminated text is stored, as for sender domains. */
+	if (n == 0 || n == sizeof(c->sender_regdom) ||
+	    address_check_text(c->sender_regdom, n) != NULL)
+		return STORE_OK;
+	if (c->learn)
+		return learn(s, c);
+	if (c->unexpected)
+		return sight(s, c);
+	return STORE_OK;
+}
+
+/* Keep the SIGHTINGS_MAX most recent sightings of one address; the sort
+ * runs only when a walk of the primary key finds one too many. */
+enum store_status
+sighting_trim(struct store *s, int64_t id)
+{
+	enum store_status ps;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((ps = store_stmt(s, ST_SIGHTINGS_OVER, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, SIGHTINGS_MAX);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, rc, "cannot count leak sightings");
+	if ((ps = store_stmt(s, ST_SIGHTINGS_TRIM, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, SIGHTINGS_MAX);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot trim leak sightings");
+	return STORE_OK;
+}
+
+static void
+copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
+{
+	const unsigned char *text = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", text != NULL ? (const char *)text : "");
+}
+
+enum store_status
+store_sightings(struct store *s, time_t since, time_t now,
+    store_sighting_fn *fn, void *arg)
+{
+	struct store_sighting sg;
+	enum store_status ps;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((ps = store_stmt(s, ST_SIGHTINGS, &st)) != STORE_OK)
+		return ps;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&sg, 0, sizeof(sg));
+		store_row(st, now, &sg.address);
+		copy_text(st, ADDRESS_NCOLUMNS, sg.domain, sizeof(sg.domain));
+		sg.first = (time_t)sqlite3_column_int64(st,
+		    ADDRESS_NCOLUMNS + 1);
+		sg.last = (time_t)sqlite3_column_int64(st,
+		    ADDRESS_NCOLUMNS + 2);
+		sg.messages = sqlite3_column_int64(st, ADDRESS_NCOLUMNS + 3);
+		fn(arg, &sg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "cannot read leak sightings");
+	return STORE_OK;
+}
