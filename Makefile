@@ -231,7 +231,7 @@ demo: deps-test
 # milter, written to bench/results.md; QUICK=1 for a short run.  Never
 # part of check.
 BENCH_PROGRAMS = $(B)/bench/nullmilter $(B)/bench/milterbench \
-	$(B)/bench/spawntime
+	$(B)/bench/spawntime $(B)/bench/nullpolicy $(B)/bench/nullmap
 
 # The null milter negotiates with aliasd's own code, so that the two
 # always ask the MTA for the same steps and macros.
@@ -240,6 +240,20 @@ $(B)/bench/nullmilter: bench/nullmilter.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -pthread \
 		-o $@ $^ -lmilter
+
+# The fast path's floors read requests with aliasd's own parsers, on a
+# server loop of aliasd's shape (bench/nullserve.c).
+$(B)/bench/nullpolicy: bench/nullpolicy.c bench/nullserve.c \
+		$(call obj,aliasd/policy_proto.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -pthread \
+		-o $@ $^
+
+$(B)/bench/nullmap: bench/nullmap.c bench/nullserve.c \
+		$(call obj,aliasd/netstring.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -pthread \
+		-o $@ $^
 
 $(B)/bench/milterbench: bench/milterbench.c
 	@mkdir -p $(dir $@)

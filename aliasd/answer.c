@@ -52,8 +52,8 @@ refusal(const struct judgement *j, char *out, size_t outlen)
 /* Accepted through the policy service: counted at RCPT, as no end of
  * message is seen (a message refused later still counts). */
 static void
-count(const struct config *cfg, const struct judgement *j,
-    const char *sender, bool null_sender)
+count(const struct config *cfg, const struct judgement *j, const char *sender,
+    bool null_sender)
 {
 	struct store_count n;
 
@@ -78,10 +78,11 @@ answer_policy(const struct config *cfg, const struct policy_request *r,
 		char req[64], state[64];
 
 		log_warnx("policy: bad request (request=%s, "
-		    "protocol_state=%s%s): answered DEFER_IF_PERMIT",
+			  "protocol_state=%s%s): answered DEFER_IF_PERMIT",
 		    address_clean_text(r->request, req, sizeof(req)),
 		    address_clean_text(r->protocol_state, state,
-		    sizeof(state)), r->has_recipient ? "" : ", no recipient");
+			sizeof(state)),
+		    r->has_recipient ? "" : ", no recipient");
 		snprintf(out, outlen, "%s", POLICY_BAD_ACTION);
 		return;
 	}
@@ -97,8 +98,9 @@ answer_policy(const struct config *cfg, const struct policy_request *r,
 	}
 	if (r->sasl_username[0] != '\0')
 		return;
-	switch (r->sender[0] == '\0' ? SMTPADDR_NULL :
-	    smtpaddr_parse(r->sender, sender, sizeof(sender))) {
+	switch (r->sender[0] == '\0' ?
+		SMTPADDR_NULL :
+		smtpaddr_parse(r->sender, sender, sizeof(sender))) {
 	case SMTPADDR_OK:
 		break;
 	case SMTPADDR_NULL:
@@ -116,7 +118,7 @@ answer_policy(const struct config *cfg, const struct policy_request *r,
 	in.pending = counter_pending;
 	in.qid = r->instance[0] != '\0' ? r->instance : "NOQUEUE";
 	in.client = r->client_address[0] != '\0' ? r->client_address :
-	    "unknown";
+						   "unknown";
 	judge(&in, &j);
 	switch (j.outcome) {
 	case JUDGE_NOT_OURS:
@@ -165,8 +167,8 @@ is_address_key(const char *key)
 }
 
 void
-answer_socketmap(const struct config *cfg, const char *name,
-    const char *key, char *out, size_t outlen)
+answer_socketmap(const struct config *cfg, const char *name, const char *key,
+    char *out, size_t outlen)
 {
 	struct judge_input in;
 	struct judgement j;
@@ -178,7 +180,8 @@ answer_socketmap(const struct config *cfg, const char *name,
 		virtuser = false;
 	else {
 		log_warnx("socketmap: unknown map: answered PERM");
-		snprintf(out, outlen, "PERM unknown map: use virtuser or "
+		snprintf(out, outlen,
+		    "PERM unknown map: use virtuser or "
 		    "access");
 		return;
 	}
@@ -205,7 +208,7 @@ answer_socketmap(const struct config *cfg, const char *name,
 			put(out, outlen, "OK ", cfg->owner);
 		else {
 			log_warnx("socketmap: no owner in the configuration: "
-			    "answered TEMP");
+				  "answered TEMP");
 			snprintf(out, outlen, "TEMP no owner configured");
 		}
 		break;
@@ -218,8 +221,10 @@ answer_socketmap(const struct config *cfg, const char *name,
 	case JUDGE_DISCARD:
 	case JUDGE_HOLD:
 		if (!virtuser) {
-			put(out, outlen, j.outcome == JUDGE_DISCARD ?
-			    "OK DISCARD " : "OK HOLD ", j.d.reason);
+			put(out, outlen,
+			    j.outcome == JUDGE_DISCARD ? "OK DISCARD " :
+							 "OK HOLD ",
+			    j.d.reason);
 			break;
 		}
 		/* FALLTHROUGH */

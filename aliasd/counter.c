@@ -18,11 +18,14 @@
 #include "aliasd/counter.h"
 #include "common/log.h"
 
-#define QUEUE_MAX	65536
-#define FLUSH_SECONDS	1
-#define WRITER_BUSY_MS	2000
+#define QUEUE_MAX 65536
+#define FLUSH_SECONDS 1
+#define WRITER_BUSY_MS 2000
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Taken around a batch's commit, and by readers that need the store and
+ * the queue to agree (counter_hold). */
+static pthread_mutex_t commit_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_t thread;
 static bool running, stopping;
@@ -63,6 +66,15 @@ counter_add(const char *database, const struct store_count *c, size_t n)
 	pthread_mutex_unlock(&lock);
 }
 
+void
+counter_hold(bool on)
+{
+	if (on)
+		pthread_mutex_lock(&commit_lock);
+	else
+		pthread_mutex_unlock(&commit_lock);
+}
+
 int64_t
 counter_pending(int64_t id)
 {
@@ -81,15 +93,18 @@ static void
 write_batch(struct store **s, char *open_db, const char *db,
     const struct store_count *c, size_t n)
 {
-	struct store_options o = { .busy_ms = WRITER_BUSY_MS, .upgrade = true,
-	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct store_options o = { .busy_ms = WRITER_BUSY_MS,
+		.upgrade = true,
+		.uid = (uid_t)-1,
+		.gid = (gid_t)-1 };
 	enum store_status st;
 	struct stat sb;
 	char err[512];
 
 	/* Reopen when the store moved, or its file was replaced. */
-	if (*s != NULL && (strcmp(open_db, db) != 0 || stat(db, &sb) == -1 ||
-	    sb.st_dev != open_dev || sb.st_ino != open_ino)) {
+	if (*s != NULL &&
+	    (strcmp(open_db, db) != 0 || stat(db, &sb) == -1 ||
+		sb.st_dev != open_dev || sb.st_ino != open_ino)) {
 		store_close(*s);
 		*s = NULL;
 	}
@@ -104,9 +119,23 @@ write_batch(struct store **s, char *open_db, const char *db,
 			open_ino = sb.st_ino;
 		}
 	}
-	if ((st = store_add_counts(*s, c, n)) != STORE_OK) {
+	/* The commit and the end of the batch's being pending happen
+	 * together for a reader holding counter_hold(): it sees the counts
+	 * in the store or in the queue, never in both and never in
+	 * neither. */
+	if ((st = store_begin(*s)) == STORE_OK &&
+	    (st = store_add_counts(*s, c, n)) == STORE_OK) {
+		pthread_mutex_lock(&commit_lock);
+		st = store_commit(*s);
+		pthread_mutex_lock(&lock);
+		ninflight = 0;
+		pthread_mutex_unlock(&lock);
+		pthread_mutex_unlock(&commit_lock);
+	}
+	if (st != STORE_OK) {
 		log_warnx("counter: %zu counts dropped: %s", n,
 		    store_error(*s));
+		store_rollback(*s);
 		/* A fresh handle next time: the file may have been replaced. */
 		store_close(*s);
 		*s = NULL;
@@ -165,7 +194,7 @@ writer(void *arg)
 			until.tv_sec += pause.tv_sec;
 			while (!stopping && nqueue < QUEUE_MAX / 2)
 				if (pthread_cond_timedwait(&wake, &lock,
-				    &until) == ETIMEDOUT)
+					&until) == ETIMEDOUT)
 					break;
 			pthread_mutex_unlock(&lock);
 		}

@@ -7,20 +7,24 @@
 #ifndef ALIASD_COUNTER_H
 #define ALIASD_COUNTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "db/store.h"
 
-int	counter_start(void);		/* 0 or -1 (errno) */
-void	counter_stop(void);		/* flush what is queued, join */
+int counter_start(void); /* 0 or -1 (errno) */
+void counter_stop(void); /* flush what is queued, join */
 
 /* Queue counts for the store at database; never blocks on the store. */
-void	counter_add(const char *database, const struct store_count *,
-	    size_t n);
+void counter_add(const char *database, const struct store_count *, size_t n);
 
 /* Counts of one address queued or being written, not yet in the store:
  * the gate adds them for max-mails.  A scan of the queue, made only for
  * addresses with max-mails or idle. */
-int64_t	counter_pending(int64_t id);
+int64_t counter_pending(int64_t id);
+
+/* Hold (on) or let go of the writer's commit: between the two a store
+ * read and counter_pending() see each count exactly once. */
+void counter_hold(bool on);
 
 #endif

@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netdb.h>
 #include <netinet/in.h>
+#include <netdb.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,10 +37,11 @@
 #include "aliasd/snapshot.h"
 #include "common/log.h"
 
-#define BACKLOG		128
-#define BUF_MAX		(POLICY_REQUEST_MAX > NETSTRING_MAX + 16 ? \
-			    POLICY_REQUEST_MAX : NETSTRING_MAX + 16)
-#define OUT_MAX		(ANSWER_MAX + 64)
+#define BACKLOG 128
+#define BUF_MAX \
+	(POLICY_REQUEST_MAX > NETSTRING_MAX + 16 ? POLICY_REQUEST_MAX : \
+						   NETSTRING_MAX + 16)
+#define OUT_MAX (ANSWER_MAX + 64)
 #define ACCEPTS_PER_ROUND 32
 #define FULL_LOG_SECONDS 60
 
@@ -58,15 +59,17 @@ struct listener {
 	int fd;
 	enum proto proto;
 	char spec[512];
-	bool unix_file;		/* spec names a file to remove at stop */
+	bool unix_file; /* spec names a file to remove at stop */
+	dev_t dev; /* the file made, so that only it is removed */
+	ino_t ino;
 };
 
 struct client {
 	int fd;
 	enum proto proto;
-	time_t last;		/* the last byte received */
+	time_t last; /* the last byte received */
 	size_t len;
-	char *buf;		/* BUF_MAX */
+	char *buf; /* BUF_MAX */
 };
 
 struct worker {
@@ -122,21 +125,25 @@ listen_unix(const char *path, char *err, size_t errlen)
 			return -1;
 		}
 		if (unlink(path) == -1) {
-			snprintf(err, errlen, "cannot remove the old socket "
-			    "%s: %s", path, strerror(errno));
+			snprintf(err, errlen,
+			    "cannot remove the old socket "
+			    "%s: %s",
+			    path, strerror(errno));
 			return -1;
 		}
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0)) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	/* The umask (0117, set for the milter's socket) makes it 0660. */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		snprintf(err, errlen, "cannot bind %s: %s%s", path,
-		    strerror(errno), errno == ENOENT ? ": create its "
-		    "directory (see aliasd(8))" : "");
+		    strerror(errno),
+		    errno == ENOENT ? ": create its "
+				      "directory (see aliasd(8))" :
+				      "");
 		close(fd);
 		return -1;
 	}
@@ -152,22 +159,26 @@ listen_inet(const char *spec, char *err, size_t errlen)
 	char port[16], host[256];
 	int fd = -1, on = 1, rc;
 
+	if (colon == NULL) {
+		snprintf(err, errlen, "%s: expected inet:PORT@HOST", spec);
+		return -1;
+	}
 	at = strchr(colon, '@');
-	snprintf(port, sizeof(port), "%.*s", (int)(at != NULL ?
-	    (size_t)(at - colon - 1) : strlen(colon + 1)), colon + 1);
+	snprintf(port, sizeof(port), "%.*s",
+	    (int)(at != NULL ? (size_t)(at - colon - 1) : strlen(colon + 1)),
+	    colon + 1);
 	snprintf(host, sizeof(host), "%s", at != NULL ? at + 1 : "");
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = strncmp(spec, "inet6:", 6) == 0 ? AF_INET6 :
-	    AF_INET;
+	hints.ai_family = strncmp(spec, "inet6:", 6) == 0 ? AF_INET6 : AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints,
-	    &res)) != 0) {
+		 &res)) != 0) {
 		snprintf(err, errlen, "%s: %s", spec, gai_strerror(rc));
 		return -1;
 	}
-	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0)) == -1 ||
+	if ((fd = socket(res->ai_family,
+		 res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
 		snprintf(err, errlen, "cannot listen on %s: %s", spec,
@@ -181,15 +192,16 @@ listen_inet(const char *spec, char *err, size_t errlen)
 }
 
 static int
-open_one(const char *spec, enum proto proto, const struct run_as *r,
-    char *err, size_t errlen)
+open_one(const char *spec, enum proto proto, const struct run_as *r, char *err,
+    size_t errlen)
 {
 	struct listener *l = &listeners[nlisteners];
 	const char *file = unix_file(spec);
+	struct stat sb;
 	int fd;
 
 	fd = file != NULL ? listen_unix(file, err, errlen) :
-	    listen_inet(spec, err, errlen);
+			    listen_inet(spec, err, errlen);
 	if (fd == -1)
 		return -1;
 	if (listen(fd, BACKLOG) == -1) {
@@ -201,6 +213,10 @@ open_one(const char *spec, enum proto proto, const struct run_as *r,
 	l->fd = fd;
 	l->proto = proto;
 	l->unix_file = file != NULL;
+	if (file != NULL && lstat(file, &sb) == 0) {
+		l->dev = sb.st_dev;
+		l->ino = sb.st_ino;
+	}
 	snprintf(l->spec, sizeof(l->spec), "%s", spec);
 	nlisteners++;
 	if (privs_socket(spec, r, err, errlen) == -1)
@@ -222,7 +238,7 @@ raise_fd_limit(void)
 		log_warn("cannot raise the open files limit");
 	if (rl.rlim_cur < want)
 		log_warnx("open files limited to %lu: fewer than %d policy "
-		    "and socketmap clients can be held",
+			  "and socketmap clients can be held",
 		    (unsigned long)rl.rlim_cur, FASTPATH_CLIENTS);
 }
 
@@ -233,11 +249,12 @@ fastpath_open(const struct config *cfg, const struct run_as *r, char *err,
 	if (cfg->policy_socket == NULL && cfg->socketmap_socket == NULL)
 		return 0;
 	raise_fd_limit();
-	if (cfg->policy_socket != NULL && open_one(cfg->policy_socket,
-	    PROTO_POLICY, r, err, errlen) == -1)
+	if (cfg->policy_socket != NULL &&
+	    open_one(cfg->policy_socket, PROTO_POLICY, r, err, errlen) == -1)
 		return -1;
-	if (cfg->socketmap_socket != NULL && open_one(cfg->socketmap_socket,
-	    PROTO_SOCKETMAP, r, err, errlen) == -1)
+	if (cfg->socketmap_socket != NULL &&
+	    open_one(cfg->socketmap_socket, PROTO_SOCKETMAP, r, err, errlen) ==
+		-1)
 		return -1;
 	return 0;
 }
@@ -319,16 +336,16 @@ serve_socketmap(const struct config *cfg, struct client *c)
 			return c->len == BUF_MAX ? -1 : 0;
 		if (pr == NETSTRING_FATAL) {
 			log_warnx("socketmap: not a netstring, or too long: "
-			    "answered PERM, closing");
+				  "answered PERM, closing");
 			if ((n = netstring_format(out, sizeof(out),
-			    "PERM bad request")) > 0)
+				 "PERM bad request")) > 0)
 				(void)send_all(c->fd, out, n);
 			return -1;
 		}
 		if (socketmap_split(data, dlen, name, sizeof(name), key,
-		    sizeof(key)) == -1) {
+			sizeof(key)) == -1) {
 			log_warnx("socketmap: a request that is not \"MAP "
-			    "KEY\": answered PERM");
+				  "KEY\": answered PERM");
 			snprintf(answer, sizeof(answer), "PERM bad request");
 		} else
 			answer_socketmap(cfg, name, key, answer,
@@ -359,21 +376,61 @@ client_read(struct client *c, time_t now)
 	if ((snap = snapshot_get()) == NULL)
 		return -1;
 	rc = c->proto == PROTO_POLICY ? serve_policy(snap->config, c) :
-	    serve_socketmap(snap->config, c);
+					serve_socketmap(snap->config, c);
 	snapshot_put(snap);
 	return rc;
+}
+
+/* Hold a new client: 0, or -1 when out of memory. */
+static int
+client_add(struct worker *w, int fd, enum proto proto, time_t now)
+{
+	struct client *grown;
+	char *buf;
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap == 0 ? 16 : w->cap * 2;
+
+		if ((grown = reallocarray(w->clients, cap, sizeof(*grown))) ==
+		    NULL)
+			return -1;
+		w->clients = grown;
+		w->cap = cap;
+	}
+	if ((buf = malloc(BUF_MAX)) == NULL)
+		return -1;
+	w->clients[w->n++] = (struct client){
+		.fd = fd,
+		.proto = proto,
+		.last = now,
+		.buf = buf,
+	};
+	return 0;
+}
+
+/* Too many clients: the new one is closed at once, logged once a
+ * minute. */
+static void
+refuse_full(const struct listener *l, int fd, time_t now)
+{
+	long then = atomic_load(&last_full_log);
+
+	close(fd);
+	if (now - then >= FULL_LOG_SECONDS &&
+	    atomic_compare_exchange_strong(&last_full_log, &then, (long)now))
+		log_warnx("%s: %d clients held, the most allowed: closing new "
+			  "connections",
+		    proto_names[l->proto], FASTPATH_CLIENTS);
 }
 
 static void
 accept_some(struct worker *w, const struct listener *l, time_t now)
 {
-	struct client *grown, *c;
-	long then;
 	int fd;
 
 	for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
-		if ((fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK |
-		    SOCK_CLOEXEC)) == -1) {
+		if ((fd = accept4(l->fd, NULL, NULL,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("%s: accept", proto_names[l->proto]);
@@ -381,40 +438,17 @@ accept_some(struct worker *w, const struct listener *l, time_t now)
 		}
 		if (atomic_fetch_add(&nclients, 1) >= FASTPATH_CLIENTS) {
 			atomic_fetch_sub(&nclients, 1);
-			close(fd);
-			then = atomic_load(&last_full_log);
-			if (now - then >= FULL_LOG_SECONDS &&
-			    atomic_compare_exchange_strong(&last_full_log,
-			    &then, (long)now))
-				log_warnx("%s: %d clients held, the most "
-				    "allowed: closing new connections",
-				    proto_names[l->proto], FASTPATH_CLIENTS);
+			refuse_full(l, fd, now);
 			continue;
 		}
-		if (w->n == w->cap) {
-			size_t cap = w->cap == 0 ? 16 : w->cap * 2;
-
-			if ((grown = reallocarray(w->clients, cap,
-			    sizeof(*grown))) == NULL)
-				goto nomem;
-			w->clients = grown;
-			w->cap = cap;
+		if (client_add(w, fd, l->proto, now) == -1) {
+			log_warnx("%s: out of memory: connection closed",
+			    proto_names[l->proto]);
+			close(fd);
+			atomic_fetch_sub(&nclients, 1);
+			return;
 		}
-		c = &w->clients[w->n];
-		memset(c, 0, sizeof(*c));
-		if ((c->buf = malloc(BUF_MAX)) == NULL)
-			goto nomem;
-		c->fd = fd;
-		c->proto = l->proto;
-		c->last = now;
-		w->n++;
 	}
-	return;
-nomem:
-	log_warnx("%s: out of memory: connection closed",
-	    proto_names[l->proto]);
-	close(fd);
-	atomic_fetch_sub(&nclients, 1);
 }
 
 /*
@@ -519,14 +553,14 @@ fastpath_start(void)
 	if (pipe2(wake, O_CLOEXEC) == -1)
 		return -1;
 	for (size_t i = 0; i < FASTPATH_THREADS; i++) {
-		if ((errno = pthread_create(&workers[i].tid, NULL,
-		    worker_main, &workers[i])) != 0)
+		if ((errno = pthread_create(&workers[i].tid, NULL, worker_main,
+			 &workers[i])) != 0)
 			return -1;
 		nworkers++;
 	}
 	for (size_t i = 0; i < nlisteners; i++)
-		log_info("%s: listening on %s", proto_names[listeners[i].proto],
-		    listeners[i].spec);
+		log_info("%s: listening on %s",
+		    proto_names[listeners[i].proto], listeners[i].spec);
 	return 0;
 }
 
@@ -551,9 +585,12 @@ fastpath_stop(void)
 	for (size_t i = 0; i < nlisteners; i++) {
 		close(listeners[i].fd);
 		file = unix_file(listeners[i].spec);
+		/* Only the socket made here: another aliasd may have made
+		 * a new one under the same name since. */
 		if (listeners[i].unix_file && file != NULL &&
 		    lstat(file, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
-		    unlink(file) == -1)
+		    sb.st_dev == listeners[i].dev &&
+		    sb.st_ino == listeners[i].ino && unlink(file) == -1)
 			log_warn("cannot remove %s", file);
 	}
 	nlisteners = 0;

@@ -24,16 +24,16 @@
 
 #include "aliasd/harvest.h"
 
-#define WAYS	8
-#define SETS	(HARVEST_CAPACITY / WAYS)
+#define WAYS 8
+#define SETS (HARVEST_CAPACITY / WAYS)
 
 struct entry {
 	struct harvest_key key;
 	bool used;
-	uint32_t count;		/* refusals in the current window */
-	time_t window_start;	/* time of the window's first refusal */
-	time_t blocked_until;	/* 451 before this time */
-	time_t last;		/* last refusal or blocked recipient */
+	uint32_t count; /* refusals in the current window */
+	time_t window_start; /* time of the window's first refusal */
+	time_t blocked_until; /* 451 before this time */
+	time_t last; /* last refusal or blocked recipient */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -41,9 +41,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct entry table[SETS][WAYS];
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
 
-static const uint8_t v4mapped[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	0xff };
 
 /* Without libsodium's generator the key stays zero: the guard still
  * works, only its sets become predictable. */
@@ -118,8 +117,8 @@ set_of(const struct harvest_key *k)
 static bool
 less_worth(const struct entry *a, const struct entry *b, time_t now)
 {
-	bool ablocked = a->blocked_until > now, bblocked = b->blocked_until >
-	    now;
+	bool ablocked = a->blocked_until > now,
+	     bblocked = b->blocked_until > now;
 
 	if (ablocked != bblocked)
 		return !ablocked;

@@ -26,39 +26,39 @@
  * site hands out a whole /64 to one host).  All bytes are set, so that
  * keys compare with memcmp. */
 struct harvest_key {
-	uint8_t family;		/* 4 or 6 */
-	uint8_t bytes[8];	/* IPv4: 4 bytes then zeros; IPv6: the /64 */
+	uint8_t family; /* 4 or 6 */
+	uint8_t bytes[8]; /* IPv4: 4 bytes then zeros; IPv6: the /64 */
 };
 
 /* A client address as the MTA gives it. */
 struct harvest_client {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];	/* 4 or 16 bytes, network order */
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* 4 or 16 bytes, network order */
 	struct harvest_key key;
 };
 
 /* The key of a binary address (AF_INET: 4 bytes, AF_INET6: 16); an
  * IPv4-mapped IPv6 address (::ffff:a.b.c.d) gets its IPv4 key. */
-void	harvest_key_from(int family, const void *addr, struct harvest_key *);
+void harvest_key_from(int family, const void *addr, struct harvest_key *);
 
 /* Parse {client_addr}: "192.0.2.1", "2001:db8::1", or sendmail's
  * "IPv6:2001:db8::1", optionally in brackets.  0, or -1 when text is
  * not an IP address. */
-int	harvest_client_parse(const char *text, struct harvest_client *);
+int harvest_client_parse(const char *text, struct harvest_client *);
 
 /* Count one refused recipient of client key at time now.  Returns true
  * when this refusal reached limit and the client is blocked from now on
  * for window seconds (the caller logs it, once).  limit 0 does nothing.
  * A client already blocked is not counted: its block is not prolonged. */
-bool	harvest_refused(const struct harvest_key *, time_t now,
-	    unsigned int limit, time_t window);
+bool harvest_refused(const struct harvest_key *, time_t now,
+    unsigned int limit, time_t window);
 
 /* Is client key blocked at time now?  The caller asks only while the
  * guard is on (harvest_limit > 0). */
-bool	harvest_blocked(const struct harvest_key *, time_t now);
+bool harvest_blocked(const struct harvest_key *, time_t now);
 
 /* For tests: clients remembered now, and forgetting them all. */
-size_t	harvest_entries(void);
-void	harvest_clear(void);
+size_t harvest_entries(void);
+void harvest_clear(void);
 
 #endif

@@ -51,13 +51,15 @@ inbound_client(SMFICTX *ctx, struct conn *c, const _SOCK_ADDR *sa)
 	memset(&hc, 0, sizeof(hc));
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		hc.family = AF_INET;
-		memcpy(hc.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(hc.addr, &((const struct sockaddr_in *)sa)->sin_addr,
+		    4);
 	} else if (sa != NULL && sa->sa_family == AF_INET6) {
 		hc.family = AF_INET6;
 		memcpy(hc.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
 		    16);
 	} else if (harvest_client_parse(smfi_getsymval(ctx,
-	    (char *)"{client_addr}"), &hc) == -1)
+					    (char *)"{client_addr}"),
+		       &hc) == -1)
 		return;
 	c->guarded = judge_guard(cfg, &hc, &c->harvest);
 }
@@ -84,7 +86,7 @@ remember(struct conn *c, const struct gate_decision *d)
 {
 	struct msg *m = &c->msg;
 	struct store_count *grown;
-	char (*xgrown)[GATE_HEADER_MAX];
+	char(*xgrown)[GATE_HEADER_MAX];
 
 	for (size_t i = 0; i < m->ncounts; i++)
 		if (m->counts[i].id == d->address.id)
@@ -102,7 +104,7 @@ remember(struct conn *c, const struct gate_decision *d)
 			return;
 		m->counts = grown;
 		if ((xgrown = reallocarray(m->xaliasd, cap,
-		    sizeof(*xgrown))) == NULL)
+			 sizeof(*xgrown))) == NULL)
 			return;
 		m->xaliasd = xgrown;
 		m->countcap = cap;
@@ -133,8 +135,8 @@ judge_form(SMFICTX *ctx, struct conn *c, const char *rcpt, char *addr,
 	in.qid = c->msg.qid;
 	in.client = c->client;
 	judge(&in, &j);
-	snprintf(addr, addrlen, "%s", j.outcome == JUDGE_NOT_OURS ? "" :
-	    j.addr);
+	snprintf(addr, addrlen, "%s",
+	    j.outcome == JUDGE_NOT_OURS ? "" : j.addr);
 	switch (j.outcome) {
 	case JUDGE_NOT_OURS:
 	case JUDGE_UNCHECKED:
@@ -179,9 +181,10 @@ inbound_rcpt(SMFICTX *ctx, struct conn *c, const char *arg,
 		return rc;
 	if (rcpt_addr != NULL && strcmp(rcpt_addr, arg) != 0 &&
 	    (smtpaddr_parse(rcpt_addr, second, sizeof(second)) !=
-	    SMTPADDR_OK || first[0] == '\0' || strcmp(first, second) != 0) &&
+		    SMTPADDR_OK ||
+		first[0] == '\0' || strcmp(first, second) != 0) &&
 	    (rc = judge_form(ctx, c, rcpt_addr, second, sizeof(second),
-	    &drop)) != SMFIS_CONTINUE)
+		 &drop)) != SMFIS_CONTINUE)
 		return rc;
 	c->msg.taken++;
 	/* Out of memory: the recipient is kept, never lost. */
@@ -206,12 +209,12 @@ mark(SMFICTX *ctx, struct conn *c)
 
 	for (size_t i = m->forged; i > 0; i--)
 		if (smfi_chgheader(ctx, (char *)XALIASD_HEADER, (int)i,
-		    NULL) != MI_SUCCESS)
+			NULL) != MI_SUCCESS)
 			log_warnx("%s: cannot remove an %s header", m->qid,
 			    XALIASD_HEADER);
 	for (size_t i = m->ncounts; i > 0; i--)
 		if (smfi_insheader(ctx, 0, (char *)XALIASD_HEADER,
-		    m->xaliasd[i - 1]) != MI_SUCCESS)
+			m->xaliasd[i - 1]) != MI_SUCCESS)
 			log_warnx("%s: cannot add the %s header", m->qid,
 			    XALIASD_HEADER);
 }

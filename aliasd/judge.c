@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aliasd/counter.h"
 #include "aliasd/judge.h"
 #include "aliasd/pool.h"
 #include "common/address.h"
@@ -19,8 +20,7 @@
 static bool
 blocked(const struct judge_input *in)
 {
-	return in->harvest != NULL && harvest_blocked(in->harvest,
-	    time(NULL));
+	return in->harvest != NULL && harvest_blocked(in->harvest, time(NULL));
 }
 
 static void
@@ -29,11 +29,14 @@ count_refusal(const struct judge_input *in)
 	const struct config *cfg = in->cfg;
 
 	/* Logged once, naming the client and none of its guesses. */
-	if (in->harvest != NULL && harvest_refused(in->harvest, time(NULL),
-	    cfg->harvest_limit, (time_t)cfg->harvest_window))
-		log_info("%s: harvest guard: client=%s blocked for %ld s after "
-		    "%u refused recipients", in->qid, in->client,
-		    cfg->harvest_window, cfg->harvest_limit);
+	if (in->harvest != NULL &&
+	    harvest_refused(in->harvest, time(NULL), cfg->harvest_limit,
+		(time_t)cfg->harvest_window))
+		log_info(
+		    "%s: harvest guard: client=%s blocked for %ld s after "
+		    "%u refused recipients",
+		    in->qid, in->client, cfg->harvest_window,
+		    cfg->harvest_limit);
 }
 
 /* The outcome of a refusal by rule, and its log line. */
@@ -63,19 +66,20 @@ refused(const struct judge_input *in, struct judgement *j)
 		break;
 	}
 	log_info("%s: %s rcpt=<%s> reason=%s client=%s", in->qid,
-	    verbs[j->d.action], address_clean_text(j->addr, shown,
-	    sizeof(shown)), j->d.why, in->client);
+	    verbs[j->d.action],
+	    address_clean_text(j->addr, shown, sizeof(shown)), j->d.why,
+	    in->client);
 	if (j->outcome == JUDGE_REJECT)
 		count_refusal(in);
 }
 
 static void
-unavailable(const struct judge_input *in, struct judgement *j,
-    const char *err)
+unavailable(const struct judge_input *in, struct judgement *j, const char *err)
 {
 	if (in->cfg->on_error == ON_ERROR_ACCEPT) {
 		log_warnx("%s: store unreadable, accepting rcpt=<%s> "
-		    "(on_error = accept): %s", in->qid, j->addr, err);
+			  "(on_error = accept): %s",
+		    in->qid, j->addr, err);
 		j->outcome = JUDGE_UNCHECKED;
 		return;
 	}
@@ -130,6 +134,7 @@ judge(const struct judge_input *in, struct judgement *j)
 	q.no_sender = in->no_sender;
 	q.now = time(NULL);
 	q.pending = in->pending;
+	q.hold = in->pending != NULL ? counter_hold : NULL;
 	gate_decide(h->store, &q, &j->d);
 	pool_put(h, j->d.verdict == GATE_UNAVAILABLE);
 	switch (j->d.verdict) {
@@ -143,8 +148,9 @@ judge(const struct judge_input *in, struct judgement *j)
 		break;
 	}
 	log_debug("%s: accept rcpt=<%s> sender=%s", in->qid, j->addr,
-	    in->no_sender ? "unknown" : j->d.expected ? "expected" :
-	    "unexpected");
+	    in->no_sender     ? "unknown" :
+		j->d.expected ? "expected" :
+				"unexpected");
 	j->outcome = JUDGE_ACCEPT;
 }
 

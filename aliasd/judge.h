@@ -15,33 +15,33 @@
 #include "db/gate.h"
 
 enum judge_outcome {
-	JUDGE_NOT_OURS,		/* outside the managed domains, passthrough */
-	JUDGE_ACCEPT,		/* deliver; d says expected, count it */
-	JUDGE_UNCHECKED,	/* store unreadable, on_error = accept */
-	JUDGE_REJECT,		/* 550: d->code, d->dsn, reply text */
-	JUDGE_TEMPFAIL,		/* on-refuse tempfail: 450 4.2.1 */
-	JUDGE_DISCARD,		/* on-refuse discard */
-	JUDGE_HOLD,		/* on-refuse hold */
-	JUDGE_HARVEST,		/* blocked client: 451 4.7.1 */
-	JUDGE_UNAVAILABLE	/* store unreadable: 451 4.3.0 */
+	JUDGE_NOT_OURS, /* outside the managed domains, passthrough */
+	JUDGE_ACCEPT, /* deliver; d says expected, count it */
+	JUDGE_UNCHECKED, /* store unreadable, on_error = accept */
+	JUDGE_REJECT, /* 550: d->code, d->dsn, reply text */
+	JUDGE_TEMPFAIL, /* on-refuse tempfail: 450 4.2.1 */
+	JUDGE_DISCARD, /* on-refuse discard */
+	JUDGE_HOLD, /* on-refuse hold */
+	JUDGE_HARVEST, /* blocked client: 451 4.7.1 */
+	JUDGE_UNAVAILABLE /* store unreadable: 451 4.3.0 */
 };
 
-#define HARVEST_REPLY	"Try again later"
-#define STORE_REPLY	"Temporary failure: try again later"
+#define HARVEST_REPLY "Try again later"
+#define STORE_REPLY "Temporary failure: try again later"
 
 struct judge_input {
 	const struct config *cfg;
-	const char *rcpt;	/* as the client or the MTA gave it */
-	const char *sender;	/* normalized; "" for <> or unparsable */
+	const char *rcpt; /* as the client or the MTA gave it */
+	const char *sender; /* normalized; "" for <> or unparsable */
 	bool null_sender;
-	bool no_sender;		/* a map lookup: no sender known */
+	bool no_sender; /* a map lookup: no sender known */
 	/* The harvest guard's key, NULL when it does not apply (trusted,
 	 * exempt, off, or no client known). */
 	const struct harvest_key *harvest;
 	/* Counts not yet in the store (the milter's queue), or NULL. */
 	int64_t (*pending)(int64_t id);
-	const char *qid;	/* for the log: queue id or "-" */
-	const char *client;	/* for the log */
+	const char *qid; /* for the log: queue id or "-" */
+	const char *client; /* for the log */
 };
 
 struct judgement {
@@ -52,15 +52,15 @@ struct judgement {
 	struct gate_decision d;
 };
 
-void	judge(const struct judge_input *, struct judgement *);
+void judge(const struct judge_input *, struct judgement *);
 
 /* Whether the harvest guard applies to this client (on, and the client
  * neither trusted nor exempt); if so, its key. */
-bool	judge_guard(const struct config *, const struct harvest_client *,
-	    struct harvest_key *);
+bool judge_guard(const struct config *, const struct harvest_client *,
+    struct harvest_key *);
 
 /* "<addr>: Recipient address rejected: REASON" of a refusal, clean
  * text, for the milter (which writes the whole reply). */
-void	judge_reply_text(const struct judgement *, char *buf, size_t len);
+void judge_reply_text(const struct judgement *, char *buf, size_t len);
 
 #endif

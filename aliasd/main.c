@@ -9,7 +9,10 @@
  * libmilter's signal thread, which takes SIGTERM for "stop"); one
  * writes counters.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -49,7 +52,8 @@ struct options {
 static void
 usage(int code)
 {
-	fprintf(code == 0 ? stdout : stderr, "usage: aliasd [-fnv] "
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: aliasd [-fnv] "
 	    "[-c file] [-p pidfile]\n       aliasd --help | --version\n");
 	exit(code);
 }
@@ -60,12 +64,12 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:fhnp:v", longopts,
-	    NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "c:fhnp:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(0);
@@ -97,8 +101,7 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 /* Say why the socket could not be made, as precisely as we can. */
-static void __attribute__((noreturn))
-socket_failed(const char *spec)
+static void __attribute__((noreturn)) socket_failed(const char *spec)
 {
 	const char *file = privs_socket_file(spec);
 	char copy[PATH_MAX], *dir;
@@ -108,16 +111,54 @@ socket_failed(const char *spec)
 		memcpy(copy, file, strlen(file) + 1);
 		dir = dirname(copy);
 		if (stat(dir, &sb) == -1)
-			fatalx(EX_UNAVAILABLE, "cannot open the milter socket "
+			fatalx(EX_UNAVAILABLE,
+			    "cannot open the milter socket "
 			    "%s: directory %s: %s: create it (see aliasd(8))",
 			    spec, dir, strerror(errno));
 		if (!S_ISDIR(sb.st_mode))
-			fatalx(EX_UNAVAILABLE, "cannot open the milter socket "
-			    "%s: %s is not a directory", spec, dir);
+			fatalx(EX_UNAVAILABLE,
+			    "cannot open the milter socket "
+			    "%s: %s is not a directory",
+			    spec, dir);
 	}
-	fatalx(EX_UNAVAILABLE, "cannot open the milter socket %s: check "
+	fatalx(EX_UNAVAILABLE,
+	    "cannot open the milter socket %s: check "
 	    "that its directory is writable and the address is not in use",
 	    spec);
+}
+
+/*
+ * libmilter writes each of its replies on its own: at the end of a
+ * message a header change and then "continue".  On a TCP socket Nagle's
+ * algorithm holds the second small write until the first is acknowledged,
+ * and the MTA delays that acknowledgement: 40 ms a message (make bench:
+ * 20 messages/s instead of 270 on inet:).  libmilter does not hand out
+ * its listening socket, so find it (the only listening TCP socket at this
+ * point) and set TCP_NODELAY there: Linux gives the accepted connections
+ * the listening socket's setting.
+ */
+static void
+nodelay_listener(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int on = 1, listening, fd;
+
+	for (fd = 0; fd < 1024; fd++) {
+		len = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+			&len) == -1 ||
+		    !listening)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+			sizeof(on)) == -1)
+			log_warn(
+			    "cannot set TCP_NODELAY on the milter socket");
+	}
 }
 
 static void
@@ -134,13 +175,14 @@ open_socket(const struct config *cfg, const struct run_as *r)
 		fatalx(EX_SOFTWARE, "smfi_register failed");
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		socket_failed(cfg->socket);
+	nodelay_listener();
 	if (privs_socket(cfg->socket, r, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
 }
 
 struct milter_run {
-	int rc;			/* smfi_main's */
-	int done_fd;		/* written once smfi_main has returned */
+	int rc; /* smfi_main's */
+	int done_fd; /* written once smfi_main has returned */
 };
 
 static void *
@@ -170,7 +212,8 @@ reload(const char *path)
 
 	if ((next = snapshot_load(path, err, sizeof(err))) == NULL) {
 		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
+			  "%s",
+		    err);
 		return;
 	}
 	old = snapshot_get();
@@ -178,7 +221,7 @@ reload(const char *path)
 	    strcmp(old->config->user, next->config->user) != 0 ||
 	    !same(old->config->policy_socket, next->config->policy_socket) ||
 	    !same(old->config->socketmap_socket,
-	    next->config->socketmap_socket))
+		next->config->socketmap_socket))
 		log_warnx("reload: sockets and user change only on restart");
 	snapshot_put(old);
 	snapshot_install(next);
@@ -254,8 +297,10 @@ serve(const char *config_path, int ctl)
 		fatalx(EX_OSERR, "cannot start the counter thread: %s",
 		    strerror(errno));
 	if (fastpath_start() == -1)
-		fatalx(EX_OSERR, "cannot start the policy and socketmap "
-		    "threads: %s", strerror(errno));
+		fatalx(EX_OSERR,
+		    "cannot start the policy and socketmap "
+		    "threads: %s",
+		    strerror(errno));
 	if ((errno = pthread_create(&tid, NULL, milter_thread, &m)) != 0)
 		fatalx(EX_OSERR, "cannot start the milter: %s",
 		    strerror(errno));
@@ -316,7 +361,8 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	parse_options(argc, argv, &o);
 	if ((path = config_find(o.config, &explicit)) == NULL) {
-		fprintf(stderr, "aliasd: cannot find a configuration: give -c "
+		fprintf(stderr,
+		    "aliasd: cannot find a configuration: give -c "
 		    "FILE\n");
 		return EX_CONFIG;
 	}
@@ -334,19 +380,20 @@ main(int argc, char **argv)
 	}
 	if (o.check) {
 		if (template_weak(snap->template, snap->config->template, err,
-		    sizeof(err)))
-			fprintf(stderr, "aliasd: warning: %s: %s\n", path, err);
+			sizeof(err)))
+			fprintf(stderr, "aliasd: warning: %s: %s\n", path,
+			    err);
 		printf("configuration OK\n");
 		snapshot_put(snap);
 		free(path);
 		return 0;
 	}
 	snapshot_install(snap);
-	snap = snapshot_get();	/* our own reference for start-up */
+	snap = snapshot_get(); /* our own reference for start-up */
 	log_init("aliasd", o.foreground, o.verbose);
 	/* The daemon runs in /: reloads must find the same file. */
-	if (make_absolute(&path) == -1 || (pidfile = absolute(o.pidfile)) ==
-	    NULL)
+	if (make_absolute(&path) == -1 ||
+	    (pidfile = absolute(o.pidfile)) == NULL)
 		fatalx(EX_OSERR, "out of memory");
 	pc = (struct parent_conf){
 		.pidfile = o.foreground ? NULL : pidfile,
@@ -365,7 +412,7 @@ main(int argc, char **argv)
 	 * package libpsl still has the list it was built with. */
 	if (regdom_init() == -1)
 		log_warnx("cannot load the Public Suffix List: no sender is "
-		    "expected, locked addresses refuse all mail");
+			  "expected, locked addresses refuse all mail");
 	open_socket(snap->config, &r);
 	if (fastpath_open(snap->config, &r, err, sizeof(err)) == -1)
 		fatalx(EX_UNAVAILABLE, "%s", err);
@@ -373,10 +420,10 @@ main(int argc, char **argv)
 		fatalx(EX_OSERR, "%s", err);
 	log_info("starting: socket %s, store %s, domains %s%s",
 	    snap->config->socket, snap->config->database,
-	    snap->config->domains[0], snap->config->ndomains > 1 ? ", ..." :
-	    "");
+	    snap->config->domains[0],
+	    snap->config->ndomains > 1 ? ", ..." : "");
 	if (template_weak(snap->template, snap->config->template, err,
-	    sizeof(err)))
+		sizeof(err)))
 		log_warnx("%s: %s", path, err);
 	snapshot_put(snap);
 	rc = serve(path, ctl);

@@ -16,14 +16,14 @@
 #include "db/store.h"
 #include "rewriter/header.h"
 
-#define MSG_MAX_COUNTS	100	/* accepted recipients counted per message */
-#define MSG_MAX_DISCARDS 1000	/* recipients discarded per message */
+#define MSG_MAX_COUNTS 100 /* accepted recipients counted per message */
+#define MSG_MAX_DISCARDS 1000 /* recipients discarded per message */
 
 struct msg {
-	char qid[64];			/* {i}, or "NOQUEUE" */
+	char qid[64]; /* {i}, or "NOQUEUE" */
 	bool outbound;
 	bool null_sender;
-	char sender[ADDRESS_MAX];	/* envelope sender, normalized */
+	char sender[ADDRESS_MAX]; /* envelope sender, normalized */
 	/* MAIL FROM as given when it did not parse (sender is then ""):
 	 * outbound, the plan still replaces it and the leak guard reads it */
 	char raw_sender[ADDRESS_MAX];
@@ -48,24 +48,24 @@ struct msg {
 	char **rcpts;
 	size_t nrcpts, rcptcap;
 	struct header_list headers;
-	bool broken;			/* out of memory: tempfail at the end */
+	bool broken; /* out of memory: tempfail at the end */
 };
 
 struct conn {
-	struct snapshot *snap;	/* the configuration of this connection */
-	bool trusted;		/* client in trusted_networks */
+	struct snapshot *snap; /* the configuration of this connection */
+	bool trusted; /* client in trusted_networks */
 	/* The harvest guard's key, decided once at connect
 	 * (inbound_client); guarded false when the guard does not apply. */
 	bool guarded;
 	struct harvest_key harvest;
-	char client[64];	/* for the log */
+	char client[64]; /* for the log */
 	struct msg msg;
 };
 
 struct conn *conn_new(void);
-void	conn_free(struct conn *);
-void	msg_reset(struct msg *);
-int	msg_add_rcpt(struct msg *, const char *);
-int	msg_add_discard(struct msg *, const char *);
+void conn_free(struct conn *);
+void msg_reset(struct msg *);
+int msg_add_rcpt(struct msg *, const char *);
+int msg_add_discard(struct msg *, const char *);
 
 #endif

@@ -33,7 +33,7 @@ static bool
 trusted_address(const struct config *cfg, const struct sockaddr *sa)
 {
 	if (sa == NULL)
-		return true;	/* local submission: sendmail -bs, pickup */
+		return true; /* local submission: sendmail -bs, pickup */
 	if (sa->sa_family == AF_INET)
 		return config_is_trusted(cfg, AF_INET,
 		    &((const struct sockaddr_in *)sa)->sin_addr);
@@ -185,17 +185,17 @@ struct smfiDesc milter_desc = {
 	.xxfi_version = SMFI_VERSION,
 	/* Headers, the envelope sender, recipients (discard), hold. */
 	.xxfi_flags = NEGOTIATE_ACTIONS,
-	.xxfi_connect = mlfi_connect,	/* connection context, trust */
-	.xxfi_helo = NULL,		/* not needed */
-	.xxfi_envfrom = mlfi_envfrom,	/* message context, direction */
-	.xxfi_envrcpt = mlfi_envrcpt,	/* inbound: accept or refuse */
-	.xxfi_header = mlfi_header,	/* outbound: collect; in: X-Aliasd */
-	.xxfi_eoh = NULL,		/* not needed */
-	.xxfi_body = NULL,		/* the body is never looked at */
-	.xxfi_eom = mlfi_eom,		/* out: rewrite; in: gate, count */
-	.xxfi_abort = mlfi_abort,	/* message context reset */
-	.xxfi_close = mlfi_close,	/* connection context freed */
+	.xxfi_connect = mlfi_connect, /* connection context, trust */
+	.xxfi_helo = NULL, /* not needed */
+	.xxfi_envfrom = mlfi_envfrom, /* message context, direction */
+	.xxfi_envrcpt = mlfi_envrcpt, /* inbound: accept or refuse */
+	.xxfi_header = mlfi_header, /* outbound: collect; in: X-Aliasd */
+	.xxfi_eoh = NULL, /* not needed */
+	.xxfi_body = NULL, /* the body is never looked at */
+	.xxfi_eom = mlfi_eom, /* out: rewrite; in: gate, count */
+	.xxfi_abort = mlfi_abort, /* message context reset */
+	.xxfi_close = mlfi_close, /* connection context freed */
 	.xxfi_unknown = NULL,
 	.xxfi_data = NULL,
-	.xxfi_negotiate = negotiate,	/* actions, steps, macros */
+	.xxfi_negotiate = negotiate, /* actions, steps, macros */
 };

@@ -11,9 +11,9 @@
  * out a delayed ACK, about 40 ms a message (make bench measured 22
  * messages/s instead of 300).  One more round trip costs far less. */
 sfsistat
-negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
 {
 	unsigned long want = NEGOTIATE_ACTIONS & ~SMFIF_SETSYMLIST;
 	unsigned long skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
@@ -21,7 +21,8 @@ negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f2;
 	(void)f3;
 	if ((f0 & want) != want) {
-		log_warnx("the MTA cannot change headers, sender and "
+		log_warnx(
+		    "the MTA cannot change headers, sender and "
 		    "recipients or hold mail: "
 		    "aliasd needs milter protocol 6 (Postfix 2.6, sendmail "
 		    "8.14 or later)");
@@ -34,7 +35,8 @@ negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if ((f0 & SMFIF_SETSYMLIST) == 0)
 		return SMFIS_CONTINUE;
 	smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr}");
-	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {daemon_name} "
+	smfi_setsymlist(ctx, SMFIM_ENVFROM,
+	    "i {auth_authen} {daemon_name} "
 	    "{mail_addr}");
 	smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
 	smfi_setsymlist(ctx, SMFIM_EOM, "i");

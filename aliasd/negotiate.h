@@ -11,10 +11,10 @@
 /* The actions, also for smfiDesc.xxfi_flags. */
 #define NEGOTIATE_ACTIONS \
 	(SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGFROM | SMFIF_DELRCPT | \
-	SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
+	    SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
 
 sfsistat negotiate(SMFICTX *, unsigned long f0, unsigned long f1,
-	    unsigned long f2, unsigned long f3, unsigned long *pf0,
-	    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3);
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3);
 
 #endif

@@ -14,8 +14,8 @@
 #include "aliasd/netstring.h"
 
 enum netstring_parse
-netstring_parse(const char *buf, size_t len, size_t *used,
-    const char **data, size_t *dlen)
+netstring_parse(const char *buf, size_t len, size_t *used, const char **data,
+    size_t *dlen)
 {
 	size_t i, n = 0;
 
@@ -26,7 +26,7 @@ netstring_parse(const char *buf, size_t len, size_t *used,
 		if (buf[i] < '0' || buf[i] > '9')
 			return NETSTRING_FATAL;
 		if (i == 1 && buf[0] == '0')
-			return NETSTRING_FATAL;		/* leading zero */
+			return NETSTRING_FATAL; /* leading zero */
 		n = n * 10 + (size_t)(buf[i] - '0');
 		/* by the fifth digit at the latest */
 		if (n > NETSTRING_MAX)
@@ -35,7 +35,7 @@ netstring_parse(const char *buf, size_t len, size_t *used,
 	if (i == len)
 		return NETSTRING_MORE;
 	if (i == 0)
-		return NETSTRING_FATAL;			/* ":" without a length */
+		return NETSTRING_FATAL; /* ":" without a length */
 	/* i digits, ':', n bytes of data, ',' */
 	if (len - i - 1 < n + 1)
 		return NETSTRING_MORE;

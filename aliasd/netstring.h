@@ -13,12 +13,12 @@
 
 /* The longest request taken: a map name and an address, with room.
  * (Postfix's own limit is 100,000; no key of ours comes near.) */
-#define NETSTRING_MAX	4096
+#define NETSTRING_MAX 4096
 
 enum netstring_parse {
-	NETSTRING_MORE,		/* not whole yet: call again with more */
-	NETSTRING_OK,		/* *data, *dlen: the payload; *used bytes */
-	NETSTRING_FATAL		/* not a netstring, or longer than
+	NETSTRING_MORE, /* not whole yet: call again with more */
+	NETSTRING_OK, /* *data, *dlen: the payload; *used bytes */
+	NETSTRING_FATAL /* not a netstring, or longer than
 				 * NETSTRING_MAX: answer PERM, then close
 				 * (the stream cannot be resynchronised) */
 };
@@ -29,17 +29,17 @@ enum netstring_parse {
  * zero ("0:" is the empty string, "00:" is refused), a length over
  * NETSTRING_MAX (at its fifth digit at the latest), no ',' after the
  * data. */
-enum netstring_parse netstring_parse(const char *buf, size_t len,
-	    size_t *used, const char **data, size_t *dlen);
+enum netstring_parse netstring_parse(const char *buf, size_t len, size_t *used,
+    const char **data, size_t *dlen);
 
 /* Split a socketmap request "NAME KEY" at its first space into name and
  * key (NUL-terminated copies); -1 when there is no space, either part is
  * empty or too long for its buffer, or the payload holds a NUL. */
-int	socketmap_split(const char *data, size_t dlen, char *name,
-	    size_t namelen, char *key, size_t keylen);
+int socketmap_split(const char *data, size_t dlen, char *name, size_t namelen,
+    char *key, size_t keylen);
 
 /* Write the netstring of text and a NUL into out; the length written
  * (no NUL), or 0 when it does not fit. */
-size_t	netstring_format(char *out, size_t outlen, const char *text);
+size_t netstring_format(char *out, size_t outlen, const char *text);
 
 #endif

@@ -23,7 +23,8 @@ static sfsistat
 tempfail(SMFICTX *ctx, struct conn *c, const char *why)
 {
 	log_warnx("%s: tempfail outbound: %s", c->msg.qid, why);
-	smfi_setreply(ctx, "451", "4.3.0", "Temporary failure: try again "
+	smfi_setreply(ctx, "451", "4.3.0",
+	    "Temporary failure: try again "
 	    "later");
 	return SMFIS_TEMPFAIL;
 }
@@ -72,10 +73,13 @@ leak(SMFICTX *ctx, struct conn *c, const char *field)
 		    (unsigned char)*f < 0x7f)
 			shown[n++] = *f;
 	shown[n] = '\0';
-	snprintf(text, sizeof(text), "Message names the owner's address in "
-	    "%s; not sent", shown);
+	snprintf(text, sizeof(text),
+	    "Message names the owner's address in "
+	    "%s; not sent",
+	    shown);
 	log_warnx("%s: tempfail outbound: the owner's address would leave "
-	    "in %s (on_leak = send turns this guard off)", c->msg.qid, shown);
+		  "in %s (on_leak = send turns this guard off)",
+	    c->msg.qid, shown);
 	smfi_setreply(ctx, "451", "4.7.0", text);
 	return SMFIS_TEMPFAIL;
 }

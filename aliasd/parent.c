@@ -16,8 +16,12 @@
  */
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,17 +41,18 @@
 #include "common/log.h"
 
 /* How long a child asked to stop may take before it is killed. */
-#define STOP_SECS	30
+#define STOP_SECS 30
+#define KNOCK_MS 100 /* how often a stopping child is woken */
 
 struct child {
 	pid_t pid;
-	int status_fd;		/* its start-up result; -1 once read */
-	int ctl_fd;		/* reload requests to it, non-blocking */
+	int status_fd; /* its start-up result; -1 once read */
+	int ctl_fd; /* reload requests to it, non-blocking */
 	bool ready;
 	bool stopping;
 	bool killed;
-	struct timespec deadline;	/* while stopping */
-	int code;		/* its start-up error, if it sent one */
+	struct timespec deadline; /* while stopping */
+	int code; /* its start-up error, if it sent one */
 	char why[1024];
 };
 
@@ -111,8 +116,7 @@ status_read(int fd, char *text, size_t len)
 
 /* The process the shell (or systemd) started, in a detached start: it
  * exits when the daemon is ready or has failed, saying why. */
-static void __attribute__((noreturn))
-wait_for_daemon(int fd)
+static void __attribute__((noreturn)) wait_for_daemon(int fd)
 {
 	char text[1024];
 	int code;
@@ -121,7 +125,8 @@ wait_for_daemon(int fd)
 	if (code == 0)
 		exit(0);
 	if (code == -1) {
-		fprintf(stderr, "aliasd: stopped during start-up without "
+		fprintf(stderr,
+		    "aliasd: stopped during start-up without "
 		    "saying why: see the mail log\n");
 		exit(EX_SOFTWARE);
 	}
@@ -212,8 +217,14 @@ void
 parent_child_ready(void)
 {
 	/* Set after the change of user, which clears it; a parent gone
-	 * before that shows in getppid(). */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+	 * before that shows in getppid().  SIGKILL, not a stop: a parent
+	 * killed with SIGKILL is restarted at once (systemd's Restart=),
+	 * and a child that stopped cleanly now would remove the sockets
+	 * the new aliasd has just made under the same names (libmilter
+	 * removes its socket by name).  The MTA retries what was in
+	 * flight (milter_default_action, the policy service's default
+	 * action). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatalx(EX_OSERR, "prctl: %s", strerror(errno));
 	if (getppid() != parent_pid)
 		fatalx(EX_SOFTWARE, "the parent process is gone");
@@ -234,7 +245,8 @@ remove_files(const struct parent_conf *pc, bool ready)
 	    S_ISSOCK(sb.st_mode) && unlink(path) == -1)
 		log_debug("cannot remove %s: %s", path, strerror(errno));
 	if (pc->pidfile != NULL && unlink(pc->pidfile) == -1)
-		log_debug("cannot remove %s: %s", pc->pidfile, strerror(errno));
+		log_debug("cannot remove %s: %s", pc->pidfile,
+		    strerror(errno));
 }
 
 static void
@@ -258,17 +270,18 @@ finish(const struct parent_conf *pc, struct child *c, int ws)
 
 	describe(ws, how, sizeof(how));
 	if (c->code > 0)
-		code = c->code;		/* its start-up error, or ours */
+		code = c->code; /* its start-up error, or ours */
 	else if (code == 0 && !c->stopping)
-		code = EX_SOFTWARE;	/* so that Restart=on-failure acts */
+		code = EX_SOFTWARE; /* so that Restart=on-failure acts */
 	if (!c->ready) {
 		/* The child has logged its own error. */
 		if (c->code > 0)
 			snprintf(text, sizeof(text), "%s", c->why);
 		else {
-			snprintf(text, sizeof(text), "the milter process %s "
-			    "during start-up%s", how, c->stopping ?
-			    ", asked to stop" : "");
+			snprintf(text, sizeof(text),
+			    "the milter process %s "
+			    "during start-up%s",
+			    how, c->stopping ? ", asked to stop" : "");
 			log_warnx("%s", text);
 		}
 		status_send(code != 0 ? code : EX_SOFTWARE, text);
@@ -294,6 +307,50 @@ ask_to_stop(struct child *c, int sig)
 	/* libmilter's smfi_stop: no new connections, the child exits. */
 	if (kill(c->pid, SIGTERM) == -1)
 		log_warn("cannot stop the milter process %ld", (long)c->pid);
+}
+
+/*
+ * libmilter notices a stop only when a connection comes or its accept
+ * loop's wait of 5 s ends: every stop and restart would take 5 s.  While
+ * the child stops, the parent connects to the milter socket now and then
+ * (and closes at once) to wake that loop.
+ */
+static void
+knock(const char *spec)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	const char *file = privs_socket_file(spec), *at;
+	socklen_t len;
+	long port;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (file != NULL) {
+		if (strlen(file) >= sizeof(sun->sun_path))
+			return;
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, file, strlen(file) + 1);
+		len = sizeof(*sun);
+	} else if (strncmp(spec, "inet:", 5) == 0) {
+		/* inet:PORT@HOST; a wildcard or no host: loopback. */
+		port = strtol(spec + 5, NULL, 10);
+		at = strchr(spec, '@');
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		if (at == NULL ||
+		    inet_pton(AF_INET, at + 1, &sin->sin_addr) != 1 ||
+		    sin->sin_addr.s_addr == 0)
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*sin);
+	} else
+		return;
+	if ((fd = socket(ss.ss_family,
+		 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	(void)connect(fd, (struct sockaddr *)&ss, len);
+	close(fd);
 }
 
 /* Milliseconds to the deadline, for poll(); at least 0. */
@@ -369,18 +426,29 @@ static void __attribute__((noreturn))
 supervise(const struct parent_conf *pc, struct child *c, int sfd)
 {
 	struct pollfd pfd[2];
-	int n, ws;
+	int n, ws, timeout;
 
 	for (;;) {
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = c->status_fd;	/* -1: ignored by poll */
+		pfd[1].fd = c->status_fd; /* -1: ignored by poll */
 		pfd[1].events = POLLIN;
-		n = poll(pfd, 2, c->stopping ? ms_left(&c->deadline) : -1);
+		timeout = -1;
+		if (c->stopping) {
+			timeout = ms_left(&c->deadline);
+			if (!c->killed && timeout > KNOCK_MS)
+				timeout = KNOCK_MS;
+		}
+		n = poll(pfd, 2, timeout);
 		if (n == -1 && errno != EINTR) {
 			log_warn("poll");
 			ask_to_stop(c, SIGTERM);
 			sleep(1);
+			continue;
+		}
+		if (n == 0 && c->stopping && !c->killed &&
+		    ms_left(&c->deadline) > 0) {
+			knock(pc->socket);
 			continue;
 		}
 		if (n == 0 && c->stopping) {
@@ -391,7 +459,8 @@ supervise(const struct parent_conf *pc, struct child *c, int sfd)
 				continue;
 			}
 			log_warnx("the milter process did not stop within "
-			    "%d s: killing it", STOP_SECS);
+				  "%d s: killing it",
+			    STOP_SECS);
 			kill(c->pid, SIGKILL);
 			c->killed = true;
 			clock_gettime(CLOCK_MONOTONIC, &c->deadline);

@@ -20,10 +20,10 @@
 struct run_as;
 
 struct parent_conf {
-	const char *pidfile;	/* absolute; NULL: none (-f) */
-	const char *socket;	/* the milter socket spec, removed at exit */
+	const char *pidfile; /* absolute; NULL: none (-f) */
+	const char *socket; /* the milter socket spec, removed at exit */
 	bool foreground;
-	const struct run_as *run_as;	/* the parent drops to it, too */
+	const struct run_as *run_as; /* the parent drops to it, too */
 };
 
 /*
@@ -34,13 +34,13 @@ struct parent_conf {
  * parent_child_ready() (fatalx) reach the waiting terminal.  Called with
  * HUP, USR1, TERM and INT blocked.
  */
-int	parent_start(const struct parent_conf *);
+int parent_start(const struct parent_conf *);
 
 /*
  * In the child, once the socket is open and root is given up: tell the
  * parent start-up is over, and die with it (PR_SET_PDEATHSIG, which a
  * change of user clears, so it is set here).
  */
-void	parent_child_ready(void);
+void parent_child_ready(void);
 
 #endif

@@ -30,9 +30,12 @@ struct field {
 	size_t size;
 };
 
-#define FIELD(f)	{ .name = #f, .namelen = sizeof(#f) - 1, \
-	    .off = offsetof(struct policy_request, f), \
-	    .size = sizeof(((struct policy_request *)0)->f) }
+#define FIELD(f) \
+	{ \
+		.name = #f, .namelen = sizeof(#f) - 1, \
+		.off = offsetof(struct policy_request, f), \
+		.size = sizeof(((struct policy_request *)0)->f) \
+	}
 
 static const struct field fields[] = {
 	FIELD(request),
@@ -44,7 +47,7 @@ static const struct field fields[] = {
 	FIELD(instance),
 };
 
-#define NFIELDS		(sizeof(fields) / sizeof(fields[0]))
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static const struct field *
 field_find(const char *name, size_t len)
@@ -80,7 +83,7 @@ take_line(const char *line, size_t n, size_t lineno,
 		return -1;
 	}
 	if ((f = field_find(line, (size_t)(eq - line))) == NULL)
-		return 0;	/* not one we use: ignored, as Postfix asks */
+		return 0; /* not one we use: ignored, as Postfix asks */
 	idx = (size_t)(f - fields);
 	if (*seen & (UINT32_C(1) << idx)) {
 		snprintf(err, errlen, "line %zu: %s given twice", lineno,
@@ -130,20 +133,23 @@ policy_parse(const char *buf, size_t len, size_t *used,
 		lf = memchr(line, '\n',
 		    avail < POLICY_LINE_MAX ? avail : POLICY_LINE_MAX);
 		if (lf == NULL) {
-			if (memchr(line, '\0', avail < POLICY_LINE_MAX ?
-			    avail : POLICY_LINE_MAX) != NULL)
+			if (memchr(line, '\0',
+				avail < POLICY_LINE_MAX ?
+				    avail :
+				    POLICY_LINE_MAX) != NULL)
 				return fatal("NUL byte in request", used, err,
 				    errlen);
 			/* no LF can come in time for the limits: do not
 			 * wait for the rest */
 			if (avail >= POLICY_LINE_MAX)
 				return fatal("attribute line longer than "
-				    "POLICY_LINE_MAX (2048 bytes)", used, err,
-				    errlen);
+					     "POLICY_LINE_MAX (2048 bytes)",
+				    used, err, errlen);
 			if (pos + avail >= POLICY_REQUEST_MAX)
-				return fatal("request longer than "
-				    "POLICY_REQUEST_MAX (16384 bytes)", used,
-				    err, errlen);
+				return fatal(
+				    "request longer than "
+				    "POLICY_REQUEST_MAX (16384 bytes)",
+				    used, err, errlen);
 			if (errlen > 0)
 				err[0] = '\0';
 			return POLICY_MORE;
@@ -153,20 +159,21 @@ policy_parse(const char *buf, size_t len, size_t *used,
 			return fatal("NUL byte in request", used, err, errlen);
 		if (pos + n + 1 > POLICY_REQUEST_MAX)
 			return fatal("request longer than POLICY_REQUEST_MAX "
-			    "(16384 bytes)", used, err, errlen);
+				     "(16384 bytes)",
+			    used, err, errlen);
 		pos += n + 1;
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
 		if (n == 0)
 			break;
 		if (bad)
-			continue;	/* read on to the end, keep the first */
+			continue; /* read on to the end, keep the first */
 		if (++lines > POLICY_ATTRS_MAX) {
 			snprintf(err, errlen, "more than %d attribute lines",
 			    POLICY_ATTRS_MAX);
 			bad = true;
 		} else if (take_line(line, n, lines, req, &seen, err,
-		    errlen) == -1)
+			       errlen) == -1)
 			bad = true;
 	}
 	*used = pos;

@@ -14,10 +14,10 @@
 #include "aliasd/pool.h"
 
 /* Readers in WAL mode rarely wait; this bounds the rare checkpoint. */
-#define POOL_BUSY_MS	1000
+#define POOL_BUSY_MS 1000
 /* Enough for Postfix's default smtpd process limit (100) at once; a
  * handle past it is closed on return and reopened when needed. */
-#define POOL_IDLE_MAX	128
+#define POOL_IDLE_MAX 128
 /* How often the file's identity is checked, in seconds. */
 #define POOL_CHECK_EVERY 1
 
@@ -88,8 +88,10 @@ check_identity_locked(const char *database, time_t now)
 struct pool_handle *
 pool_get(const char *database, char *err, size_t errlen)
 {
-	struct store_options o = { .busy_ms = POOL_BUSY_MS, .upgrade = true,
-	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct store_options o = { .busy_ms = POOL_BUSY_MS,
+		.upgrade = true,
+		.uid = (uid_t)-1,
+		.gid = (gid_t)-1 };
 	struct pool_handle *drop, *h = NULL;
 	unsigned gen;
 	bool here;

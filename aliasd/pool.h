@@ -18,18 +18,17 @@
 /* A checked-out handle; h->store is the caller's until pool_put(). */
 struct pool_handle {
 	struct store *store;
-	unsigned generation;		/* the pool's own */
-	struct pool_handle *next;	/* the pool's own */
+	unsigned generation; /* the pool's own */
+	struct pool_handle *next; /* the pool's own */
 };
 
 /* A handle on database, or NULL with why in err (store missing, busy). */
-struct pool_handle *pool_get(const char *database, char *err,
-	    size_t errlen);
+struct pool_handle *pool_get(const char *database, char *err, size_t errlen);
 
 /* Give it back; broken: it failed, close it rather than reuse it. */
-void	pool_put(struct pool_handle *, bool broken);
+void pool_put(struct pool_handle *, bool broken);
 
 /* Close every idle handle (shutdown, or a reload that moved the store). */
-void	pool_drain(void);
+void pool_drain(void);
 
 #endif

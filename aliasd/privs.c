@@ -20,8 +20,10 @@ privs_lookup(const char *user, struct run_as *r, char *err, size_t errlen)
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "user %s does not exist: create it "
-		    "(adduser --system --group %s) or set user", user, user);
+		snprintf(err, errlen,
+		    "user %s does not exist: create it "
+		    "(adduser --system --group %s) or set user",
+		    user, user);
 		return -1;
 	}
 	r->uid = pw->pw_uid;
@@ -75,8 +77,10 @@ privs_drop(const struct run_as *r, char *err, size_t errlen)
 	}
 	/* Paranoia: make sure root cannot be regained. */
 	if (r->uid != 0 && (setuid(0) != -1 || geteuid() == 0)) {
-		snprintf(err, errlen, "still able to become root after "
-		    "dropping to %s", r->name);
+		snprintf(err, errlen,
+		    "still able to become root after "
+		    "dropping to %s",
+		    r->name);
 		return -1;
 	}
 	return 0;

@@ -34,8 +34,10 @@ snapshot_load(const char *path, char *err, size_t errlen)
 	if ((s->config = config_load(path, true, err, errlen)) == NULL)
 		goto fail;
 	if (s->config->ndomains == 0) {
-		snprintf(err, errlen, "%s: no domain: set domain = "
-		    "example.com", path);
+		snprintf(err, errlen,
+		    "%s: no domain: set domain = "
+		    "example.com",
+		    path);
 		goto fail;
 	}
 	s->template = template_parse(s->config->template, why, sizeof(why));

@@ -15,17 +15,17 @@
 struct snapshot {
 	struct config *config;
 	struct template *template;
-	int refs;		/* only under the snapshot lock */
+	int refs; /* only under the snapshot lock */
 };
 
 /* Load and check a configuration; NULL with a one-line error. */
 struct snapshot *snapshot_load(const char *path, char *err, size_t errlen);
 
 /* Make s the current snapshot (taking over the caller's reference). */
-void	snapshot_install(struct snapshot *);
+void snapshot_install(struct snapshot *);
 
 /* A reference to the current snapshot; any thread. */
 struct snapshot *snapshot_get(void);
-void	snapshot_put(struct snapshot *);
+void snapshot_put(struct snapshot *);
 
 #endif

@@ -42,13 +42,13 @@
 
 #include <libmilter/mfdef.h>
 
-#define MAX_CONNS	64
-#define PKT_MAX		65536
+#define MAX_CONNS 64
+#define PKT_MAX 65536
 
 enum expect {
-	EXPECT_ACCEPT,		/* a */
-	EXPECT_REFUSE,		/* r */
-	EXPECT_LOCKED,		/* l: accepted from an expected sender */
+	EXPECT_ACCEPT, /* a */
+	EXPECT_REFUSE, /* r */
+	EXPECT_LOCKED, /* l: accepted from an expected sender */
 };
 
 struct target {
@@ -59,11 +59,11 @@ struct target {
 struct worker {
 	pthread_t tid;
 	int id;
-	uint64_t *lat;		/* ns, samples after the warm-up */
+	uint64_t *lat; /* ns, samples after the warm-up */
 	size_t nlat, cap;
 	unsigned long mismatches, tempfails;
 	unsigned long messages, strangers;
-	int failed;		/* 0, or an exit code */
+	int failed; /* 0, or an exit code */
 	char error[256];
 };
 
@@ -71,7 +71,7 @@ static const char *sockspec;
 static struct target *targets;
 static size_t ntargets;
 static int rcpts_per_msg = 4;
-static int unexpected_pct = -1;	/* -u; -1: the one fixed sender */
+static int unexpected_pct = -1; /* -u; -1: the one fixed sender */
 static double start_at, warm_until, stop_at;
 
 static double
@@ -116,7 +116,8 @@ dial(char *err, size_t errlen)
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_port = htons((uint16_t)atoi(sockspec + 5));
-		if (at == NULL || inet_pton(AF_INET, at + 1, &sin.sin_addr) != 1) {
+		if (at == NULL ||
+		    inet_pton(AF_INET, at + 1, &sin.sin_addr) != 1) {
 			snprintf(err, errlen, "bad socket %s", sockspec);
 			return -1;
 		}
@@ -141,8 +142,8 @@ fail:
 /* A packet under construction: 4-byte length, command, data. */
 struct pkt {
 	char buf[PKT_MAX];
-	size_t len;		/* all packets so far */
-	size_t start;		/* of the current one */
+	size_t len; /* all packets so far */
+	size_t start; /* of the current one */
 };
 
 static void
@@ -157,7 +158,7 @@ static void
 pkt_add(struct pkt *p, const void *data, size_t n)
 {
 	if (p->len + n > sizeof(p->buf))
-		abort();	/* our own packets are small */
+		abort(); /* our own packets are small */
 	memcpy(p->buf + p->len, data, n);
 	p->len += n;
 }
@@ -309,7 +310,7 @@ open_session(struct worker *w, int fd, uint32_t *proto)
 		return fail_w(w, "cannot send CONNECT");
 	if (!(*proto & (SMFIP_NOCONNECT | SMFIP_NR_CONN)) &&
 	    (read_reply(fd, &cmd, buf, sizeof(buf), &len) == -1 ||
-	    cmd != SMFIR_CONTINUE))
+		cmd != SMFIR_CONTINUE))
 		return fail_w(w, "CONNECT not continued");
 	return 0;
 }
@@ -366,7 +367,7 @@ one_message(struct worker *w, int fd, uint32_t proto, uint64_t *seed,
 		return fail_w(w, "cannot send MAIL");
 	if (!(proto & (SMFIP_NOMAIL | SMFIP_NR_MAIL)) &&
 	    (read_reply(fd, &cmd, buf, sizeof(buf), &len) == -1 ||
-	    cmd != SMFIR_CONTINUE))
+		cmd != SMFIR_CONTINUE))
 		return fail_w(w, "MAIL not continued");
 	for (int i = 0; i < rcpts_per_msg; i++) {
 		const struct target *t = &targets[rng_next(seed) % ntargets];
@@ -443,7 +444,8 @@ load_targets(const char *path)
 	FILE *fp;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "milterbench: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "milterbench: %s: %s\n", path,
+		    strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -453,8 +455,8 @@ load_targets(const char *path)
 			continue;
 		if (ntargets == cap) {
 			cap = cap ? 2 * cap : 1024;
-			if ((grown = realloc(targets, cap *
-			    sizeof(*targets))) == NULL) {
+			if ((grown = realloc(targets,
+				 cap * sizeof(*targets))) == NULL) {
 				fclose(fp);
 				return -1;
 			}
@@ -492,13 +494,14 @@ pct(const uint64_t *v, size_t n, double p)
 {
 	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
 
-	return (double)v[i] / 1e3;	/* microseconds */
+	return (double)v[i] / 1e3; /* microseconds */
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: milterbench -s socket -f file [-c conns] "
+	fprintf(stderr,
+	    "usage: milterbench -s socket -f file [-c conns] "
 	    "[-t seconds] [-w warmup] [-k rcpts] [-u percent]\n");
 	exit(EX_USAGE);
 }
@@ -555,7 +558,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < conns; i++) {
 		w[i].id = i;
 		if (pthread_create(&w[i].tid, NULL, run_worker, &w[i]) != 0) {
-			fprintf(stderr, "milterbench: cannot start a thread\n");
+			fprintf(stderr,
+			    "milterbench: cannot start a thread\n");
 			return EX_OSERR;
 		}
 	}
@@ -574,8 +578,10 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL) {
-		fprintf(stderr, "milterbench: no decision measured (%lu "
-		    "tempfails, %lu mismatches)\n", temp, mism);
+		fprintf(stderr,
+		    "milterbench: no decision measured (%lu "
+		    "tempfails, %lu mismatches)\n",
+		    temp, mism);
 		return EX_SOFTWARE;
 	}
 	n = 0;
@@ -586,14 +592,15 @@ main(int argc, char **argv)
 	}
 	qsort(all, n, sizeof(*all), cmp_u64);
 	printf("decisions=%zu seconds=%.2f rate=%.0f p50_us=%.1f p90_us=%.1f "
-	    "p99_us=%.1f p999_us=%.1f max_us=%.1f mismatches=%lu "
-	    "tempfails=%lu", n, seconds, (double)n / seconds,
-	    pct(all, n, 0.50), pct(all, n, 0.90), pct(all, n, 0.99),
-	    pct(all, n, 0.999), (double)all[n - 1] / 1e3, mism, temp);
+	       "p99_us=%.1f p999_us=%.1f max_us=%.1f mismatches=%lu "
+	       "tempfails=%lu",
+	    n, seconds, (double)n / seconds, pct(all, n, 0.50),
+	    pct(all, n, 0.90), pct(all, n, 0.99), pct(all, n, 0.999),
+	    (double)all[n - 1] / 1e3, mism, temp);
 	/* The share drawn, warm-up included: what -u asked for, checked. */
 	if (unexpected_pct >= 0)
-		printf(" unexpected_pct=%.1f", msgs > 0 ?
-		    100.0 * (double)strangers / (double)msgs : 0.0);
+		printf(" unexpected_pct=%.1f",
+		    msgs > 0 ? 100.0 * (double)strangers / (double)msgs : 0.0);
 	printf("\n");
 	free(all);
 	return mism > 0 || temp > 0 ? EX_SOFTWARE : 0;

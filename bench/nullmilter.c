@@ -56,19 +56,19 @@ static struct smfiDesc desc = {
 	.xxfi_name = "nullmilter",
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = NEGOTIATE_ACTIONS,
-	.xxfi_connect = mlfi_connect,	/* as aliasd: connection context */
+	.xxfi_connect = mlfi_connect, /* as aliasd: connection context */
 	.xxfi_helo = NULL,
-	.xxfi_envfrom = mlfi_args,	/* as aliasd: message context */
-	.xxfi_envrcpt = mlfi_args,	/* as aliasd: the decision */
-	.xxfi_header = mlfi_header,	/* as aliasd: outbound headers */
+	.xxfi_envfrom = mlfi_args, /* as aliasd: message context */
+	.xxfi_envrcpt = mlfi_args, /* as aliasd: the decision */
+	.xxfi_header = mlfi_header, /* as aliasd: outbound headers */
 	.xxfi_eoh = NULL,
 	.xxfi_body = NULL,
-	.xxfi_eom = mlfi_ctx,		/* as aliasd: rewrite or count */
-	.xxfi_abort = mlfi_ctx,		/* as aliasd: reset */
-	.xxfi_close = mlfi_ctx,		/* as aliasd: free */
+	.xxfi_eom = mlfi_ctx, /* as aliasd: rewrite or count */
+	.xxfi_abort = mlfi_ctx, /* as aliasd: reset */
+	.xxfi_close = mlfi_ctx, /* as aliasd: free */
 	.xxfi_unknown = NULL,
 	.xxfi_data = NULL,
-	.xxfi_negotiate = negotiate,	/* aliasd's own: the same steps */
+	.xxfi_negotiate = negotiate, /* aliasd's own: the same steps */
 };
 
 int

@@ -24,7 +24,12 @@ ratio() {
 mode_label() {
 	local m=$1
 	case $m in
+	*_10) echo "$(mode_label "${m%_10}"), 10 recipients" ;;
 	a) echo "a: no recipient check" ;;
+	pn) echo "pn: null policy server (the protocol alone)" ;;
+	sn) echo "sn: null socketmap server (the protocol alone)" ;;
+	p*) echo "p: aliasd policy service, ${m:1}" ;;
+	s*) echo "s: aliasd socketmap (access), ${m:1}" ;;
 	b*) echo "b: Postfix hash map, ${m:1}" ;;
 	nu) echo "n: null milter, unix:" ;;
 	nu2) echo "n2: a second null milter, unix: (A/A)" ;;
@@ -34,6 +39,100 @@ mode_label() {
 	ru*) echo "r: aliasd, ${m:2} with rules, unix: (strangers ~10%)" ;;
 	ri*) echo "r: aliasd, ${m:2} with rules, inet: (strangers ~10%)" ;;
 	esac
+}
+
+# The fast path (issue 14): p and s against Postfix's own hash map.
+report_fastpath() {
+	local n s c k r smallest=${SIZES%% *} largest=${SIZES##* }
+	echo "### The fast path: policy service (p) and socketmap (s)"
+	echo
+	echo "p: check_policy_service unix: to aliasd, no milter; s:"
+	echo "check_recipient_access socketmap:unix:...:access to aliasd; each an"
+	echo "aliasd of its own per store size.  pn, sn: bench/nullpolicy and"
+	echo "bench/nullmap, which read each request with aliasd's own parser and"
+	echo "answer DUNNO (\"OK DUNNO\"), on a server loop of aliasd's shape: the"
+	echo "protocol's own cost.  Targets: p/b >= 0.95 and s/b >= 0.95."
+	echo
+	echo "| store | concurrency | p/b | s/b | pn/b | sn/b | p/pn | s/sn | n2/n | p/b >= 0.95 | s/b >= 0.95 |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+	for n in $SIZES; do
+		s=${SIZE_NAME[$n]}
+		for c in $CONCS; do
+			local b=${R[tp_b$s,$c]} pv=${R[tp_p$s,$c]} sv=${R[tp_s$s,$c]}
+			local pr sr
+			pr=$(ratio "$pv" "$b")
+			sr=$(ratio "$sv" "$b")
+			echo "| $s | $c | $pr | $sr | $(ratio "${R[tp_pn,$c]}" "$b") |" \
+			    "$(ratio "${R[tp_sn,$c]}" "$b") | $(ratio "$pv" "${R[tp_pn,$c]}") |" \
+			    "$(ratio "$sv" "${R[tp_sn,$c]}") |" \
+			    "$(ratio "${R[tp_nu2,$c]}" "${R[tp_nu,$c]}") |" \
+			    "$(verdict "$pr >= 0.95") | $(verdict "$sr >= 0.95") |"
+		done
+	done
+	echo
+	echo "Store size (target: p at ${SIZE_NAME[$largest]} within 5% of p at ${SIZE_NAME[$smallest]}):"
+	echo
+	echo "| path | concurrency | ${SIZE_NAME[$largest]} / ${SIZE_NAME[$smallest]} | within 5% |"
+	echo "| --- | ---: | ---: | --- |"
+	for k in p s; do
+		for c in $CONCS; do
+			r=$(ratio "${R[tp_$k${SIZE_NAME[$largest]},$c]}" \
+			    "${R[tp_$k${SIZE_NAME[$smallest]},$c]}")
+			echo "| $k | $c | $r | $(verdict "$r >= 0.95") |"
+		done
+	done
+	echo
+	echo "CPU per request: the server process's user + system time over all"
+	echo "its runs, per recipient (one policy or socketmap request; for the"
+	echo "milters one RCPT's share of a message's callbacks), in microseconds:"
+	echo
+	echo "| server | us per recipient | over its null server |"
+	echo "| --- | ---: | ---: |"
+	for n in $SIZES; do
+		s=${SIZE_NAME[$n]}
+		echo "| $(mode_label "p$s") | ${R[cpur_p$s]-x} | $(ratio "${R[cpur_p$s]-x}" "${R[cpur_pn]-x}") |"
+	done
+	echo "| $(mode_label pn) | ${R[cpur_pn]-x} | |"
+	for n in $SIZES; do
+		s=${SIZE_NAME[$n]}
+		echo "| $(mode_label "s$s") | ${R[cpur_s$s]-x} | $(ratio "${R[cpur_s$s]-x}" "${R[cpur_sn]-x}") |"
+	done
+	echo "| $(mode_label sn) | ${R[cpur_sn]-x} | |"
+	s=${SIZE_NAME[$largest]}
+	echo "| $(mode_label "cu$s") | ${R[cpur_cu$s]-x} | $(ratio "${R[cpur_cu$s]-x}" "${R[cpur_nu]-x}") |"
+	echo "| $(mode_label nu) | ${R[cpur_nu]-x} | |"
+	echo
+}
+
+# One and ten recipients per message (issue 14, "The per-RCPT cost").
+report_ten() {
+	local c s largest=${SIZES##* } r10
+	s=${SIZE_NAME[$largest]}
+	echo "### Ten recipients per message (${s})"
+	echo
+	echo "smtp-source -r 10: ten@, 2ten@ ... 10ten@example.com, 10ten retired"
+	echo "(refused by aliasd and the hash map, accepted by the null servers),"
+	echo "the same ten in every run.  Each mode has its own listener and server"
+	echo "process (the _10 rows of the table above).  Target: c/n >= 0.95 at"
+	echo "10 recipients as at 1."
+	echo
+	echo "| concurrency | c/n, 1 rcpt | c/n, 10 rcpts | p/b, 10 | s/b, 10 | p/pn, 10 | s/sn, 10 | c/n at 10 >= 0.95 |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	for c in $CONCS; do
+		r10=$(ratio "${R[tp_cu${s}_10,$c]}" "${R[tp_nu_10,$c]}")
+		echo "| $c | $(ratio "${R[tp_cu$s,$c]}" "${R[tp_nu,$c]}") | $r10 |" \
+		    "$(ratio "${R[tp_p${s}_10,$c]}" "${R[tp_b${s}_10,$c]}") |" \
+		    "$(ratio "${R[tp_s${s}_10,$c]}" "${R[tp_b${s}_10,$c]}") |" \
+		    "$(ratio "${R[tp_p${s}_10,$c]}" "${R[tp_pn_10,$c]}") |" \
+		    "$(ratio "${R[tp_s${s}_10,$c]}" "${R[tp_sn_10,$c]}") |" \
+		    "$(verdict "$r10 >= 0.95") |"
+	done
+	echo
+	echo "CPU per recipient at 10 recipients (us): aliasd milter" \
+	    "${R[cpur_cu${s}_10]-x} against the null milter's ${R[cpur_nu_10]-x};" \
+	    "policy ${R[cpur_p${s}_10]-x} against ${R[cpur_pn_10]-x};" \
+	    "socketmap ${R[cpur_s${s}_10]-x} against ${R[cpur_sn_10]-x}."
+	echo
 }
 
 report_body() {
@@ -187,6 +286,8 @@ report_body() {
 	echo "and Postfix still sends the DATA macros, unanswered), inet: ran at 22"
 	echo "messages/s against 300 on unix: at c=1; see aliasd/milter.c."
 	echo
+	report_fastpath
+	report_ten
 	echo "Store generation (bench/genstore.sh, one transaction):"
 	for n in $SIZES; do
 		printf ' %s addresses %ss;' "${SIZE_NAME[$n]}" "${R[gen_$n]}"
@@ -222,6 +323,17 @@ report_body() {
 	    "$(verdict "${R[mb_p99_rules]} < 1000") |"
 	echo "| null milter, unix: (the protocol alone; active addresses) | ${R[mb_rate_null]} |" \
 	    "${R[mb_p50_null]} us | ${R[mb_p99_null]} us | |"
+	echo "| aliasd, unix:, 10 RCPTs per message | ${R[mb_rate_unix10]} | ${R[mb_p50_unix10]} us | ${R[mb_p99_unix10]} us |" \
+	    "$(verdict "${R[mb_p99_unix10]} < 1000") |"
+	echo "| null milter, unix:, 10 RCPTs per message | ${R[mb_rate_null10]} |" \
+	    "${R[mb_p50_null10]} us | ${R[mb_p99_null10]} us | |"
+	echo
+	local mbr mbr10
+	mbr=$(ratio "${R[mb_rate_unix]}" "${R[mb_rate_null]}")
+	mbr10=$(ratio "${R[mb_rate_unix10]}" "${R[mb_rate_null10]}")
+	echo "aliasd's decisions/s against the null milter's (unix:, target >="
+	echo "0.8): at 4 RCPTs a message $mbr, $(verdict "$mbr >= 0.8"); at 10, $mbr10," \
+	    "$(verdict "$mbr10 >= 0.8")."
 	echo
 	echo "## 3. aliasctl (${SIZE_NAME[$largest]} addresses; list: $(for n in $LIST_SIZES; do printf '%s ' "${SIZE_NAME[$n]}"; done))"
 	echo

@@ -14,6 +14,14 @@
 #        r   aliasd on the "rules" store (the largest size again, every
 #            address with rules, counters and sightings: genstore.sh
 #            rules), 10% of the mail from strangers (issue 13)
+#        p   aliasd's policy service (check_policy_service), no milter,
+#            one aliasd per store size (issue 14)
+#        s   aliasd's socketmap (check_recipient_access socketmap:...:access)
+#        pn, sn  bench/nullpolicy, bench/nullmap: the protocols alone
+#      and, with ten recipients per message (smtp-source -r 10: ten@,
+#      2ten@ ... 10ten@example.com, 10ten retired), b, n, c, p, s, pn and
+#      sn again on the largest store, each with its own listener and
+#      server process (modes NAME_10).
 #   2. bench/milterbench: RCPT decisions/s and p50/p99 against aliasd with
 #      the largest store, 8 connections, active/retired/unknown mixed;
 #      and against the rules store with 10% of the senders strangers.
@@ -105,13 +113,29 @@ database = $d/store/aliases.db
 socket = unix:$d/run/aliasd.sock
 user = postfix
 trusted_networks = 192.0.2.254/32
-harvest_exempt = 192.0.2.0/24
+harvest_exempt = 192.0.2.0/24, 127.0.0.0/8
 sendmail_program = $T/fake-sendmail
 EOF
 	t=$(ALIASCTL=$BIN/aliasctl sh "$top/bench/genstore.sh" "$d/conf" "$n" \
 	    ${rules:+"$rules"}) || die "cannot make a store of $n $rules"
 	R[gen_$n${rules:+_rules}]=$t
 	say "store of $n addresses${rules:+ with rules}: ${t}s"
+	[ -n "$rules" ] || add_ten "$d/store/aliases.db" "$n"
+}
+
+# add_ten DB N: the ten recipients of the ten-recipient runs, as
+# smtp-source -r 10 -t ten@example.com names them (ten, 2ten ... 10ten),
+# the last retired.  Their seq follows the store's.
+add_ten() {
+	sqlite3 "$1" "INSERT INTO address (local, domain, seq, correspondent,
+	    state, reason, created, retired)
+	    SELECT CASE value WHEN 1 THEN 'ten' ELSE value || 'ten' END,
+	    'example.com', $2 + value, 'ten' || value || '@example.org',
+	    value = 10, CASE value WHEN 10 THEN 'Spammers found this address'
+	    END, 1700000000, CASE value WHEN 10 THEN 1750000000 END
+	    FROM generate_series(1, 10);
+	    UPDATE setting SET value = $2 + 11 WHERE key = 'next_seq';" ||
+	    die "cannot add the ten recipients to $1"
 }
 
 # listen_spec unix|inet PATH: where a milter is to listen: the unix
@@ -145,17 +169,67 @@ serving() {
 	esac
 }
 
-# start_aliasd N unix|inet [r]: aliasd on store N (r: the rules store);
-# prints the Postfix spec.  Its PID file names its mode: pid.cu10k, pid.ri1M.
+# start_aliasd N unix|inet [r|s [NAME]]: aliasd on store N (r: the
+# rules store); prints the Postfix spec.  Its PID file names its mode:
+# pid.cu10k, pid.ri1M, or pid.NAME (a second aliasd on the same store,
+# with its own socket and configuration).
 start_aliasd() {
-	local n=$1 kind=$2 store=${3:-s} d conf spec
+	local n=$1 kind=$2 store=${3:-s} name=${4-} d conf spec sock
 	d=$T/$store$n
-	conf=$d/conf.$kind
-	spec=$(listen_spec "$kind" "$d/run/aliasd.sock") || exit 1
+	conf=$d/conf.$kind sock=$d/run/aliasd.sock
+	[ -n "$name" ] && conf=$d/conf.$name sock=$d/run/$name.sock
+	spec=$(listen_spec "$kind" "$sock") || exit 1
 	sed "s|^socket = .*|socket = $spec|" "$d/conf" >"$conf"
-	"$BIN/aliasd" -f -c "$conf" >"$d/aliasd.$kind.log" 2>&1 &
-	serving "$spec" $! "$T/pid.${store/s/c}${kind:0:1}${SIZE_NAME[$n]}" \
+	"$BIN/aliasd" -f -c "$conf" >"$conf.log" 2>&1 &
+	serving "$spec" $! \
+	    "$T/pid.${name:-${store/s/c}${kind:0:1}${SIZE_NAME[$n]}}" \
 	    "aliasd ($store$n, $kind)"
+}
+
+# start_fast N policy|socketmap NAME: aliasd on store N serving the
+# policy service or the socketmap on unix:, its milter on a socket no
+# MTA uses; prints the Postfix table or service (pid.NAME).
+start_fast() {
+	local n=$1 what=$2 name=$3 d conf sock
+	d=$T/s$n
+	conf=$d/conf.$name
+	sock=$d/run/$name.sock
+	{
+		sed "s|^socket = .*|socket = unix:$d/run/$name.milter.sock|" \
+		    "$d/conf"
+		echo "${what}_socket = unix:$sock"
+	} >"$conf"
+	"$BIN/aliasd" -f -c "$conf" >"$conf.log" 2>&1 &
+	serving "unix:$sock" $! "$T/pid.$name" "aliasd ($name)" >/dev/null ||
+	    exit 1
+	fast_spec "$what" "$sock"
+}
+
+# fast_spec policy|socketmap PATH: the restriction Postfix is given.
+fast_spec() {
+	if [ "$1" = policy ]; then
+		echo "check_policy_service,unix:$2"
+	else
+		echo "check_recipient_access,socketmap:unix:$2:access"
+	fi
+}
+
+# start_nullfast policy|socketmap NAME: bench/nullpolicy or bench/nullmap
+# on unix:; prints the Postfix restriction (pid.NAME).
+start_nullfast() {
+	local what=$1 name=$2 prog=nullpolicy
+	[ "$what" = socketmap ] && prog=nullmap
+	mkdir -p "$T/null"
+	"$BIN/bench/$prog" -s "unix:$T/null/$name.sock" \
+	    >"$T/null/$name.log" 2>&1 &
+	serving "unix:$T/null/$name.sock" $! "$T/pid.$name" "$prog ($name)" \
+	    >/dev/null || exit 1
+	fast_spec "$what" "$T/null/$name.sock"
+}
+
+# fast_listener NAME SPEC: a listener whose recipient check is SPEC.
+fast_listener() {
+	listener "$1" "smtpd_recipient_restrictions=$2,reject_unauth_destination"
 }
 
 # start_null unix|inet [NAME]: prints the Postfix spec.  NAME (default
@@ -236,6 +310,31 @@ spec=$(start_aliasd "$LARGEST" unix r) && listener "ru$s" "smtpd_milters=$spec" 
     exit 1
 spec=$(start_aliasd "$LARGEST" inet r) && listener "ri$s" "smtpd_milters=$spec" ||
     exit 1
+# The fast path (issue 14): one aliasd per size and protocol, so that
+# each one's CPU time is its own; the null servers beside them.
+for n in $SIZES; do
+	s=${SIZE_NAME[$n]}
+	spec=$(start_fast "$n" policy "p$s") && fast_listener "p$s" "$spec" ||
+	    exit 1
+	spec=$(start_fast "$n" socketmap "s$s") && fast_listener "s$s" "$spec" ||
+	    exit 1
+done
+spec=$(start_nullfast policy pn) && fast_listener pn "$spec" || exit 1
+spec=$(start_nullfast socketmap sn) && fast_listener sn "$spec" || exit 1
+# Ten recipients per message, on the largest store: every mode its own
+# listener and its own server, so that the CPU per recipient is its own.
+s=${SIZE_NAME[$LARGEST]}
+listener "b${s}_10" "smtpd_recipient_restrictions=check_recipient_access,hash:$T/s$LARGEST/map,reject_unauth_destination"
+spec=$(start_null unix nu_10) && listener nu_10 "smtpd_milters=$spec" || exit 1
+spec=$(start_aliasd "$LARGEST" unix s "cu${s}_10") &&
+    listener "cu${s}_10" "smtpd_milters=$spec" || exit 1
+spec=$(start_fast "$LARGEST" policy "p${s}_10") &&
+    fast_listener "p${s}_10" "$spec" || exit 1
+spec=$(start_fast "$LARGEST" socketmap "s${s}_10") &&
+    fast_listener "s${s}_10" "$spec" || exit 1
+spec=$(start_nullfast policy pn_10) && fast_listener pn_10 "$spec" || exit 1
+spec=$(start_nullfast socketmap sn_10) && fast_listener sn_10 "$spec" ||
+    exit 1
 _pf_backdate_config
 
 # smtp-sink without -d: nothing written per message.
@@ -272,8 +371,19 @@ msgs_for() {
 # How many of the log lines after $1 say a message was queued (= $2?)
 queued() {
 	local n
-	n=$(tail -n +"$(($1 + 1))" "$PF_LOG" | grep -c 'nrcpt=1 (queue active)')
+	n=$(tail -n +"$(($1 + 1))" "$PF_LOG" | grep -cE 'nrcpt=[0-9]+ \(queue active\)')
 	[ "$n" -ge "$2" ]
+}
+
+# rcpts_of MODE: recipients per message; refused_of MODE: how many of
+# them are refused (the retired 10ten, except by the null servers).
+rcpts_of() { [[ $1 == *_10 ]] && echo 10 || echo 1; }
+refused_of() {
+	case $1 in
+	n*_10 | pn_10 | sn_10) echo 0 ;;
+	*_10) echo 1 ;;
+	*) echo 0 ;;
+	esac
 }
 
 # split_of CONC MSGS: "SC SM", the strangers' concurrency and messages
@@ -292,10 +402,11 @@ split_of() {
 	echo "$sc $((msgs * sc / conc))"
 }
 
-# run_source CONC MSGS SENDER RCPT PORT: one smtp-source, as every mode runs it.
+# run_source CONC MSGS SENDER RCPT PORT [RCPTS]: one smtp-source, as
+# every mode runs it; RCPTS recipients per message (-r: RCPT, 2RCPT...).
 run_source() {
 	smtp-source -A -s "$1" -m "$2" -l 2048 -S bench -f "$3" -t "$4" \
-	    -M client.example "127.0.0.1:$5" >>"$T/source.log" 2>&1
+	    -r "${6:-1}" -M client.example "127.0.0.1:$5" >>"$T/source.log" 2>&1
 }
 
 # source_rules CONC MSGS RCPT PORT: the messages of one rules run, the
@@ -318,7 +429,7 @@ source_rules() {
 # run_one MODE CONC RCPT [MSGS]: one smtp-source run; msgs/s, or "x"
 # when not every message was accepted.
 run_one() {
-	local mode=$1 conc=$2 rcpt=$3 msgs=${4-} before t0 t1 got rej
+	local mode=$1 conc=$2 rcpt=$3 msgs=${4-} before t0 t1 got rej warn want
 	[ -n "$msgs" ] || msgs=$(msgs_for "$conc")
 	pf_wait_queue_empty 60 || say "queue not empty before $mode"
 	before=$(wc -l <"$PF_LOG")
@@ -327,15 +438,21 @@ run_one() {
 		source_rules "$conc" "$msgs" "$rcpt" "${PORT[$mode]}"
 	else
 		run_source "$conc" "$msgs" sender@sender.example "$rcpt" \
-		    "${PORT[$mode]}"
+		    "${PORT[$mode]}" "$(rcpts_of "$mode")"
 	fi
 	t1=$EPOCHREALTIME
 	pf_wait_queue_empty 60 || say "queue not empty after $mode"
 	t_wait_until 5 queued "$before" "$msgs"	# postlogd writes late
-	got=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -c 'nrcpt=1 (queue active)')
-	rej=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -cE 'reject:|milter-reject|warning: milter')
-	if [ "$got" -ne "$msgs" ] || [ "$rej" -ne 0 ]; then
-		say "$mode c=$conc: $got of $msgs accepted, $rej rejects or milter warnings"
+	# Every message queued with all its recipients but the refused one,
+	# that one refused once per message, and no warning about the milter,
+	# the policy service or the map.
+	want=$(($(rcpts_of "$mode") - $(refused_of "$mode")))
+	got=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -c "nrcpt=$want (queue active)")
+	rej=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -c 'reject: RCPT')
+	warn=$(tail -n +"$((before + 1))" "$PF_LOG" | grep -cE 'warning: .*(milter|policy|socketmap|problem talking)')
+	if [ "$got" -ne "$msgs" ] || [ "$rej" -ne $((msgs * $(refused_of "$mode"))) ] ||
+	    [ "$warn" -ne 0 ]; then
+		say "$mode c=$conc: $got of $msgs accepted, $rej rejects, $warn warnings"
 		echo x
 		return
 	fi
@@ -345,7 +462,9 @@ run_one() {
 rcpt_for() {
 	local mode=$1 n
 	case $mode in
-	a | n*) n=$LARGEST ;;
+	*_10) echo ten@example.com
+	      return ;;
+	a | n* | pn | sn) n=$LARGEST ;;
 	r*) active_of "$LARGEST" r
 	    return ;;
 	*) for n in $SIZES; do
@@ -391,11 +510,14 @@ cpu_ticks() {
 	done
 	echo "$t"
 }
+# And per recipient (one policy or socketmap request, one RCPT).
 for f in "$T"/pid.*; do
 	m=${f##*.}
-	R[cpu_$m]=$(awk -v t="$(getconf CLK_TCK)" -v n="$total" \
-	    -v k="$(cpu_ticks "$(cat "$f")")" \
+	k=$(cpu_ticks "$(cat "$f")")
+	R[cpu_$m]=$(awk -v t="$(getconf CLK_TCK)" -v n="$total" -v k="$k" \
 	    'BEGIN { printf "%.3f", k / t * 1000 / n }')
+	R[cpur_$m]=$(awk -v t="$(getconf CLK_TCK)" -v n="$total" -v k="$k" \
+	    -v r="$(rcpts_of "$m")" 'BEGIN { printf "%.1f", k / t * 1e6 / (n * r) }')
 done
 for m in "${MODES[@]}"; do
 	for c in $CONCS; do
@@ -441,13 +563,18 @@ R[mb_locked_rules]=$(awk '/^l / { l++ } END { printf "%.0f", 100 * l / NR }' \
     "$T/targets.rules")
 # The null milter accepts everything: only the active ones.
 grep '^a ' "$T/targets.$LARGEST" >"$T/targets.null"
-for kind in unix inet null rules; do
+# unix10 and null10: ten RCPTs per message (issue 14's per-RCPT cost).
+for kind in unix inet null rules unix10 null10; do
 	unexpected=()
 	targets=$T/targets.$LARGEST
+	k=4
 	case $kind in
-	unix) spec=unix:$T/s$LARGEST/run/aliasd.sock ;;
+	*10) k=10 ;;
+	esac
+	case $kind in
+	unix | unix10) spec=unix:$T/s$LARGEST/run/aliasd.sock ;;
 	inet) spec=$(sed -n 's/^socket = //p' "$T/s$LARGEST/conf.inet") ;;
-	null) spec=unix:$T/null/nu.sock
+	null | null10) spec=unix:$T/null/nu.sock
 	      targets=$T/targets.null ;;
 	rules) spec=unix:$T/r$LARGEST/run/aliasd.sock
 	       targets=$T/targets.rules
@@ -455,7 +582,7 @@ for kind in unix inet null rules; do
 	esac
 	rates=() p50s=() p99s=() shares=()
 	for rep in $(seq "$REPS"); do
-		out=$("$BIN/bench/milterbench" -s "$spec" -c 8 -k 4 \
+		out=$("$BIN/bench/milterbench" -s "$spec" -c 8 -k "$k" \
 		    -f "$targets" "${unexpected[@]}" \
 		    -t "$MB_SECONDS" -w 1) || die "milterbench failed: $out"
 		say "milterbench $kind: $out"

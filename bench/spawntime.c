@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RUNS_MAX	10000
-#define ARG_MAX_LEN	4096
+#define RUNS_MAX 10000
+#define ARG_MAX_LEN 4096
 
 extern char **environ;
 
@@ -93,7 +93,7 @@ run_once(char **argv, int argc, int n, double *ms)
 	args[argc] = NULL;
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0 ||
 	    (rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO,
-	    "/dev/null", O_WRONLY, 0)) != 0) {
+		 "/dev/null", O_WRONLY, 0)) != 0) {
 		fprintf(stderr, "spawntime: %s\n", strerror(rc));
 		return -1;
 	}

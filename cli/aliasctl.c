@@ -15,57 +15,80 @@
 #include "common/version.h"
 
 static const struct verb verbs[] = {
-	{ .name = "init", .usage = "init [--domain DOMAIN] [--owner ADDRESS] "
-	  "[--name FULL_NAME]",
-	  .help = "create the store, and a starter configuration if none",
-	  .run = cmd_init },
-	{ .name = "new", .usage = "new [--name NAME] [--domain DOMAIN] "
-	  "[--note TEXT] [--expires WHEN|never] [--lock none|domain|sender] "
-	  "[--allow X]... [--on-refuse reject|discard|hold|tempfail] "
-	  "[--max-mails N|none] [--idle SPAN|none] [CORRESPONDENT]",
-	  .help = "create an address and print it", .run = cmd_new },
-	{ .name = "retire", .usage = "retire ADDRESS... [--reason TEXT]",
-	  .help = "refuse mail to an address from now on",
-	  .run = cmd_retire },
-	{ .name = "revive", .usage = "revive ADDRESS",
-	  .help = "make a retired address active again", .run = cmd_revive },
-	{ .name = "set", .usage = "set ADDRESS " RULE_USAGE,
-	  .help = "change an address's rules, note or expiry",
-	  .run = cmd_set },
-	{ .name = "replace", .usage = "replace ADDRESS [--reason TEXT]",
-	  .help = "retire an address and print a new one for its "
-	  "correspondent, with the same rules", .run = cmd_replace },
-	{ .name = "list", .usage = "list [--active|--retired|--all]",
-	  .help = "a table of addresses", .run = cmd_list },
-	{ .name = "show", .usage = "show ADDRESS",
-	  .help = "everything known about one address", .run = cmd_show },
-	{ .name = "for", .usage = "for [--create] RECIPIENT...",
-	  .help = "the address that mail to these recipients gets",
-	  .run = cmd_for },
-	{ .name = "check", .usage = "check RECIPIENT [--from SENDER] "
-	  "[--client IP]",
-	  .help = "the SMTP reply aliasd would give that RCPT",
-	  .run = cmd_check },
-	{ .name = "rewrite", .usage = "rewrite [--create] [--sender ADDRESS] "
-	  "[RECIPIENT...] <message",
-	  .help = "rewrite a message's header block as it will be sent",
-	  .run = cmd_rewrite },
-	{ .name = "default", .usage = "default [ADDRESS | --none]",
-	  .help = "show, set or clear the default address",
-	  .run = cmd_default },
-	{ .name = "export", .usage = "export virtusertable|postfix|"
-	  "postfix-virtual|validrcptto [-o FILE] [--makemap]",
-	  .help = "write a map for sendmail, Postfix or qmail",
-	  .run = cmd_export },
-	{ .name = "import", .usage = "import virtusertable FILE",
-	  .help = "take in a sendmail virtusertable source ('-' for stdin)",
-	  .run = cmd_import },
-	{ .name = "leaks", .usage = "leaks [--since SPAN]",
-	  .help = "mail from senders an address was not given to, newest "
-	  "first", .run = cmd_leaks },
-	{ .name = "mutt-hooks", .usage = "mutt-hooks",
-	  .help = "print mutt alternates and send-hook lines",
-	  .run = cmd_mutt_hooks },
+	{ .name = "init",
+	    .usage = "init [--domain DOMAIN] [--owner ADDRESS] "
+		     "[--name FULL_NAME]",
+	    .help = "create the store, and a starter configuration if none",
+	    .run = cmd_init },
+	{ .name = "new",
+	    .usage =
+		"new [--name NAME] [--domain DOMAIN] "
+		"[--note TEXT] [--expires WHEN|never] [--lock none|domain|sender] "
+		"[--allow X]... [--on-refuse reject|discard|hold|tempfail] "
+		"[--max-mails N|none] [--idle SPAN|none] [CORRESPONDENT]",
+	    .help = "create an address and print it",
+	    .run = cmd_new },
+	{ .name = "retire",
+	    .usage = "retire ADDRESS... [--reason TEXT]",
+	    .help = "refuse mail to an address from now on",
+	    .run = cmd_retire },
+	{ .name = "revive",
+	    .usage = "revive ADDRESS",
+	    .help = "make a retired address active again",
+	    .run = cmd_revive },
+	{ .name = "set",
+	    .usage = "set ADDRESS " RULE_USAGE,
+	    .help = "change an address's rules, note or expiry",
+	    .run = cmd_set },
+	{ .name = "replace",
+	    .usage = "replace ADDRESS [--reason TEXT]",
+	    .help = "retire an address and print a new one for its "
+		    "correspondent, with the same rules",
+	    .run = cmd_replace },
+	{ .name = "list",
+	    .usage = "list [--active|--retired|--all]",
+	    .help = "a table of addresses",
+	    .run = cmd_list },
+	{ .name = "show",
+	    .usage = "show ADDRESS",
+	    .help = "everything known about one address",
+	    .run = cmd_show },
+	{ .name = "for",
+	    .usage = "for [--create] RECIPIENT...",
+	    .help = "the address that mail to these recipients gets",
+	    .run = cmd_for },
+	{ .name = "check",
+	    .usage = "check RECIPIENT [--from SENDER] "
+		     "[--client IP]",
+	    .help = "the SMTP reply aliasd would give that RCPT",
+	    .run = cmd_check },
+	{ .name = "rewrite",
+	    .usage = "rewrite [--create] [--sender ADDRESS] "
+		     "[RECIPIENT...] <message",
+	    .help = "rewrite a message's header block as it will be sent",
+	    .run = cmd_rewrite },
+	{ .name = "default",
+	    .usage = "default [ADDRESS | --none]",
+	    .help = "show, set or clear the default address",
+	    .run = cmd_default },
+	{ .name = "export",
+	    .usage = "export virtusertable|postfix|"
+		     "postfix-virtual|validrcptto [-o FILE] [--makemap]",
+	    .help = "write a map for sendmail, Postfix or qmail",
+	    .run = cmd_export },
+	{ .name = "import",
+	    .usage = "import virtusertable FILE",
+	    .help = "take in a sendmail virtusertable source ('-' for stdin)",
+	    .run = cmd_import },
+	{ .name = "leaks",
+	    .usage = "leaks [--since SPAN]",
+	    .help = "mail from senders an address was not given to, newest "
+		    "first",
+	    .run = cmd_leaks },
+	{ .name = "mutt-hooks",
+	    .usage = "mutt-hooks",
+	    .help = "print mutt alternates and send-hook lines",
+	    .run = cmd_mutt_hooks },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -87,7 +110,8 @@ usage(int code)
 	fprintf(fp, "usage: aliasctl [-c FILE] [--json] VERB [ARGS]\n\n");
 	for (size_t i = 0; i < NVERBS; i++)
 		fprintf(fp, "  %-10s %s\n", verbs[i].name, verbs[i].help);
-	fprintf(fp, "\naliasctl VERB --help shows a verb's options; "
+	fprintf(fp,
+	    "\naliasctl VERB --help shows a verb's options; "
 	    "see aliasctl(1).\n");
 	return code;
 }
@@ -127,7 +151,7 @@ main(int argc, char **argv)
 	static const struct option options[] = {
 		COMMON_OPTIONS,
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c = { .now = time(NULL) };
 	const struct verb *v;
@@ -137,7 +161,7 @@ main(int argc, char **argv)
 	diag_init("aliasctl");
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "+" COMMON_SHORT, options,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (opt == 'h')
 			return usage(0);
 		if (opt == 'V') {
@@ -156,15 +180,17 @@ main(int argc, char **argv)
 	if ((v = verb_find(argv[optind])) == NULL) {
 		if (strcmp(argv[optind], "help") == 0)
 			return usage(0);
-		return fail(EX_USAGE, "unknown verb \"%s\": see aliasctl "
-		    "--help", argv[optind]);
+		return fail(EX_USAGE,
+		    "unknown verb \"%s\": see aliasctl "
+		    "--help",
+		    argv[optind]);
 	}
 	argc -= optind;
 	argv += optind;
 	/* getopt's own messages then read "aliasctl new: ...". */
 	snprintf(name, sizeof(name), "aliasctl %s", v->name);
 	argv[0] = name;
-	optind = 0;	/* glibc: restart scanning for the verb's options */
+	optind = 0; /* glibc: restart scanning for the verb's options */
 	rc = v->run(&c, argc, argv);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = rc != 0 ? rc : fail(EX_IOERR, "cannot write output");

@@ -7,8 +7,8 @@
  * the harvest guard's state, which lives in the running daemon; a
  * client in trusted_networks is outbound and not checked, as in aliasd.
  */
-#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -26,10 +26,10 @@
 
 /* What the client sees, and what happens to the message after. */
 struct answer {
-	const char *action;	/* accept, reject, tempfail, discard, hold,
+	const char *action; /* accept, reject, tempfail, discard, hold,
 				 * not-managed, outbound */
-	char reply[REPLY_MAX + 32];	/* the SMTP reply; "" for the MTA's */
-	const char *why;	/* the rule, or "" */
+	char reply[REPLY_MAX + 32]; /* the SMTP reply; "" for the MTA's */
+	const char *why; /* the rule, or "" */
 	const struct gate_decision *d;
 };
 
@@ -53,8 +53,8 @@ print_answer(const struct ctx *c, const char *rcpt, const struct answer *a)
 		json_string(stdout, a->why, 1);
 		if (header[0] != '\0') {
 			fputs(",\"sender\":", stdout);
-			json_string(stdout, d->expected ? "expected" :
-			    "unexpected", 0);
+			json_string(stdout,
+			    d->expected ? "expected" : "unexpected", 0);
 			fputs(",\"x_aliasd\":", stdout);
 			json_string(stdout, header, 0);
 		}
@@ -92,13 +92,17 @@ refused(const struct gate_decision *d, const char *addr, struct answer *a)
 		break;
 	case REFUSE_DISCARD:
 		a->action = "discard";
-		snprintf(a->reply, sizeof(a->reply), "250 accepted, then "
-		    "discarded: %s", d->reason);
+		snprintf(a->reply, sizeof(a->reply),
+		    "250 accepted, then "
+		    "discarded: %s",
+		    d->reason);
 		break;
 	case REFUSE_HOLD:
 		a->action = "hold";
-		snprintf(a->reply, sizeof(a->reply), "250 accepted into the "
-		    "hold queue: %s", d->reason);
+		snprintf(a->reply, sizeof(a->reply),
+		    "250 accepted into the "
+		    "hold queue: %s",
+		    d->reason);
 		break;
 	}
 }
@@ -122,7 +126,7 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "client", required_argument, NULL, 'C' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("check");
 	const char *from = "<>", *client = NULL, *rcpt;
@@ -135,7 +139,7 @@ cmd_check(struct ctx *c, int argc, char **argv)
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "f:" COMMON_SHORT, options,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (opt == 'f')
 			from = optarg;
 		else if (opt == 'C')
@@ -148,8 +152,10 @@ cmd_check(struct ctx *c, int argc, char **argv)
 	rcpt = argv[optind];
 	if (client != NULL && inet_pton(AF_INET, client, ip) != 1 &&
 	    inet_pton(AF_INET6, client, ip) != 1)
-		return fail(EX_USAGE, "bad --client \"%s\": give an IPv4 or "
-		    "IPv6 address", term_escape(client, shown, sizeof(shown)));
+		return fail(EX_USAGE,
+		    "bad --client \"%s\": give an IPv4 or "
+		    "IPv6 address",
+		    term_escape(client, shown, sizeof(shown)));
 	memset(&q, 0, sizeof(q));
 	switch (smtpaddr_parse(from, sender, sizeof(sender))) {
 	case SMTPADDR_OK:
@@ -158,8 +164,10 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		q.null_sender = true;
 		break;
 	default:
-		return fail(EX_DATAERR, "bad sender \"%s\": give an address "
-		    "or <>", term_escape(from, shown, sizeof(shown)));
+		return fail(EX_DATAERR,
+		    "bad sender \"%s\": give an address "
+		    "or <>",
+		    term_escape(from, shown, sizeof(shown)));
 	}
 	if ((rc = ctx_load_config(c)) != 0)
 		return rc;
@@ -201,7 +209,8 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		}
 		a.action = "tempfail";
 		a.why = "the store cannot be read";
-		snprintf(a.reply, sizeof(a.reply), "451 4.3.0 Temporary "
+		snprintf(a.reply, sizeof(a.reply),
+		    "451 4.3.0 Temporary "
 		    "failure: try again later");
 		print_answer(c, rcpt, &a);
 		return fail(EX_TEMPFAIL, "%s", d.error);
@@ -210,8 +219,9 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		break;
 	case GATE_ACCEPT:
 		a.action = "accept";
-		a.why = d.expected ? "expected sender" : "unexpected sender "
-		    "(a leak sighting)";
+		a.why = d.expected ? "expected sender" :
+				     "unexpected sender "
+				     "(a leak sighting)";
 		break;
 	}
 	print_answer(c, rcpt, &a);

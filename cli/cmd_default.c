@@ -31,12 +31,12 @@ show_default(struct ctx *c)
 		fputs("}\n", stdout);
 	} else if (st == STORE_OK)
 		printf("%s%s\n", term_escape(a.address, shown, sizeof(shown)),
-		    a.state == STATE_ACTIVE ? "" :
-		    a.state == STATE_RETIRED ? " (retired: not used)" :
-		    " (expired: not used)");
+		    a.state == STATE_ACTIVE	 ? "" :
+			a.state == STATE_RETIRED ? " (retired: not used)" :
+						   " (expired: not used)");
 	else
 		warnx_cli("no default address: set one with aliasctl default "
-		    "ADDRESS");
+			  "ADDRESS");
 	return 0;
 }
 
@@ -46,7 +46,7 @@ cmd_default(struct ctx *c, int argc, char **argv)
 	static const struct option options[] = {
 		{ "none", no_argument, NULL, 'n' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("default");
 	struct store_address a;
@@ -55,7 +55,8 @@ cmd_default(struct ctx *c, int argc, char **argv)
 	int opt, rc;
 	bool none = false;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) !=
+	    -1) {
 		if (opt == 'n')
 			none = true;
 		else if ((rc = common_option(c, v, opt)) != -1)
@@ -69,19 +70,22 @@ cmd_default(struct ctx *c, int argc, char **argv)
 		if ((rc = ctx_open_store(c, false)) != 0)
 			return rc;
 		if ((st = store_set_default(c->store, 0)) != STORE_OK)
-			return ctx_store_fail(c, st, "cannot clear the default");
+			return ctx_store_fail(c, st,
+			    "cannot clear the default");
 		printf("no default address\n");
 		return 0;
 	}
 	if ((rc = ctx_resolve(c, argv[optind], &a)) != 0)
 		return rc;
 	if (a.state != STATE_ACTIVE)
-		return fail(EX_DATAERR, "%s is %s: only an active address can "
-		    "be the default", term_escape(a.address, shown,
-		    sizeof(shown)), store_state_name(a.state));
+		return fail(EX_DATAERR,
+		    "%s is %s: only an active address can "
+		    "be the default",
+		    term_escape(a.address, shown, sizeof(shown)),
+		    store_state_name(a.state));
 	if ((st = store_set_default(c->store, a.id)) != STORE_OK)
 		return ctx_store_fail(c, st, "cannot set the default");
-	printf("default address is %s\n", term_escape(a.address, shown,
-	    sizeof(shown)));
+	printf("default address is %s\n",
+	    term_escape(a.address, shown, sizeof(shown)));
 	return 0;
 }

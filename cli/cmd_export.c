@@ -36,10 +36,11 @@ write_map(struct ctx *c, FILE *fp, enum map_format f)
 		return ctx_store_fail(c, st, "cannot export");
 	while ((st = store_next(it, &a)) == STORE_OK)
 		if (map_write(fp, f, &a, c->config->owner) == -1)
-			warnx_cli("left %s out of the map: a control "
+			warnx_cli(
+			    "left %s out of the map: a control "
 			    "character, a blank or bytes that are not UTF-8 "
-			    "cannot be in a map", term_escape(a.address,
-			    shown, sizeof(shown)));
+			    "cannot be in a map",
+			    term_escape(a.address, shown, sizeof(shown)));
 	store_iter_free(it);
 	if (st != STORE_NOTFOUND)
 		return ctx_store_fail(c, st, "cannot export");
@@ -69,8 +70,9 @@ export_file(struct ctx *c, const char *path, enum map_format f)
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return fail(EX_CANTCREAT, "%s: path too long", path);
 	if ((fd = mkstemp(tmp)) == -1)
-		return fail(EX_CANTCREAT, "cannot create a file next to %s: %s",
-		    path, strerror(errno));
+		return fail(EX_CANTCREAT,
+		    "cannot create a file next to %s: %s", path,
+		    strerror(errno));
 	if (fchmod(fd, target_mode(path)) == -1 ||
 	    (fp = fdopen(fd, "w")) == NULL) {
 		rc = fail(EX_CANTCREAT, "cannot write %s: %s", tmp,
@@ -130,8 +132,10 @@ run_program(char *const argv[], const char *input)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EX_UNAVAILABLE)
-		return fail(EX_UNAVAILABLE, "%s not found: install it or leave "
-		    "out --makemap", argv[0]);
+		return fail(EX_UNAVAILABLE,
+		    "%s not found: install it or leave "
+		    "out --makemap",
+		    argv[0]);
 	return fail(EX_SOFTWARE, "%s failed (status %d)", argv[0],
 	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
@@ -157,7 +161,7 @@ cmd_export(struct ctx *c, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "makemap", no_argument, NULL, 'm' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("export");
 	const char *output = NULL;
@@ -165,7 +169,8 @@ cmd_export(struct ctx *c, int argc, char **argv)
 	bool make = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT "o:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT "o:", options,
+		    NULL)) != -1) {
 		if (opt == 'o')
 			output = optarg;
 		else if (opt == 'm')
@@ -176,16 +181,21 @@ cmd_export(struct ctx *c, int argc, char **argv)
 	if (argc - optind != 1)
 		return verb_usage(v, EX_USAGE);
 	if (map_format_parse(argv[optind], &f) == -1)
-		return fail(EX_USAGE, "unknown map \"%s\": use virtusertable, "
-		    "postfix, postfix-virtual or validrcptto", argv[optind]);
+		return fail(EX_USAGE,
+		    "unknown map \"%s\": use virtusertable, "
+		    "postfix, postfix-virtual or validrcptto",
+		    argv[optind]);
 	if (make && (output == NULL || f == MAP_VALIDRCPTTO))
-		return fail(EX_USAGE, "--makemap needs -o FILE, and a "
+		return fail(EX_USAGE,
+		    "--makemap needs -o FILE, and a "
 		    "virtusertable or postfix map");
 	if ((rc = ctx_open_store(c, false)) != 0)
 		return rc;
 	if (map_needs_owner(f) && c->config->owner == NULL)
-		return fail(EX_CONFIG, "owner is not set: add owner = "
-		    "you@example.net to %s", c->config_path);
+		return fail(EX_CONFIG,
+		    "owner is not set: add owner = "
+		    "you@example.net to %s",
+		    c->config_path);
 	if (output == NULL)
 		return write_map(c, stdout, f);
 	if ((rc = export_file(c, output, f)) != 0)

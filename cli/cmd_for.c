@@ -24,7 +24,7 @@ cmd_for(struct ctx *c, int argc, char **argv)
 	static const struct option options[] = {
 		{ "create", no_argument, NULL, 'C' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("for");
 	bool create = false;
@@ -45,8 +45,8 @@ cmd_for(struct ctx *c, int argc, char **argv)
 	if (optind == argc)
 		return verb_usage(v, EX_USAGE);
 	for (int i = optind; i < argc; i++)
-		if ((why = address_parse_mailbox(argv[i], addr, sizeof(addr))) !=
-		    NULL)
+		if ((why = address_parse_mailbox(argv[i], addr,
+			 sizeof(addr))) != NULL)
 			return fail(EX_DATAERR, "bad recipient \"%s\": %s",
 			    term_escape(argv[i], shown, sizeof(shown)), why);
 	if ((rc = ctx_open_store(c, false)) != 0)

@@ -43,16 +43,20 @@ take_entry(struct import *im, const struct vt_entry *e)
 
 	memset(&a, 0, sizeof(a));
 	if (address_split(e->address, a.local, sizeof(a.local), a.domain,
-	    sizeof(a.domain)) == -1)
+		sizeof(a.domain)) == -1)
 		return bad_line(im, "address too long");
 	if (!config_is_managed_domain(c->config, a.domain)) {
-		snprintf(why, sizeof(why), "%s is not a managed domain "
-		    "(add it to domain in %s)", a.domain, c->config_path);
+		snprintf(why, sizeof(why),
+		    "%s is not a managed domain "
+		    "(add it to domain in %s)",
+		    a.domain, c->config_path);
 		return bad_line(im, why);
 	}
 	/* Numbers of template-made addresses keep the sequence going. */
 	a.seq = template_match(c->template, a.local, &seq) &&
-	    template_has_sequence(c->template) ? (int64_t)seq : -1;
+		template_has_sequence(c->template) ?
+	    (int64_t)seq :
+	    -1;
 	a.state = e->refused ? STATE_RETIRED : STATE_ACTIVE;
 	/* vt_parse_line() took the address and the reason as clean text */
 	snprintf(a.reason, sizeof(a.reason), "%s", e->reason);
@@ -90,7 +94,8 @@ import_lines(struct import *im, FILE *fp)
 			return bad_line(im, why);
 		if (e.kind == VT_CATCHALL) {
 			warnx_cli("%s:%d: skipped %s: a catch-all is not an "
-			    "address", im->name, im->line, e.address);
+				  "address",
+			    im->name, im->line, e.address);
 			im->skipped++;
 		} else if (e.kind == VT_ADDRESS &&
 		    (rc = take_entry(im, &e)) != 0)
@@ -107,7 +112,7 @@ cmd_import(struct ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("import");
 	struct import im = { .ctx = c };
@@ -116,16 +121,20 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	bool opened = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
+	while (
+	    (opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
 		if ((rc = common_option(c, v, opt)) != -1)
 			return rc;
 	if (argc - optind != 2)
 		return verb_usage(v, EX_USAGE);
 	if (strcmp(argv[optind], "virtusertable") != 0)
-		return fail(EX_USAGE, "cannot import \"%s\": only "
-		    "virtusertable", argv[optind]);
+		return fail(EX_USAGE,
+		    "cannot import \"%s\": only "
+		    "virtusertable",
+		    argv[optind]);
 	im.name = argv[optind + 1];
-	if ((rc = ctx_template(c)) != 0 || (rc = ctx_open_store(c, false)) != 0)
+	if ((rc = ctx_template(c)) != 0 ||
+	    (rc = ctx_open_store(c, false)) != 0)
 		return rc;
 	if (strcmp(im.name, "-") == 0)
 		fp = stdin;

@@ -27,7 +27,7 @@
 #include "common/address.h"
 #include "common/template.h"
 
-#define FULL_NAME_MAX	256
+#define FULL_NAME_MAX 256
 
 /* What was asked for, checked and normalized; NULL: not given. */
 struct init_args {
@@ -50,7 +50,7 @@ make_dirs(const char *path)
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
-	for (char *p = dir + 1; ; p++) {
+	for (char *p = dir + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		char c = *p;
@@ -84,7 +84,8 @@ given(const char *key, const struct init_args *a, const char *database)
 static void
 write_starter(FILE *fp, const struct init_args *a, const char *database)
 {
-	fprintf(fp, "# aliasd configuration: see aliasd.conf(5).  Written by "
+	fprintf(fp,
+	    "# aliasd configuration: see aliasd.conf(5).  Written by "
 	    "aliasctl init.\n# Commented-out lines show the defaults.\n");
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
@@ -128,12 +129,13 @@ create_config(const char *path, const struct init_args *a)
 	int fd = -1, rc = EX_CANTCREAT;
 
 	if (database == NULL)
-		return fail(EX_CONFIG, "cannot find a home for the store: "
+		return fail(EX_CONFIG,
+		    "cannot find a home for the store: "
 		    "set HOME or give -c FILE");
 	config_owner("aliasd", &uid, &gid, &mode);
 	if (make_dirs(path) == -1 ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) ==
-	    -1) {
+		-1) {
 		rc = fail(EX_CANTCREAT, "cannot create %s: %s", path,
 		    strerror(errno));
 		goto done;
@@ -178,13 +180,13 @@ parse_args(struct ctx *c, int argc, char **argv, struct init_args *a)
 		{ "owner", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("init");
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT "d:", options,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (opt == 'd')
 			a->domain = optarg;
 		else if (opt == 'o')
@@ -216,10 +218,12 @@ check_full_name(struct init_args *a)
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
 		*--end = '\0';
 	if (*s == '\0')
-		return fail(EX_DATAERR, "--name is empty: leave it out, or "
+		return fail(EX_DATAERR,
+		    "--name is empty: leave it out, or "
 		    "give the name your mail should carry");
 	if (strchr(s, '#') != NULL)
-		return fail(EX_DATAERR, "--name cannot hold '#': the "
+		return fail(EX_DATAERR,
+		    "--name cannot hold '#': the "
 		    "configuration file reads it as the start of a comment");
 	a->name = s;
 	return 0;
@@ -233,9 +237,9 @@ check_args(struct init_args *a)
 
 	if (a->domain != NULL) {
 		if (snprintf(a->domain_buf, sizeof(a->domain_buf), "%s",
-		    a->domain) >= (int)sizeof(a->domain_buf) ||
+			a->domain) >= (int)sizeof(a->domain_buf) ||
 		    !address_domain_valid(a->domain_buf,
-		    strlen(a->domain_buf)))
+			strlen(a->domain_buf)))
 			return fail(EX_DATAERR, "\"%s\" is not a domain name",
 			    term_escape(a->domain, shown, sizeof(shown)));
 		address_lower(a->domain_buf);
@@ -243,8 +247,9 @@ check_args(struct init_args *a)
 	}
 	if (a->owner != NULL) {
 		if ((why = address_parse_mailbox(a->owner, a->owner_buf,
-		    sizeof(a->owner_buf))) != NULL)
-			return fail(EX_DATAERR, "bad --owner \"%s\": %s; give "
+			 sizeof(a->owner_buf))) != NULL)
+			return fail(EX_DATAERR,
+			    "bad --owner \"%s\": %s; give "
 			    "your real mailbox, as me@example.net",
 			    term_escape(a->owner, shown, sizeof(shown)), why);
 		a->owner = a->owner_buf;
@@ -280,12 +285,12 @@ note_kept(const struct ctx *c, const struct init_args *a)
 	if (a->domain != NULL && !config_is_managed_domain(cf, a->domain))
 		note_differs(differs, sizeof(differs), "domain",
 		    cf->ndomains > 0 ? cf->domains[0] : NULL, a->domain);
-	if (a->owner != NULL && (cf->owner == NULL ||
-	    strcmp(cf->owner, a->owner) != 0))
+	if (a->owner != NULL &&
+	    (cf->owner == NULL || strcmp(cf->owner, a->owner) != 0))
 		note_differs(differs, sizeof(differs), "owner", cf->owner,
 		    a->owner);
-	if (a->name != NULL && (cf->full_name == NULL ||
-	    strcmp(cf->full_name, a->name) != 0))
+	if (a->name != NULL &&
+	    (cf->full_name == NULL || strcmp(cf->full_name, a->name) != 0))
 		note_differs(differs, sizeof(differs), "full_name",
 		    cf->full_name, a->name);
 	if (differs[0] != '\0')
@@ -307,7 +312,8 @@ cmd_init(struct ctx *c, int argc, char **argv)
 		return rc;
 	c->config_path = config_find(c->config_option, &c->config_explicit);
 	if (c->config_path == NULL)
-		return fail(EX_CONFIG, "cannot find a configuration: set HOME "
+		return fail(EX_CONFIG,
+		    "cannot find a configuration: set HOME "
 		    "or ALIASD_CONF, or give -c FILE");
 	existed = stat(c->config_path, &sb) == 0;
 	if (!existed && (rc = create_config(c->config_path, &a)) != 0)
@@ -323,13 +329,16 @@ cmd_init(struct ctx *c, int argc, char **argv)
 	if ((rc = ctx_open_store(c, true)) != 0)
 		return rc;
 	printf(store_created(c->store) ? "created store %s\n" :
-	    "store %s is ready\n", c->config->database);
+					 "store %s is ready\n",
+	    c->config->database);
 	if (c->config->ndomains == 0)
 		warnx_cli("no domain yet: set domain in %s before creating "
-		    "addresses", c->config_path);
+			  "addresses",
+		    c->config_path);
 	if (c->config->owner == NULL)
 		warnx_cli("no owner yet: set owner (your real mailbox) in %s "
-		    "before export or sending mail", c->config_path);
+			  "before export or sending mail",
+		    c->config_path);
 	if ((rc = ctx_template(c)) != 0)
 		return rc;
 	if (template_weak(c->template, c->config->template, why, sizeof(why)))

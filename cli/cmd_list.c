@@ -21,13 +21,13 @@ print_row(const struct store_address *a)
 	char corr[TERM_MAX(ADDRESS_MAX)];
 
 	/* Dates only in the table; show gives the times. */
-	snprintf(date, sizeof(date), "%.10s", format_time(a->created,
-	    created));
+	snprintf(date, sizeof(date), "%.10s",
+	    format_time(a->created, created));
 	snprintf(count, sizeof(count), "%" PRId64, a->messages);
 	printf("%-30s %-30s %-8s %-10s %-10.10s %s%s\n",
 	    term_escape(a->address, addr, sizeof(addr)),
-	    term_escape(a->correspondent[0] != '\0' ? a->correspondent :
-	    "-", corr, sizeof(corr)),
+	    term_escape(a->correspondent[0] != '\0' ? a->correspondent : "-",
+		corr, sizeof(corr)),
 	    store_state_name(a->state), date, format_time(a->last_mail, last),
 	    count, a->is_default ? " (default)" : "");
 }
@@ -40,7 +40,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		{ "retired", no_argument, NULL, 'r' },
 		{ "all", no_argument, NULL, 'A' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("list");
 	enum store_filter filter = FILTER_ACTIVE;

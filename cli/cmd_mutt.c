@@ -51,7 +51,7 @@
 /* One correspondent's hook: the newest active address wins, as in
  * store_find_correspondent(), so that mutt agrees with aliasctl for. */
 struct hook {
-	char *correspondent;	/* "joe@example.org" or "@example.org" */
+	char *correspondent; /* "joe@example.org" or "@example.org" */
 	char *address;
 	int64_t id;
 };
@@ -63,7 +63,7 @@ struct hooks {
 	size_t nalternates, alternates_cap;
 	struct hook *hook;
 	size_t nhook, hook_cap;
-	char *default_address;	/* NULL: none, or not active */
+	char *default_address; /* NULL: none, or not active */
 };
 
 static void
@@ -95,7 +95,7 @@ hooks_add(struct hooks *h, const struct store_address *a)
 
 	if (h->nalternates == h->alternates_cap) {
 		if ((p = reallocarray(h->alternates,
-		    next_cap(h->alternates_cap), sizeof(char *))) == NULL)
+			 next_cap(h->alternates_cap), sizeof(char *))) == NULL)
 			return false;
 		h->alternates = p;
 		h->alternates_cap = next_cap(h->alternates_cap);
@@ -103,14 +103,13 @@ hooks_add(struct hooks *h, const struct store_address *a)
 	if ((h->alternates[h->nalternates] = strdup(a->address)) == NULL)
 		return false;
 	h->nalternates++;
-	if (a->is_default && (h->default_address = strdup(a->address)) ==
-	    NULL)
+	if (a->is_default && (h->default_address = strdup(a->address)) == NULL)
 		return false;
 	if (a->correspondent[0] == '\0')
 		return true;
 	if (h->nhook == h->hook_cap) {
 		if ((p = reallocarray(h->hook, next_cap(h->hook_cap),
-		    sizeof(struct hook))) == NULL)
+			 sizeof(struct hook))) == NULL)
 			return false;
 		h->hook = p;
 		h->hook_cap = next_cap(h->hook_cap);
@@ -158,8 +157,9 @@ hooks_sort(struct hooks *h)
 	qsort(h->alternates, h->nalternates, sizeof(char *), cmp_string);
 	qsort(h->hook, h->nhook, sizeof(struct hook), cmp_hook);
 	for (i = 0; i < h->nhook; i++) {
-		if (n > 0 && strcmp(h->hook[n - 1].correspondent,
-		    h->hook[i].correspondent) == 0) {
+		if (n > 0 &&
+		    strcmp(h->hook[n - 1].correspondent,
+			h->hook[i].correspondent) == 0) {
 			free(h->hook[i].correspondent);
 			free(h->hook[i].address);
 			continue;
@@ -185,12 +185,12 @@ hooks_read(struct ctx *c, struct hooks *h)
 		 * that would end a muttrc line: such an entry is left out. */
 		if (address_check_text(a.address, strlen(a.address)) != NULL ||
 		    address_check_text(a.correspondent,
-		    strlen(a.correspondent)) != NULL) {
+			strlen(a.correspondent)) != NULL) {
 			char shown[TERM_MAX(ADDRESS_MAX)];
 
 			warnx_cli("left out %s: it holds a control character "
-			    "or is not UTF-8", term_escape(a.address, shown,
-			    sizeof(shown)));
+				  "or is not UTF-8",
+			    term_escape(a.address, shown, sizeof(shown)));
 			continue;
 		}
 		ok = hooks_add(h, &a);
@@ -263,19 +263,19 @@ put_domain_hooks(const struct hooks *h, const char *full_name)
 		const struct hook *k = &h->hook[i];
 
 		/* Both lists are in domain order: walk them together. */
-		while (j < nex && strcmp(at_domain(ex[j]), k->correspondent) <
-		    0)
+		while (
+		    j < nex && strcmp(at_domain(ex[j]), k->correspondent) < 0)
 			j++;
 		first = j;
-		while (j < nex && strcmp(at_domain(ex[j]), k->correspondent) ==
-		    0)
+		while (
+		    j < nex && strcmp(at_domain(ex[j]), k->correspondent) == 0)
 			j++;
 		if ((pattern = mutt_hook_pattern(k->correspondent, ex + first,
-		    j - first)) == NULL)
+			 j - first)) == NULL)
 			ok = false;
 		else
-			ok = put_hook(pattern, mutt_hook_command(full_name,
-			    k->address));
+			ok = put_hook(pattern,
+			    mutt_hook_command(full_name, k->address));
 		free(pattern);
 	}
 	free(ex);
@@ -293,29 +293,29 @@ put_address_hooks(const struct hooks *h, const char *full_name)
 
 		if (k->correspondent[0] == '@')
 			continue;
-		if ((pattern = mutt_hook_pattern(k->correspondent, NULL,
-		    0)) == NULL)
+		if ((pattern = mutt_hook_pattern(k->correspondent, NULL, 0)) ==
+		    NULL)
 			return false;
-		ok = put_hook(pattern, mutt_hook_command(full_name,
-		    k->address));
+		ok = put_hook(pattern,
+		    mutt_hook_command(full_name, k->address));
 		free(pattern);
 	}
 	return ok;
 }
 
 static const char preamble[] =
-"# aliasd hooks for mutt, printed by \"aliasctl mutt-hooks\": regenerate,\n"
-"# do not edit.  Use them with  set reverse_name=yes  and\n"
-"#   source 'aliasctl mutt-hooks|'\n"
-"#\n"
-"# A correspondent's hook sets From and Reply-To when every To and Cc\n"
-"# recipient gets that correspondent's address; recipients with\n"
-"# different addresses get the default address, as in aliasd.  mutt's\n"
-"# patterns cannot see Bcc, so a Bcc recipient changes nothing here: for\n"
-"# that case, and to rewrite exactly as aliasd does, use instead\n"
-"#   set sendmail=\"alias-sendmail -oem -oi\"\n"
-"# mutt passes sendmail -f with the From address (use_envelope_from),\n"
-"# or bounce_address when it is configured, never your real address.\n";
+    "# aliasd hooks for mutt, printed by \"aliasctl mutt-hooks\": regenerate,\n"
+    "# do not edit.  Use them with  set reverse_name=yes  and\n"
+    "#   source 'aliasctl mutt-hooks|'\n"
+    "#\n"
+    "# A correspondent's hook sets From and Reply-To when every To and Cc\n"
+    "# recipient gets that correspondent's address; recipients with\n"
+    "# different addresses get the default address, as in aliasd.  mutt's\n"
+    "# patterns cannot see Bcc, so a Bcc recipient changes nothing here: for\n"
+    "# that case, and to rewrite exactly as aliasd does, use instead\n"
+    "#   set sendmail=\"alias-sendmail -oem -oi\"\n"
+    "# mutt passes sendmail -f with the From address (use_envelope_from),\n"
+    "# or bounce_address when it is configured, never your real address.\n";
 
 static bool
 put_all(const struct config *cfg, const struct hooks *h)
@@ -352,20 +352,21 @@ cmd_mutt_hooks(struct ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("mutt-hooks");
 	struct hooks h = { 0 };
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) !=
-	    -1)
+	while (
+	    (opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
 		if ((rc = common_option(c, v, opt)) != -1)
 			return rc;
 	if (optind != argc)
 		return verb_usage(v, EX_USAGE);
 	if (c->json)
-		return fail(EX_USAGE, "mutt-hooks prints muttrc lines, not "
+		return fail(EX_USAGE,
+		    "mutt-hooks prints muttrc lines, not "
 		    "JSON: leave out --json");
 	if ((rc = ctx_open_store(c, false)) != 0)
 		return rc;
@@ -374,4 +375,3 @@ cmd_mutt_hooks(struct ctx *c, int argc, char **argv)
 	hooks_free(&h);
 	return rc;
 }
-

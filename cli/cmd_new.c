@@ -23,7 +23,7 @@ struct new_args {
 	const char *name;
 	const char *domain;
 	const char *correspondent;
-	struct rule_opts rules;		/* --note, --expires and the rules */
+	struct rule_opts rules; /* --note, --expires and the rules */
 };
 
 static int
@@ -34,7 +34,7 @@ parse_args(struct ctx *c, int argc, char **argv, struct new_args *a)
 		{ "domain", required_argument, NULL, 'd' },
 		RULE_OPTIONS,
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("new");
 	int opt, rc;
@@ -72,8 +72,10 @@ check_name(struct ctx *c, const char *name, char *local, size_t len)
 		    term_escape(name, shown, sizeof(shown)));
 	address_lower(local);
 	if (config_is_passthrough(c->config, local))
-		return fail(EX_DATAERR, "%s is in passthrough and never "
-		    "managed: choose another name", local);
+		return fail(EX_DATAERR,
+		    "%s is in passthrough and never "
+		    "managed: choose another name",
+		    local);
 	return 0;
 }
 
@@ -83,7 +85,8 @@ pick_domain(struct ctx *c, const char *want, const char **domain)
 	char shown[TERM_MAX(DOMAIN_MAX + 1)];
 
 	if (c->config->ndomains == 0)
-		return fail(EX_CONFIG, "no domain configured: set domain in "
+		return fail(EX_CONFIG,
+		    "no domain configured: set domain in "
 		    "%s (or run aliasctl init --domain DOMAIN)",
 		    c->config_path);
 	if (want == NULL) {
@@ -112,8 +115,8 @@ note_replaced(const struct store_address *old, const struct store_address *out)
 	term_escape(old->address, was, sizeof(was));
 	term_escape(out->address, now, sizeof(now));
 	warnx_cli("mail to %s now leaves from %s%s, not %s: the newest "
-	    "active address wins", who, now,
-	    out->expires != 0 ? " (until it expires)" : "", was);
+		  "active address wins",
+	    who, now, out->expires != 0 ? " (until it expires)" : "", was);
 }
 
 /* Create the address and give it its rules in one transaction: a rule
@@ -131,15 +134,17 @@ create(struct ctx *c, const struct new_args *a, const char *local,
 	if ((st = store_begin(c->store)) != STORE_OK)
 		return ctx_store_fail(c, st, "cannot lock the store");
 	*had = STORE_NOTFOUND;
-	if (correspondent[0] != '\0' && (*had = store_find_correspondent(
-	    c->store, correspondent, c->now, old)) != STORE_OK &&
+	if (correspondent[0] != '\0' &&
+	    (*had = store_find_correspondent(c->store, correspondent, c->now,
+		 old)) != STORE_OK &&
 	    *had != STORE_NOTFOUND) {
 		rc = ctx_store_fail(c, *had, "cannot read the store");
 		goto fail;
 	}
-	st = store_create(c->store, c->template, a->name != NULL ? local :
-	    NULL, domain, correspondent, a->rules.expires_arg != NULL ?
-	    a->rules.expires : 0, a->rules.note, c->now, out);
+	st = store_create(c->store, c->template,
+	    a->name != NULL ? local : NULL, domain, correspondent,
+	    a->rules.expires_arg != NULL ? a->rules.expires : 0, a->rules.note,
+	    c->now, out);
 	if (st != STORE_OK) {
 		rc = ctx_store_fail(c, st, "cannot create the address");
 		goto fail;
@@ -147,8 +152,9 @@ create(struct ctx *c, const struct new_args *a, const char *local,
 	if ((rc = rule_opts_apply(c, out, &a->rules)) != 0)
 		goto fail;
 	/* Read it back for --json: the rules as written. */
-	if (rule_opts_any(&a->rules) && (st = store_find(c->store, out->local,
-	    out->domain, c->now, out)) != STORE_OK) {
+	if (rule_opts_any(&a->rules) &&
+	    (st = store_find(c->store, out->local, out->domain, c->now,
+		 out)) != STORE_OK) {
 		rc = ctx_store_fail(c, st, "cannot read the new address");
 		goto fail;
 	}
@@ -176,27 +182,31 @@ run_new(struct ctx *c, struct new_args *a)
 		return rc;
 	/* The error is one line whatever was typed: the argument is shown
 	 * escaped. */
-	if (a->correspondent != NULL && (why = address_parse_correspondent(
-	    a->correspondent, correspondent, sizeof(correspondent))) != NULL)
-		return fail(EX_DATAERR, "bad correspondent \"%s\": %s; write "
-		    "joe@example.org or @example.org", term_escape(
-		    a->correspondent, shown, sizeof(shown)), why);
+	if (a->correspondent != NULL &&
+	    (why = address_parse_correspondent(a->correspondent, correspondent,
+		 sizeof(correspondent))) != NULL)
+		return fail(EX_DATAERR,
+		    "bad correspondent \"%s\": %s; write "
+		    "joe@example.org or @example.org",
+		    term_escape(a->correspondent, shown, sizeof(shown)), why);
 	if (a->name != NULL &&
 	    (rc = check_name(c, a->name, local, sizeof(local))) != 0)
 		return rc;
 	if ((rc = rule_opts_check(c, &a->rules, true)) != 0)
 		return rc;
-	if ((rc = ctx_template(c)) != 0 || (rc = ctx_open_store(c, false)) != 0)
+	if ((rc = ctx_template(c)) != 0 ||
+	    (rc = ctx_open_store(c, false)) != 0)
 		return rc;
 	if ((rc = create(c, a, local, domain, correspondent, &out, &had,
-	    &old)) != 0)
+		 &old)) != 0)
 		return rc;
 	if (had == STORE_OK)
 		note_replaced(&old, &out);
 	if (c->json) {
 		st = json_address(stdout, c->store, &out);
 		putchar('\n');
-		return st == STORE_OK ? 0 :
+		return st == STORE_OK ?
+		    0 :
 		    ctx_store_fail(c, st, "cannot read the allow list");
 	}
 	printf("%s\n", out.address);

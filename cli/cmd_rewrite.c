@@ -36,10 +36,10 @@
 
 struct rewrite_job {
 	struct message_head head;
-	char **rcpts;		/* from the header; NULL with arguments */
-	const char *const *use;	/* the recipients used */
+	char **rcpts; /* from the header; NULL with arguments */
+	const char *const *use; /* the recipients used */
 	size_t nrcpts;
-	const char *sender;	/* --sender, without <>; NULL: none */
+	const char *sender; /* --sender, without <>; NULL: none */
 	char sender_buf[ADDRESS_MAX];
 	bool create;
 };
@@ -75,15 +75,17 @@ recipients(struct rewrite_job *j, char **argv, int argc)
 	if (argc > 0) {
 		for (int i = 0; i < argc; i++)
 			if ((why = address_parse_mailbox(argv[i], addr,
-			    sizeof(addr))) != NULL)
-				return fail(EX_DATAERR, "bad recipient \"%s\": "
-				    "%s", argv[i], why);
+				 sizeof(addr))) != NULL)
+				return fail(EX_DATAERR,
+				    "bad recipient \"%s\": "
+				    "%s",
+				    argv[i], why);
 		j->use = (const char *const *)argv;
 		j->nrcpts = (size_t)argc;
 		return 0;
 	}
-	if (header_list_recipients(&j->head.headers, &j->rcpts,
-	    &j->nrcpts) == -1)
+	if (header_list_recipients(&j->head.headers, &j->rcpts, &j->nrcpts) ==
+	    -1)
 		return fail(EX_OSERR, "out of memory");
 	j->use = (const char *const *)j->rcpts;
 	return 0;
@@ -105,8 +107,9 @@ set_sender(struct rewrite_job *j, const char *arg)
 		return fail(EX_DATAERR, "bad sender: too long");
 	memcpy(j->sender_buf, arg, len);
 	j->sender_buf[len] = '\0';
-	if (len > 0 && (why = address_parse_mailbox(j->sender_buf, addr,
-	    sizeof(addr))) != NULL)
+	if (len > 0 &&
+	    (why = address_parse_mailbox(j->sender_buf, addr, sizeof(addr))) !=
+		NULL)
 		return fail(EX_DATAERR, "bad sender \"%s\": %s", j->sender_buf,
 		    why);
 	j->sender = j->sender_buf;
@@ -130,7 +133,8 @@ make_plan(struct ctx *c, struct rewrite_job *j, struct plan *p,
 	if ((rc = ctx_plan(c, &req, j->create, p, st)) != 0)
 		return rc;
 	if (*st == PLAN_LEAK)
-		return fail(EX_TEMPFAIL, "the message names the owner's address "
+		return fail(EX_TEMPFAIL,
+		    "the message names the owner's address "
 		    "in %s (on_leak = send turns this guard off)",
 		    p->leak_field);
 	return 0;
@@ -186,7 +190,7 @@ cmd_rewrite(struct ctx *c, int argc, char **argv)
 		{ "create", no_argument, NULL, 'C' },
 		{ "sender", required_argument, NULL, 'f' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("rewrite");
 	struct rewrite_job j = { .create = false };
@@ -197,8 +201,8 @@ cmd_rewrite(struct ctx *c, int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	header_changes_init(&p.changes);
 	message_head_init(&j.head);
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options,
-	    NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) !=
+	    -1) {
 		if (opt == 'C')
 			j.create = true;
 		else if (opt == 'f') {

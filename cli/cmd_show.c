@@ -32,9 +32,10 @@ print_domain(void *arg, const char *domain, int64_t count, time_t last)
 		putchar('}');
 		return;
 	}
-	printf("%-16s%s (%" PRId64 ", last %s)\n", d->n++ == 0 ?
-	    "sender domains:" : "", term_escape(domain, text, sizeof(text)),
-	    count, format_time(last, buf));
+	printf("%-16s%s (%" PRId64 ", last %s)\n",
+	    d->n++ == 0 ? "sender domains:" : "",
+	    term_escape(domain, text, sizeof(text)), count,
+	    format_time(last, buf));
 }
 
 /* One "label: value" line of a stored string, escaped for the terminal. */
@@ -52,8 +53,8 @@ print_text(const struct store_address *a)
 	char buf[DATE_MAX];
 
 	print_line("address:", a->address);
-	print_line("correspondent:", a->correspondent[0] != '\0' ?
-	    a->correspondent : "-");
+	print_line("correspondent:",
+	    a->correspondent[0] != '\0' ? a->correspondent : "-");
 	if (a->state == STATE_EXPIRED)
 		printf("%-16s%s (%s)\n", "state:", store_state_name(a->state),
 		    store_expiry_name(a->expired_by));
@@ -64,8 +65,8 @@ print_text(const struct store_address *a)
 	printf("%-16s%s\n", "created:", format_time(a->created, buf));
 	if (a->state == STATE_RETIRED)
 		printf("%-16s%s\n", "retired:", format_time(a->retired, buf));
-	printf("%-16s%s\n", "expires:", a->expires != 0 ?
-	    format_time(a->expires, buf) : "never");
+	printf("%-16s%s\n", "expires:",
+	    a->expires != 0 ? format_time(a->expires, buf) : "never");
 	if (a->note[0] != '\0')
 		print_line("note:", a->note);
 	printf("%-16s%s\n", "default:", a->is_default ? "yes" : "no");
@@ -94,19 +95,22 @@ print_rules(struct ctx *c, const struct store_address *a)
 
 	printf("%-16s%s\n", "lock:", store_lock_name(a->rules.lock));
 	st = store_allow_list(c->store, a->id, print_item, &n);
-	if (st != STORE_OK && st != STORE_NOTFOUND)	/* NOTFOUND: empty */
+	if (st != STORE_OK && st != STORE_NOTFOUND) /* NOTFOUND: empty */
 		return st;
 	if (n == 0)
-		printf("%-16s%s\n", "allow:", a->correspondent[0] == '\0' &&
-		    !a->learned ? "- (learns its first sender)" : "-");
-	printf("%-16s%s\n", "on refuse:", store_refuse_name(a->rules.on_refuse));
+		printf("%-16s%s\n", "allow:",
+		    a->correspondent[0] == '\0' && !a->learned ?
+			"- (learns its first sender)" :
+			"-");
+	printf("%-16s%s\n",
+	    "on refuse:", store_refuse_name(a->rules.on_refuse));
 	if (a->rules.max_mails > 0)
-		printf("%-16s%" PRId64 " (%" PRId64 " so far)\n", "max mails:",
-		    a->rules.max_mails, a->messages);
+		printf("%-16s%" PRId64 " (%" PRId64 " so far)\n",
+		    "max mails:", a->rules.max_mails, a->messages);
 	else
 		printf("%-16s%s\n", "max mails:", "none");
-	printf("%-16s%s\n", "idle:", a->rules.idle > 0 ?
-	    span_format(a->rules.idle, span) : "none");
+	printf("%-16s%s\n", "idle:",
+	    a->rules.idle > 0 ? span_format(a->rules.idle, span) : "none");
 	return STORE_OK;
 }
 
@@ -115,7 +119,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("show");
 	struct domains d = { c, 0 };
@@ -123,7 +127,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
 	enum store_status st;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
+	while (
+	    (opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
 		if ((rc = common_option(c, v, opt)) != -1)
 			return rc;
 	if (argc - optind != 1)

@@ -14,10 +14,10 @@
 
 /* What retire did to one address, said after the commit. */
 enum retired_how {
-	RETIRED_NOW,		/* it was active or expired */
-	RETIRED_REASON,		/* already retired: the new reason taken */
-	RETIRED_KEPT,		/* already retired: left as it was */
-	RETIRED_TWICE		/* named twice on the command line */
+	RETIRED_NOW, /* it was active or expired */
+	RETIRED_REASON, /* already retired: the new reason taken */
+	RETIRED_KEPT, /* already retired: left as it was */
+	RETIRED_TWICE /* named twice on the command line */
 };
 
 struct retiring {
@@ -38,9 +38,11 @@ retire_one(struct ctx *c, struct retiring *r, const char *given)
 		return 0;
 	}
 	r->how = r->a.state == STATE_RETIRED ? RETIRED_REASON : RETIRED_NOW;
-	st = store_retire(c->store, r->a.id, given != NULL ? given :
-	    DEFAULT_REASON, r->how == RETIRED_REASON ? r->a.retired : c->now);
-	return st == STORE_OK ? 0 :
+	st = store_retire(c->store, r->a.id,
+	    given != NULL ? given : DEFAULT_REASON,
+	    r->how == RETIRED_REASON ? r->a.retired : c->now);
+	return st == STORE_OK ?
+	    0 :
 	    ctx_store_fail(c, st, "cannot retire the address");
 }
 
@@ -95,7 +97,8 @@ retire_report(const struct retiring *r)
 		return;
 	case RETIRED_KEPT:
 		printf("%s is already retired; its reason is kept (give "
-		    "--reason to change it)\n", shown);
+		       "--reason to change it)\n",
+		    shown);
 		return;
 	case RETIRED_REASON:
 		printf("retired %s (new reason)\n", shown);
@@ -106,8 +109,9 @@ retire_report(const struct retiring *r)
 	}
 	if (r->a.is_default)
 		warnx_cli("%s was the default address: mail to unknown "
-		    "recipients now leaves From unchanged until you set "
-		    "another with aliasctl default", shown);
+			  "recipients now leaves From unchanged until you set "
+			  "another with aliasctl default",
+		    shown);
 }
 
 int
@@ -116,7 +120,7 @@ cmd_retire(struct ctx *c, int argc, char **argv)
 	static const struct option options[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("retire");
 	const char *reason = NULL;
@@ -125,7 +129,8 @@ cmd_retire(struct ctx *c, int argc, char **argv)
 	int opt, rc;
 
 	/* The addresses may come before or after --reason. */
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) !=
+	    -1) {
 		if (opt == 'r')
 			reason = optarg;
 		else if ((rc = common_option(c, v, opt)) != -1)
@@ -134,8 +139,10 @@ cmd_retire(struct ctx *c, int argc, char **argv)
 	if (argc - optind < 1)
 		return verb_usage(v, EX_USAGE);
 	if (reason != NULL && reason[0] == '\0')
-		return fail(EX_DATAERR, "--reason is empty: leave it out for "
-		    "the default \"%s\"", DEFAULT_REASON);
+		return fail(EX_DATAERR,
+		    "--reason is empty: leave it out for "
+		    "the default \"%s\"",
+		    DEFAULT_REASON);
 	if (reason != NULL &&
 	    (rc = check_text("--reason", reason, REASON_MAX)) != 0)
 		return rc;
@@ -154,7 +161,7 @@ cmd_revive(struct ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *v = verb_find("revive");
 	struct store_address a;
@@ -162,7 +169,8 @@ cmd_revive(struct ctx *c, int argc, char **argv)
 	char shown[TERM_MAX(ADDRESS_MAX)];
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
+	while (
+	    (opt = getopt_long(argc, argv, COMMON_SHORT, options, NULL)) != -1)
 		if ((rc = common_option(c, v, opt)) != -1)
 			return rc;
 	if (argc - optind != 1)

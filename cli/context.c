@@ -82,8 +82,8 @@ store_owner(const struct config *cfg, struct store_options *o)
 		return;
 	if ((pw = getpwnam(cfg->user)) == NULL) {
 		warnx_cli("user %s does not exist: the store stays root's "
-		    "(create it with adduser --system --group %s)", cfg->user,
-		    cfg->user);
+			  "(create it with adduser --system --group %s)",
+		    cfg->user, cfg->user);
 		return;
 	}
 	o->uid = pw->pw_uid;
@@ -93,8 +93,10 @@ store_owner(const struct config *cfg, struct store_options *o)
 int
 ctx_open_store(struct ctx *c, bool create)
 {
-	struct store_options o = { .create = create, .busy_ms = BUSY_MS,
-	    .durable = true, .upgrade = true };
+	struct store_options o = { .create = create,
+		.busy_ms = BUSY_MS,
+		.durable = true,
+		.upgrade = true };
 	enum store_status st;
 	char err[1024];
 	int rc;
@@ -137,7 +139,8 @@ ctx_template(struct ctx *c)
 		return rc;
 	c->template = template_parse(c->config->template, err, sizeof(err));
 	if (c->template == NULL)
-		return fail(EX_CONFIG, "%s: template: %s", c->config_path, err);
+		return fail(EX_CONFIG, "%s: template: %s", c->config_path,
+		    err);
 	return 0;
 }
 
@@ -159,12 +162,15 @@ ctx_resolve(struct ctx *c, const char *what, struct store_address *a)
 	case STORE_OK:
 		return 0;
 	case STORE_NOTFOUND:
-		return fail(EX_NOUSER, "no address matches \"%s\": see "
-		    "aliasctl list --all", term_escape(what, typed,
-		    sizeof(typed)));
+		return fail(EX_NOUSER,
+		    "no address matches \"%s\": see "
+		    "aliasctl list --all",
+		    term_escape(what, typed, sizeof(typed)));
 	case STORE_AMBIGUOUS:
-		return fail(EX_USAGE, "\"%s\" is ambiguous: it matches %s; "
-		    "type more of it", term_escape(what, typed, sizeof(typed)),
+		return fail(EX_USAGE,
+		    "\"%s\" is ambiguous: it matches %s; "
+		    "type more of it",
+		    term_escape(what, typed, sizeof(typed)),
 		    term_escape(candidates, shown, sizeof(shown)));
 	default:
 		return ctx_store_fail(c, st, "cannot look up the address");
@@ -183,8 +189,10 @@ check_text(const char *what, const char *text, size_t max)
 	/* The same rule as for addresses: it is shown on terminals and
 	 * written into maps and SMTP replies. */
 	if ((why = address_check_text(text, len)) != NULL)
-		return fail(EX_DATAERR, "%s must be one line of printable "
-		    "text (%s)", what, why);
+		return fail(EX_DATAERR,
+		    "%s must be one line of printable "
+		    "text (%s)",
+		    what, why);
 	return 0;
 }
 
@@ -206,8 +214,8 @@ ctx_free(struct ctx *c)
  * and there is no domain to make it in).
  */
 int
-ctx_plan(struct ctx *c, struct plan_request *req, bool create,
-    struct plan *p, enum plan_status *st)
+ctx_plan(struct ctx *c, struct plan_request *req, bool create, struct plan *p,
+    enum plan_status *st)
 {
 	struct store_source src;
 	struct policy_source ps;
@@ -232,16 +240,17 @@ ctx_plan(struct ctx *c, struct plan_request *req, bool create,
 	req->sender = given.sender;
 	req->may_create = create;
 	if (given.headers == NULL)
-		req->guard = false;	/* no message: nothing to guard */
+		req->guard = false; /* no message: nothing to guard */
 	err[0] = '\0';
 	*st = plan_make(req, p, err, sizeof(err));
-	req->src = NULL;	/* ps lives here only */
+	req->src = NULL; /* ps lives here only */
 	if (*st == PLAN_ERROR)
 		return src.created != STORE_OK ?
-		    ctx_store_fail(c, src.created, "cannot create the address") :
+		    ctx_store_fail(c, src.created,
+			"cannot create the address") :
 		    fail(EX_TEMPFAIL, "%s: %s", err, store_error(c->store));
 	if (create && p->want_new && !p->created)
-		return fail(EX_CONFIG, "no domain configured: set domain in %s",
-		    c->config_path);
+		return fail(EX_CONFIG,
+		    "no domain configured: set domain in %s", c->config_path);
 	return 0;
 }

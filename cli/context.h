@@ -15,9 +15,9 @@
 #include "rewriter/plan.h"
 
 struct ctx {
-	const char *config_option;	/* -c FILE, or NULL */
-	char *config_path;		/* the file in use (may not exist) */
-	bool config_explicit;		/* -c or $ALIASD_CONF: must exist */
+	const char *config_option; /* -c FILE, or NULL */
+	char *config_path; /* the file in use (may not exist) */
+	bool config_explicit; /* -c or $ALIASD_CONF: must exist */
 	struct config *config;
 	struct store *store;
 	struct template *template;
@@ -33,27 +33,26 @@ struct verb {
 	int (*run)(struct ctx *, int argc, char **argv);
 };
 
-
 /* Load the configuration; 0 or an exit code (message printed). */
-int	ctx_load_config(struct ctx *);
+int ctx_load_config(struct ctx *);
 
 /* Open the store (create: init); 0 or an exit code. */
-int	ctx_open_store(struct ctx *, bool create);
+int ctx_open_store(struct ctx *, bool create);
 
 /* The template of the configuration, parsed; 0 or an exit code. */
-int	ctx_template(struct ctx *);
+int ctx_template(struct ctx *);
 
 /* The one outbound plan for aliasctl for and rewrite (context.c says
  * what req must hold); 0 with *st set, or an exit code. */
-int	ctx_plan(struct ctx *, struct plan_request *, bool create,
-	    struct plan *, enum plan_status *st);
+int ctx_plan(struct ctx *, struct plan_request *, bool create, struct plan *,
+    enum plan_status *st);
 
 /* The exit code and message for a store status; prints it. */
-int	ctx_store_fail(struct ctx *, enum store_status, const char *what);
+int ctx_store_fail(struct ctx *, enum store_status, const char *what);
 
 /* Resolve an address, local part or prefix; 0 or an exit code (message
  * printed, candidates listed when ambiguous). */
-int	ctx_resolve(struct ctx *, const char *what, struct store_address *);
+int ctx_resolve(struct ctx *, const char *what, struct store_address *);
 
 /* Options every verb takes: -c FILE, --json, -h/--help.  Verbs put
  * COMMON_OPTIONS in their getopt_long table and COMMON_SHORT in their
@@ -62,14 +61,16 @@ int	ctx_resolve(struct ctx *, const char *what, struct store_address *);
 #define COMMON_SHORT "c:h"
 #define COMMON_OPTIONS \
 	{ "config", required_argument, NULL, 'c' }, \
-	{ "json", no_argument, NULL, 'J' }, \
-	{ "help", no_argument, NULL, 'h' }
-int	common_option(struct ctx *, const struct verb *, int opt);
-int	verb_usage(const struct verb *, int code);
+	    { "json", no_argument, NULL, 'J' }, \
+	{ \
+		"help", no_argument, NULL, 'h' \
+	}
+int common_option(struct ctx *, const struct verb *, int opt);
+int verb_usage(const struct verb *, int code);
 const struct verb *verb_find(const char *name);
-void	ctx_free(struct ctx *);
+void ctx_free(struct ctx *);
 
 /* Check a free-text value (reason, note): one printable line. */
-int	check_text(const char *what, const char *text, size_t max);
+int check_text(const char *what, const char *text, size_t max);
 
 #endif

@@ -79,8 +79,7 @@ map_write(FILE *fp, enum map_format f, const struct store_address *a,
 		if (active)
 			fprintf(fp, "%s\tOK\n", a->address);
 		else
-			fprintf(fp, "%s\t550 5.1.1 %s\n", a->address,
-			    reason);
+			fprintf(fp, "%s\t550 5.1.1 %s\n", a->address, reason);
 		break;
 	case MAP_POSTFIX_VIRTUAL:
 		fprintf(fp, "%s\t%s\n", a->address, owner);
@@ -107,7 +106,7 @@ parse_error_target(const char *value, struct vt_entry *e)
 	const char *text = value + strlen("error:");
 	size_t n;
 
-	text += strcspn(text, " \t");		/* the code */
+	text += strcspn(text, " \t"); /* the code */
 	text = skip_blanks(text);
 	n = strlen(text);
 	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
@@ -146,7 +145,7 @@ vt_parse_line(const char *line, struct vt_entry *e)
 	if (*value == '\0' || *value == '\r' || *value == '\n')
 		return "no target after the address";
 	if ((why = address_parse_correspondent(key, e->address,
-	    sizeof(e->address))) != NULL)
+		 sizeof(e->address))) != NULL)
 		return why;
 	e->kind = e->address[0] == '@' ? VT_CATCHALL : VT_ADDRESS;
 	if (strncasecmp(value, "error:", 6) == 0) {
@@ -168,7 +167,7 @@ vt_parse_line(const char *line, struct vt_entry *e)
 		 * must be clean text, as the address is */
 		if (address_check_text(e->reason, strlen(e->reason)) != NULL)
 			return "the reason is not valid UTF-8 or holds a "
-			    "control character";
+			       "control character";
 	}
 	return NULL;
 }

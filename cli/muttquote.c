@@ -171,8 +171,8 @@ mutt_hook_pattern(const char *correspondent, const char *const *exact,
 
 	if ((rx = mutt_correspondent_regex(correspondent)) == NULL)
 		return NULL;
-	if (n > 0 && (locals = locals_regex(exact, n, correspondent)) ==
-	    NULL) {
+	if (n > 0 &&
+	    (locals = locals_regex(exact, n, correspondent)) == NULL) {
 		free(rx);
 		return NULL;
 	}
@@ -225,8 +225,8 @@ mutt_default_command(const char *full_name, const char *address)
 	size_t len = 0;
 	FILE *fp;
 
-	if (address != NULL && (mbox = mailbox_text(full_name, address)) ==
-	    NULL)
+	if (address != NULL &&
+	    (mbox = mailbox_text(full_name, address)) == NULL)
 		return NULL;
 	if ((fp = open_memstream(&buf, &len)) != NULL) {
 		fputs("unmy_hdr From: Reply-To:", fp);

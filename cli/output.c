@@ -41,8 +41,9 @@ term_escape(const char *s, char *buf, size_t len)
 			if (used + 4 * n >= len)
 				break;
 			for (size_t i = 0; i < n; i++)
-				used += (size_t)snprintf(buf + used, len - used,
-				    "\\x%02x", (unsigned char)s[i]);
+				used += (size_t)snprintf(buf + used,
+				    len - used, "\\x%02x",
+				    (unsigned char)s[i]);
 		} else {
 			if (used + n >= len)
 				break;
@@ -125,7 +126,7 @@ json_allow(FILE *fp, struct store *s, int64_t id)
 
 	fputs(",\"allow\":[", fp);
 	st = store_allow_list(s, id, json_item, &j);
-	if (st == STORE_NOTFOUND)	/* an empty list is no error here */
+	if (st == STORE_NOTFOUND) /* an empty list is no error here */
 		st = STORE_OK;
 	/* Closed either way, so that what was printed stays JSON. */
 	fputc(']', fp);
@@ -154,11 +155,16 @@ json_address_fields(FILE *fp, const struct store_address *a)
 	fputs(",\"state\":", fp);
 	json_string(fp, store_state_name(a->state), 0);
 	fputs(",\"reason\":", fp);
-	json_string(fp, a->state == STATE_RETIRED ? a->reason :
-	    a->state == STATE_EXPIRED ? "address expired" : NULL, 1);
+	json_string(fp,
+	    a->state == STATE_RETIRED	  ? a->reason :
+		a->state == STATE_EXPIRED ? "address expired" :
+					    NULL,
+	    1);
 	fputs(",\"expired_by\":", fp);
-	json_string(fp, a->state == STATE_EXPIRED ?
-	    store_expiry_name(a->expired_by) : NULL, 1);
+	json_string(fp,
+	    a->state == STATE_EXPIRED ? store_expiry_name(a->expired_by) :
+					NULL,
+	    1);
 	fputs(",\"note\":", fp);
 	json_string(fp, a->note, 1);
 	fputs(",\"created\":", fp);
@@ -198,7 +204,7 @@ span_format(int64_t seconds, char buf[SPAN_TEXT_MAX])
 		int64_t unit;
 		char name;
 	} units[] = { { 7 * 86400, 'w' }, { 86400, 'd' }, { 3600, 'h' },
-	    { 60, 'm' } };
+		{ 60, 'm' } };
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (seconds % units[i].unit == 0) {

@@ -1,9 +1,9 @@
 /* when.c: parse --expires values and the spans of --idle and --since. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,7 +37,7 @@ span_parse(const char *text, int64_t *seconds)
 	default:
 		return -1;
 	}
-	if (n > SPAN_MAX / unit)	/* a century is enough */
+	if (n > SPAN_MAX / unit) /* a century is enough */
 		return -1;
 	*seconds = (int64_t)(n * unit);
 	return 0;
@@ -57,8 +57,8 @@ parse_span(const char *text, time_t now, time_t *out)
 static int
 days_in_month(int y, int m)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : days[m - 1];
@@ -70,7 +70,7 @@ shaped(const char *text, const char *shape)
 {
 	for (; *shape != '\0'; text++, shape++)
 		if (*shape == '9' ? !isdigit((unsigned char)*text) :
-		    *text != *shape)
+				    *text != *shape)
 			return false;
 	return *text == '\0';
 }

@@ -46,7 +46,7 @@ address_utf8_decode(const char *s, size_t len, uint32_t *cp)
 		else if (u[0] == 0xf4)
 			hi = 0x8f;
 	} else
-		return 0;	/* a continuation byte, 0xc0-0xc1, 0xf5-0xff */
+		return 0; /* a continuation byte, 0xc0-0xc1, 0xf5-0xff */
 	if (len < need || u[1] < lo || u[1] > hi)
 		return 0;
 	for (size_t i = 1; i < need; i++) {
@@ -179,8 +179,8 @@ address_lower(char *s)
 }
 
 int
-address_split(const char *address, char *local, size_t locallen,
-    char *domain, size_t domainlen)
+address_split(const char *address, char *local, size_t locallen, char *domain,
+    size_t domainlen)
 {
 	const char *at = strrchr(address, '@');
 	size_t n;

@@ -12,16 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ADDRESS_MAX	320	/* 64 + 1 + 253 + NUL, rounded up */
-#define LOCAL_MAX	64
-#define DOMAIN_MAX	253
+#define ADDRESS_MAX 320 /* 64 + 1 + 253 + NUL, rounded up */
+#define LOCAL_MAX 64
+#define DOMAIN_MAX 253
 
 /* Parse a correspondent: "joe@example.org", "<joe@example.org>",
  * "@example.org" (a whole domain), each in any case.  On success writes the
  * normalized form to out and returns NULL; otherwise returns a short
  * reason ("missing domain") and leaves out empty. */
 const char *address_parse_correspondent(const char *in, char *out,
-	    size_t outlen);
+    size_t outlen);
 
 /* The same for a mailbox only ("joe@example.org"; no bare domain). */
 const char *address_parse_mailbox(const char *in, char *out, size_t outlen);
@@ -37,11 +37,11 @@ const char *address_check_text(const char *s, size_t len);
  * with its code point in *cp; 0 when the bytes there are no valid UTF-8
  * (a stray or missing continuation byte, an overlong form, a surrogate,
  * beyond U+10FFFF). */
-size_t	address_utf8_decode(const char *s, size_t len, uint32_t *cp);
+size_t address_utf8_decode(const char *s, size_t len, uint32_t *cp);
 
 /* C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F): what a terminal takes
  * as a command rather than as text. */
-bool	address_is_control(uint32_t cp);
+bool address_is_control(uint32_t cp);
 
 /* s as one line of clean text in buf (a reason said in an SMTP reply or
  * written into a map): each control character and each byte that is
@@ -50,18 +50,18 @@ bool	address_is_control(uint32_t cp);
 const char *address_clean_text(const char *s, char *buf, size_t len);
 
 /* Syntax checks on already split parts. */
-bool	address_local_valid(const char *local, size_t len);
-bool	address_domain_valid(const char *domain, size_t len);
+bool address_local_valid(const char *local, size_t len);
+bool address_domain_valid(const char *domain, size_t len);
 
 /* The part after the last '@', or NULL. */
 const char *address_domain(const char *address);
 
 /* ASCII-only lowercasing in place. */
-void	address_lower(char *);
+void address_lower(char *);
 
 /* Split a normalized "local@domain" into its parts; 0 or -1 (too long or
  * no '@'). */
-int	address_split(const char *address, char *local, size_t locallen,
-	    char *domain, size_t domainlen);
+int address_split(const char *address, char *local, size_t locallen,
+    char *domain, size_t domainlen);
 
 #endif

@@ -18,8 +18,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "common/config.h"
 #include "common/address.h"
+#include "common/config.h"
 #include "common/template.h"
 
 #define LINE_MAX_LEN 4096
@@ -139,8 +139,8 @@ set_string(struct config_parser *p, char **dst, const char *value,
 /* Split a comma- or blank-separated list into at most CONFIG_MAX_LIST
  * items, each checked by ok(); items are lowercased copies. */
 static int
-set_list(struct config_parser *p, char **items, size_t *n,
-    const char *value, bool (*ok)(const char *, size_t), const char *what)
+set_list(struct config_parser *p, char **items, size_t *n, const char *value,
+    bool (*ok)(const char *, size_t), const char *what)
 {
 	const char *s = value;
 
@@ -187,12 +187,14 @@ set_socket(struct config_parser *p, char **dst, const char *value)
 	char *end;
 	long port;
 
-	if (strncmp(value, "unix:", 5) == 0 || strncmp(value, "local:", 6) == 0) {
+	if (strncmp(value, "unix:", 5) == 0 ||
+	    strncmp(value, "local:", 6) == 0) {
 		if (value[strcspn(value, ":") + 1] != '/')
 			return bad(p, "socket path must be absolute");
 		return set_string(p, dst, value, false);
 	}
-	if (strncmp(value, "inet:", 5) == 0 || strncmp(value, "inet6:", 6) == 0) {
+	if (strncmp(value, "inet:", 5) == 0 ||
+	    strncmp(value, "inet6:", 6) == 0) {
 		port = strtol(strchr(value, ':') + 1, &end, 10);
 		at = end;
 		if (port < 1 || port > 65535 || (*at != '\0' && *at != '@'))
@@ -214,7 +216,7 @@ set_networks(struct config_parser *p, struct cidr *nets, size_t *n,
 	if ((copy = strdup(value)) == NULL)
 		return bad(p, "out of memory");
 	for (item = strtok_r(copy, ", \t", &save); item != NULL;
-	    item = strtok_r(NULL, ", \t", &save)) {
+	     item = strtok_r(NULL, ", \t", &save)) {
 		if (*n == CONFIG_MAX_LIST) {
 			rc = bad(p, "more than %d networks", CONFIG_MAX_LIST);
 			break;
@@ -339,8 +341,7 @@ key_policy_socket(struct config_parser *p, struct config *c, const char *v)
 }
 
 static int
-key_socketmap_socket(struct config_parser *p, struct config *c,
-    const char *v)
+key_socketmap_socket(struct config_parser *p, struct config *c, const char *v)
 {
 	return set_socket(p, &c->socketmap_socket, v);
 }
@@ -358,8 +359,7 @@ key_user(struct config_parser *p, struct config *c, const char *v)
 }
 
 static int
-key_trusted_networks(struct config_parser *p, struct config *c,
-    const char *v)
+key_trusted_networks(struct config_parser *p, struct config *c, const char *v)
 {
 	return set_networks(p, c->trusted, &c->ntrusted, v);
 }
@@ -428,8 +428,7 @@ key_on_leak(struct config_parser *p, struct config *c, const char *v)
 }
 
 static int
-key_sendmail_program(struct config_parser *p, struct config *c,
-    const char *v)
+key_sendmail_program(struct config_parser *p, struct config *c, const char *v)
 {
 	return set_string(p, &c->sendmail_program, v, false);
 }
@@ -462,7 +461,8 @@ const struct config_key config_keys[] = {
 	    "Envelope sender of your mail; unset: the chosen address." },
 	{ "socket", key_socket, "unix:/run/aliasd/aliasd.sock", NULL,
 	    "Milter socket: unix:/path or inet:PORT@HOST." },
-	{ "policy_socket", key_policy_socket, NULL, "unix:/run/aliasd/policy.sock",
+	{ "policy_socket", key_policy_socket, NULL,
+	    "unix:/run/aliasd/policy.sock",
 	    "Postfix policy service socket (check_policy_service); unset: off." },
 	{ "socketmap_socket", key_socketmap_socket, NULL,
 	    "unix:/run/aliasd/socketmap.sock",
@@ -488,8 +488,8 @@ const struct config_key config_keys[] = {
 	    "When the store cannot be read: tempfail or accept." },
 	{ "on_leak", key_on_leak, "tempfail", NULL,
 	    "Mail that would still name the real address: tempfail or send." },
-	{ "sendmail_program", key_sendmail_program, "/usr/sbin/sendmail",
-	    NULL, "What alias-sendmail hands the rewritten message to." },
+	{ "sendmail_program", key_sendmail_program, "/usr/sbin/sendmail", NULL,
+	    "What alias-sendmail hands the rewritten message to." },
 	{ "auto_create", key_auto_create, "no", NULL,
 	    "yes: mail to one recipient with no address makes a new one." },
 };
@@ -521,8 +521,7 @@ trim(char *s)
 /* One line; keys may appear only once, so that a typo'd second entry is
  * not silently ignored.  seen[] is indexed like config_keys. */
 static int
-parse_line(struct config_parser *p, struct config *c, char *line,
-    bool seen[])
+parse_line(struct config_parser *p, struct config *c, char *line, bool seen[])
 {
 	const struct config_key *k;
 	char *eq, *key, *value, *hash;
@@ -596,8 +595,10 @@ set_defaults(struct config *c)
 struct config *
 config_load(const char *path, bool must_exist, char *err, size_t errlen)
 {
-	struct config_parser p = { .file = path, .line = 0, .err = err,
-	    .errlen = errlen };
+	struct config_parser p = { .file = path,
+		.line = 0,
+		.err = err,
+		.errlen = errlen };
 	struct config *c;
 	FILE *fp = NULL;
 
@@ -679,8 +680,7 @@ config_is_trusted(const struct config *c, int family, const void *addr)
 }
 
 bool
-config_is_harvest_exempt(const struct config *c, int family,
-    const void *addr)
+config_is_harvest_exempt(const struct config *c, int family, const void *addr)
 {
 	for (size_t i = 0; i < c->nharvest_exempt; i++)
 		if (cidr_match(&c->harvest_exempt[i], family, addr))

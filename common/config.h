@@ -8,8 +8,8 @@
 #ifndef ALIASD_CONFIG_H
 #define ALIASD_CONFIG_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/cidr.h"
@@ -22,30 +22,30 @@ enum on_error {
 };
 
 struct config {
-	char *path;		/* the file read, or NULL: none, defaults */
-	char *database;		/* NULL: no default (no $HOME) and none set */
-	char *domains[CONFIG_MAX_LIST];	/* lowercased; [0] for new ones */
+	char *path; /* the file read, or NULL: none, defaults */
+	char *database; /* NULL: no default (no $HOME) and none set */
+	char *domains[CONFIG_MAX_LIST]; /* lowercased; [0] for new ones */
 	size_t ndomains;
 	char *owner;
 	char *full_name;
 	char *template;
 	char *bounce_address;
 	char *socket;
-	char *policy_socket;	/* NULL: no policy service */
-	char *socketmap_socket;	/* NULL: no socketmap */
-	long idle_timeout;	/* seconds an idle fast-path client is kept */
+	char *policy_socket; /* NULL: no policy service */
+	char *socketmap_socket; /* NULL: no socketmap */
+	long idle_timeout; /* seconds an idle fast-path client is kept */
 	char *user;
 	struct cidr trusted[CONFIG_MAX_LIST];
 	size_t ntrusted;
-	unsigned int harvest_limit;	/* refusals before 451; 0: off */
-	long harvest_window;		/* seconds counted and blocked */
+	unsigned int harvest_limit; /* refusals before 451; 0: off */
+	long harvest_window; /* seconds counted and blocked */
 	struct cidr harvest_exempt[CONFIG_MAX_LIST];
 	size_t nharvest_exempt;
 	char *outbound_daemon_name;
-	char *passthrough[CONFIG_MAX_LIST];	/* lowercased local parts */
+	char *passthrough[CONFIG_MAX_LIST]; /* lowercased local parts */
 	size_t npassthrough;
 	enum on_error on_error;
-	bool on_leak_send;	/* on_leak = send: the leak guard is off */
+	bool on_leak_send; /* on_leak = send: the leak guard is off */
 	char *sendmail_program;
 	bool auto_create;
 };
@@ -63,11 +63,10 @@ struct config_parser;
 struct config_key {
 	const char *name;
 	/* Check value and store it in the config, or report and return -1. */
-	int	(*set)(struct config_parser *, struct config *,
-		    const char *value);
-	const char *def;	/* as the sample file writes it; NULL: none */
-	const char *example;	/* a value to show when there is no default */
-	const char *doc;	/* one line, a sentence */
+	int (*set)(struct config_parser *, struct config *, const char *value);
+	const char *def; /* as the sample file writes it; NULL: none */
+	const char *example; /* a value to show when there is no default */
+	const char *doc; /* one line, a sentence */
 };
 
 extern const struct config_key config_keys[];
@@ -82,29 +81,28 @@ const struct config_key *config_key_find(const char *name);
  * else /etc/aliasd.conf; the user's path when neither exists.  Returns a
  * malloc'd path, or NULL when out of memory.  *explicit tells whether the
  * file must exist (given with -c or $ALIASD_CONF). */
-char	*config_find(const char *option_path, bool *explicit);
+char *config_find(const char *option_path, bool *explicit);
 
 /* The default database path for this user (malloc'd), or NULL. */
-char	*config_default_database(void);
+char *config_default_database(void);
 
 /* Read path (may be NULL: defaults only).  When must_exist is false a
  * missing file gives the defaults.  On error returns NULL and writes one
  * line "FILE:LINE: what is wrong" into err. */
 struct config *config_load(const char *path, bool must_exist, char *err,
-	    size_t errlen);
-void	config_free(struct config *);
+    size_t errlen);
+void config_free(struct config *);
 
 /* Is domain (any case) one of ours? */
-bool	config_is_managed_domain(const struct config *, const char *domain);
-bool	config_is_passthrough(const struct config *, const char *local);
+bool config_is_managed_domain(const struct config *, const char *domain);
+bool config_is_passthrough(const struct config *, const char *local);
 
 /* Does the binary address (AF_INET: 4 bytes, AF_INET6: 16) fall into
  * trusted_networks? */
-bool	config_is_trusted(const struct config *, int family,
-	    const void *addr);
+bool config_is_trusted(const struct config *, int family, const void *addr);
 
 /* The same for harvest_exempt: clients the harvest guard never counts. */
-bool	config_is_harvest_exempt(const struct config *, int family,
-	    const void *addr);
+bool config_is_harvest_exempt(const struct config *, int family,
+    const void *addr);
 
 #endif

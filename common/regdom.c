@@ -21,12 +21,12 @@
 
 /* The longest input looked at: a name of DOMAIN_MAX bytes as A-labels
  * is at most a few times that as UTF-8 U-labels. */
-#define INPUT_MAX	1024
+#define INPUT_MAX 1024
 
-static pthread_once_t	 load_once = PTHREAD_ONCE_INIT;
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 /* Set once under load_once, never freed (it lives as long as the
  * process) and only read after: libpsl's lookups do not write to it. */
-static psl_ctx_t	*psl;
+static psl_ctx_t *psl;
 
 static void
 load(void)
@@ -70,7 +70,8 @@ append(char *name, size_t size, size_t *used, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
-		name[(*used)++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') :
+		name[(*used)++] = c >= 'A' && c <= 'Z' ?
+		    (char)(c - 'A' + 'a') :
 		    c;
 	}
 	name[*used] = '\0';
@@ -93,7 +94,7 @@ append_label(char *name, size_t size, size_t *used, const char *label,
 	memcpy(u, label, len);
 	u[len] = '\0';
 	if (idn2_lookup_u8((const uint8_t *)u, &a,
-	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+		IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
 		return -1;
 	rc = append(name, size, used, (const char *)a, strlen((char *)a));
 	idn2_free(a);
@@ -163,11 +164,11 @@ canonical(const char *domain, size_t len, char *name, size_t size,
 		if (i < len && domain[i] != '.')
 			continue;
 		if (i == start)
-			return -1;	/* an empty label */
+			return -1; /* an empty label */
 		if (start > 0 && append(name, size, &used, ".", 1) == -1)
 			return -1;
 		if (append_label(name, size, &used, domain + start,
-		    i - start) == -1)
+			i - start) == -1)
 			return -1;
 		start = i + 1;
 	}
@@ -198,7 +199,7 @@ regdom_of(const char *domain, char *out, size_t outlen)
 	    len > INPUT_MAX)
 		return REGDOM_INVALID;
 	if (domain[len - 1] == '.')
-		len--;		/* the root: "example.org." */
+		len--; /* the root: "example.org." */
 	if (len == 0 || address_check_text(domain, len) != NULL)
 		return REGDOM_INVALID;
 	if (canonical(domain, len, name, sizeof(name), &is_literal) == -1)

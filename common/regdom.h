@@ -28,12 +28,13 @@
 #include "common/address.h"
 
 /* Room for any answer of regdom_of, NUL included. */
-#define REGDOM_MAX	(DOMAIN_MAX + 1)
+#define REGDOM_MAX (DOMAIN_MAX + 1)
 
 /* What regdom_of found. */
-#define REGDOM_INVALID	(-1)	/* not a domain, or the list is missing */
-#define REGDOM_FOUND	0	/* out holds the registered domain */
-#define REGDOM_SELF	1	/* the domain has no registered domain: an
+#define REGDOM_INVALID (-1) /* not a domain, or the list is missing */
+#define REGDOM_FOUND 0 /* out holds the registered domain */
+#define REGDOM_SELF \
+	1 /* the domain has no registered domain: an
 				 * IP literal or a public suffix itself
 				 * ("co.uk", "com", "github.io", "localhost");
 				 * out holds the whole domain, which stands
@@ -43,7 +44,7 @@
  * without a built-in list and the package's file missing).  Daemons call
  * it at start so that the first message does not pay for the load and a
  * missing list is said at once; later calls return the first answer. */
-int	regdom_init(void);
+int regdom_init(void);
 
 /*
  * The registered domain of domain, in canonical form, in out (outlen
@@ -63,11 +64,11 @@ int	regdom_init(void);
  * is not a letter, digit or hyphen (after IDNA), an IDN that IDNA
  * refuses, a malformed address literal, or outlen too small.
  */
-int	regdom_of(const char *domain, char *out, size_t outlen);
+int regdom_of(const char *domain, char *out, size_t outlen);
 
 /* Whether a and b are one organisation: both valid and with the same
  * regdom_of.  "news.shop.co.uk" and "shop.co.uk" are; "a.co.uk" and
  * "b.co.uk" are not, nor is anything and an invalid domain. */
-bool	regdom_same(const char *a, const char *b);
+bool regdom_same(const char *a, const char *b);
 
 #endif

@@ -65,7 +65,7 @@ unquote(const char *s, size_t len, char *out, size_t outlen, size_t *used)
 		out[n++] = s[i];
 	}
 	if (i >= len)
-		return -1;		/* no closing quote */
+		return -1; /* no closing quote */
 	out[n] = '\0';
 	*used = i + 1;
 	return 0;
@@ -120,7 +120,7 @@ parse(const char *arg, char *out, size_t outlen)
 	s = strip_front(arg, &len, &opened, &route);
 	len = strip_back(s, len, &closed);
 	if (opened != closed)
-		return SMTPADDR_BAD;		/* "<", "<x@y", ">" */
+		return SMTPADDR_BAD; /* "<", "<x@y", ">" */
 	if (len == 0)
 		return route ? SMTPADDR_BAD : SMTPADDR_NULL;
 	if (split_local(s, len, out, outlen, &rest, &restlen) != SMTPADDR_OK)
@@ -140,7 +140,7 @@ parse(const char *arg, char *out, size_t outlen)
 	rest++;
 	restlen--;
 	if (restlen > 0 && rest[restlen - 1] == '.')
-		restlen--;	/* a trailing dot names the same domain */
+		restlen--; /* a trailing dot names the same domain */
 	if (!address_domain_valid(rest, restlen) || n + 1 + restlen >= outlen)
 		return SMTPADDR_BAD;
 	out[n] = '@';
@@ -174,7 +174,7 @@ smtpaddr_guess_domain(const char *arg, char *out, size_t outlen)
 	at++;
 	n = strcspn(at, "> \t");
 	while (n > 0 && at[n - 1] == '.')
-		n--;		/* "example.com.." is still our domain */
+		n--; /* "example.com.." is still our domain */
 	if (n == 0 || n >= outlen)
 		return -1;
 	memcpy(out, at, n);

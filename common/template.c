@@ -14,8 +14,8 @@
 
 #include <sodium.h>
 
-#include "common/template.h"
 #include "common/address.h"
+#include "common/template.h"
 
 #define MAX_PARTS 16
 
@@ -27,13 +27,14 @@ enum part_kind {
 
 struct part {
 	enum part_kind kind;
-	char text[LOCAL_MAX + 1];	/* PART_TEXT */
-	int width;			/* PART_SEQ: minimum digits */
-	bool zero;			/* PART_SEQ: pad with zeros */
-	int count;			/* PART_RANDOM: characters */
+	char text[LOCAL_MAX + 1]; /* PART_TEXT */
+	int width; /* PART_SEQ: minimum digits */
+	bool zero; /* PART_SEQ: pad with zeros */
+	int count; /* PART_RANDOM: characters */
 };
 
-struct template {
+struct template
+{
 	struct part parts[MAX_PARTS];
 	int nparts;
 	bool has_seq;
@@ -71,8 +72,7 @@ add_text(struct template *t, char c)
 
 /* Parse one conversion after '%'; returns characters used, or -1. */
 static int
-parse_conversion(struct template *t, const char *s, char *err,
-    size_t errlen)
+parse_conversion(struct template *t, const char *s, char *err, size_t errlen)
 {
 	const char *q = s;
 	bool zero = false;
@@ -98,8 +98,10 @@ parse_conversion(struct template *t, const char *s, char *err,
 		}
 		/* printf would pad with spaces, which no address holds. */
 		if (width > 0 && !zero) {
-			snprintf(err, errlen, "%%%dn would pad with spaces: "
-			    "use %%0%dn to pad with zeros", width, width);
+			snprintf(err, errlen,
+			    "%%%dn would pad with spaces: "
+			    "use %%0%dn to pad with zeros",
+			    width, width);
 			return -1;
 		}
 		if ((p = new_part(t, PART_SEQ)) == NULL)
@@ -111,8 +113,10 @@ parse_conversion(struct template *t, const char *s, char *err,
 	}
 	if (*q == 'r') {
 		if (zero || width < 1 || width > LOCAL_MAX) {
-			snprintf(err, errlen, "%%r needs a count of 1 to %d "
-			    "random characters, as in %%2r", LOCAL_MAX);
+			snprintf(err, errlen,
+			    "%%r needs a count of 1 to %d "
+			    "random characters, as in %%2r",
+			    LOCAL_MAX);
 			return -1;
 		}
 		if ((p = new_part(t, PART_RANDOM)) == NULL)
@@ -120,7 +124,8 @@ parse_conversion(struct template *t, const char *s, char *err,
 		p->count = width;
 		return (int)(q - s) + 1;
 	}
-	snprintf(err, errlen, "unknown conversion %%%.*s: use %%n, %%Nr or %%%%",
+	snprintf(err, errlen,
+	    "unknown conversion %%%.*s: use %%n, %%Nr or %%%%",
 	    *q == '\0' ? 0 : (int)(q - s) + 1, s);
 	return -1;
 toolong:
@@ -161,14 +166,18 @@ template_parse(const char *text, char *err, size_t errlen)
 		n++;
 	}
 	if (!has_random(t)) {
-		snprintf(err, errlen, "template \"%s\" has no random part: add "
-		    "one such as %%2r, so addresses cannot be guessed", text);
+		snprintf(err, errlen,
+		    "template \"%s\" has no random part: add "
+		    "one such as %%2r, so addresses cannot be guessed",
+		    text);
 		goto fail;
 	}
 	/* The widest number a sequence can reach must still fit. */
 	if (template_render(t, UINT64_MAX / 2, sample, sizeof(sample)) == -1) {
-		snprintf(err, errlen, "template \"%s\" does not give a valid "
-		    "local part of at most %d characters", text, LOCAL_MAX);
+		snprintf(err, errlen,
+		    "template \"%s\" does not give a valid "
+		    "local part of at most %d characters",
+		    text, LOCAL_MAX);
 		goto fail;
 	}
 	return t;
@@ -211,11 +220,12 @@ template_weak(const struct template *t, const char *text, char *msg,
 
 	if (bits >= TEMPLATE_MIN_RANDOM_BITS)
 		return false;
-	snprintf(msg, msglen, "template \"%s\" has %u random bits, fewer "
+	snprintf(msg, msglen,
+	    "template \"%s\" has %u random bits, fewer "
 	    "than %d, so its addresses can be guessed: use %%%dr or more, as "
-	    "in template = %s (existing addresses keep working)", text, bits,
-	    TEMPLATE_MIN_RANDOM_BITS, (TEMPLATE_MIN_RANDOM_BITS + 4) / 5,
-	    TEMPLATE_DEFAULT);
+	    "in template = %s (existing addresses keep working)",
+	    text, bits, TEMPLATE_MIN_RANDOM_BITS,
+	    (TEMPLATE_MIN_RANDOM_BITS + 4) / 5, TEMPLATE_DEFAULT);
 	return true;
 }
 
@@ -261,7 +271,7 @@ template_render(const struct template *t, uint64_t seq, char *out,
 	out[0] = '\0';
 	for (int i = 0; i < t->nparts; i++) {
 		if ((n = render_part(&t->parts[i], seq, out + used,
-		    outlen - used)) == -1)
+			 outlen - used)) == -1)
 			return -1;
 		used += (size_t)n;
 	}
@@ -277,7 +287,7 @@ template_render(const struct template *t, uint64_t seq, char *out,
 
 struct matcher {
 	const struct template *t;
-	bool loose;	/* a random run of any length, not just its count */
+	bool loose; /* a random run of any length, not just its count */
 	int budget;
 };
 
@@ -307,7 +317,8 @@ match_from(struct matcher *m, int i, const char *s, uint64_t *seq)
 			return match_from(m, i + 1, s + n, seq);
 		}
 		for (n = 0; n < LOCAL_MAX && s[n] != '\0' &&
-		    strchr(SUFFIX_ALPHABET, s[n]) != NULL; n++)
+		     strchr(SUFFIX_ALPHABET, s[n]) != NULL;
+		     n++)
 			;
 		for (; n >= 1; n--)
 			if (match_from(m, i + 1, s + n, seq))

@@ -44,13 +44,17 @@ allow_add_in_txn(struct store *s, int64_t id, const char *item,
 	there = sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
 	if (there) {
-		snprintf(s->error, sizeof(s->error), "%.300s is on the allow "
-		    "list already", key);
+		snprintf(s->error, sizeof(s->error),
+		    "%.300s is on the allow "
+		    "list already",
+		    key);
 		return STORE_EXISTS;
 	}
 	if (items >= ALLOW_MAX) {
-		snprintf(s->error, sizeof(s->error), "the allow list is full "
-		    "(%d items): remove one first", ALLOW_MAX);
+		snprintf(s->error, sizeof(s->error),
+		    "the allow list is full "
+		    "(%d items): remove one first",
+		    ALLOW_MAX);
 		return STORE_INVALID;
 	}
 	if ((ps = store_stmt(s, ST_ALLOW_ADD, &st)) != STORE_OK)
@@ -71,15 +75,16 @@ allow_add_in_txn(struct store *s, int64_t id, const char *item,
 }
 
 enum store_status
-store_allow_add(struct store *s, int64_t id, const char *item,
-    const char *key)
+store_allow_add(struct store *s, int64_t id, const char *item, const char *key)
 {
 	enum store_status st;
 	bool own;
 
 	if (!allow_text_ok(item) || !allow_text_ok(key)) {
-		snprintf(s->error, sizeof(s->error), "an allow-list item is "
-		    "clean text of 1 to %d bytes", ALLOW_ITEM_MAX - 1);
+		snprintf(s->error, sizeof(s->error),
+		    "an allow-list item is "
+		    "clean text of 1 to %d bytes",
+		    ALLOW_ITEM_MAX - 1);
 		return STORE_INVALID;
 	}
 	/* The count and the insert in one transaction: two writers cannot

@@ -24,7 +24,7 @@ gate_form(const struct config *cfg, const char *arg, char *addr,
 	switch (smtpaddr_parse(arg, addr, addrlen)) {
 	case SMTPADDR_OK:
 		if (address_split(addr, local, sizeof(local), domain,
-		    sizeof(domain)) == -1)
+			sizeof(domain)) == -1)
 			return GATE_FORM_MALFORMED;
 		if (!config_is_managed_domain(cfg, domain) ||
 		    config_is_passthrough(cfg, local))
@@ -180,7 +180,7 @@ gate_decide(struct store *s, const struct gate_query *q,
 
 	memset(d, 0, sizeof(*d));
 	if (address_split(q->recipient, local, sizeof(local), domain,
-	    sizeof(domain)) == -1) {
+		sizeof(domain)) == -1) {
 		gate_malformed(d);
 		return;
 	}
@@ -193,15 +193,30 @@ gate_decide(struct store *s, const struct gate_query *q,
 		goto unavailable;
 	d->found = true;
 	/* Mail accepted but not yet written counts for max-mails and
-	 * idle as if it were. */
+	 * idle as if it were: the row is read again, and the counts still
+	 * queued, while the writer cannot commit in between. */
 	if (a->state == STATE_ACTIVE && q->pending != NULL &&
-	    (a->rules.max_mails > 0 || a->rules.idle > 0) &&
-	    (pending = q->pending(a->id)) > 0) {
-		a->last_mail = q->now;
-		a->messages += pending;
-		if ((a->expired_by = store_expiry(a, a->messages, q->now)) !=
-		    EXPIRY_NONE)
-			a->state = STATE_EXPIRED;
+	    (a->rules.max_mails > 0 || a->rules.idle > 0)) {
+		if (q->hold != NULL)
+			q->hold(true);
+		st = store_find(s, local, domain, q->now, a);
+		pending = st == STORE_OK ? q->pending(a->id) : 0;
+		if (q->hold != NULL)
+			q->hold(false);
+		if (st == STORE_NOTFOUND) {
+			refuse(d, REFUSE_REJECT, "unknown", "5.1.1",
+			    "no such user");
+			return;
+		}
+		if (st != STORE_OK)
+			goto unavailable;
+		if (a->state == STATE_ACTIVE && pending > 0) {
+			a->last_mail = q->now;
+			a->messages += pending;
+			if ((a->expired_by = store_expiry(a, a->messages,
+				 q->now)) != EXPIRY_NONE)
+				a->state = STATE_EXPIRED;
+		}
 	}
 	if (a->state == STATE_RETIRED) {
 		refuse(d, a->rules.on_refuse, "retired", "5.1.1", a->reason);
@@ -251,14 +266,15 @@ gate_header(const struct gate_decision *d, char *buf, size_t len)
 
 	address_clean_text(a->address, addr, sizeof(addr));
 	address_clean_text(a->correspondent[0] != '\0' ? a->correspondent :
-	    "none", corr, sizeof(corr));
+							 "none",
+	    corr, sizeof(corr));
 	snprintf(buf, len, "address=%s; correspondent=%s; sender=%s", addr,
 	    corr, d->expected ? "expected" : "unexpected");
 }
 
 void
-gate_count(const struct gate_decision *d, const char *sender,
-    bool null_sender, struct store_count *n)
+gate_count(const struct gate_decision *d, const char *sender, bool null_sender,
+    struct store_count *n)
 {
 	const char *domain;
 

@@ -15,7 +15,7 @@ struct store_iter {
 	struct store *store;
 	sqlite3_stmt *stmt;
 	time_t now;
-	bool done;	/* stepping past the end would start over */
+	bool done; /* stepping past the end would start over */
 };
 
 static void
@@ -33,13 +33,13 @@ store_row(sqlite3_stmt *st, time_t now, struct store_address *a)
 	a->id = sqlite3_column_int64(st, 0);
 	copy_text(st, 1, a->local, sizeof(a->local));
 	copy_text(st, 2, a->domain, sizeof(a->domain));
-	snprintf(a->address, sizeof(a->address), "%s@%s", a->local,
-	    a->domain);
+	snprintf(a->address, sizeof(a->address), "%s@%s", a->local, a->domain);
 	copy_text(st, 3, a->correspondent, sizeof(a->correspondent));
-	a->seq = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
+	a->seq = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+	    -1 :
 	    sqlite3_column_int64(st, 4);
 	a->state = sqlite3_column_int(st, 5) == 1 ? STATE_RETIRED :
-	    STATE_ACTIVE;
+						    STATE_ACTIVE;
 	copy_text(st, 6, a->reason, sizeof(a->reason));
 	copy_text(st, 7, a->note, sizeof(a->note));
 	a->created = (time_t)sqlite3_column_int64(st, 8);
@@ -77,8 +77,8 @@ store_step_address(struct store *s, sqlite3_stmt *st, time_t now,
 }
 
 enum store_status
-store_find(struct store *s, const char *local, const char *domain,
-    time_t now, struct store_address *a)
+store_find(struct store *s, const char *local, const char *domain, time_t now,
+    struct store_address *a)
 {
 	enum store_status ps;
 	sqlite3_stmt *st;
@@ -108,8 +108,8 @@ store_find_correspondent(struct store *s, const char *correspondent,
  * the names of all in candidates.  Returns the number of rows (at most the
  * statement's LIMIT) or -1. */
 static int
-collect(struct store *s, sqlite3_stmt *st, time_t now,
-    struct store_address *a, char *candidates, size_t candlen)
+collect(struct store *s, sqlite3_stmt *st, time_t now, struct store_address *a,
+    char *candidates, size_t candlen)
 {
 	struct store_address row;
 	size_t used = 0;
@@ -168,7 +168,7 @@ store_resolve(struct store *s, const char *what, time_t now,
 	address_lower(key);
 	if (strchr(key, '@') != NULL) {
 		if (address_split(key, local, sizeof(local), domain,
-		    sizeof(domain)) == -1)
+			sizeof(domain)) == -1)
 			return STORE_NOTFOUND;
 		return store_find(s, local, domain, now, a);
 	}
@@ -228,11 +228,13 @@ store_list(struct store *s, enum store_filter filter, time_t now,
 		return store_fail(s, SQLITE_NOMEM, "cannot list");
 	/* Only our constant fragments are pasted here; no user data. */
 	/* sql-lint: constant: where[] holds literals, filter is an enum */
-	if (snprintf(sql, sizeof(sql), "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
-	    "%s ORDER BY a.local, a.domain", where[filter]) >=
-	    (int)sizeof(sql)) {
+	if (snprintf(sql, sizeof(sql),
+		"SELECT " ADDRESS_COLUMNS ADDRESS_FROM
+		"%s ORDER BY a.local, a.domain",
+		where[filter]) >= (int)sizeof(sql)) {
 		free(it);
-		snprintf(s->error, sizeof(s->error), "cannot list: the query "
+		snprintf(s->error, sizeof(s->error),
+		    "cannot list: the query "
 		    "is too long");
 		return STORE_ERROR;
 	}

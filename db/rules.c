@@ -57,8 +57,7 @@ store_lock_name(enum lock_mode m)
 const char *
 store_refuse_name(enum refuse_action r)
 {
-	return (unsigned)r < NELEM(refuse_names) ? refuse_names[r] :
-	    "unknown";
+	return (unsigned)r < NELEM(refuse_names) ? refuse_names[r] : "unknown";
 }
 
 const char *
@@ -146,8 +145,10 @@ store_set_note(struct store *s, int64_t id, const char *note)
 	/* store_row reads a note into NOTE_MAX bytes: keep what is
 	 * stored whole. */
 	if (note != NULL && strlen(note) >= NOTE_MAX) {
-		snprintf(s->error, sizeof(s->error), "a note is at most %d "
-		    "bytes long", NOTE_MAX - 1);
+		snprintf(s->error, sizeof(s->error),
+		    "a note is at most %d "
+		    "bytes long",
+		    NOTE_MAX - 1);
 		return STORE_INVALID;
 	}
 	if ((ps = store_stmt(s, ST_SET_NOTE, &st)) != STORE_OK)

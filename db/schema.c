@@ -105,10 +105,10 @@ migrate_one(struct store *s, int to)
 
 	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
 	    SQLITE_OK)
-		return store_fail(s, rc, "cannot lock the store to upgrade it");
+		return store_fail(s, rc,
+		    "cannot lock the store to upgrade it");
 	/* Another process or thread may have done it while we waited. */
-	if ((rc = pragma_int(s->db, "PRAGMA user_version", &now)) !=
-	    SQLITE_OK)
+	if ((rc = pragma_int(s->db, "PRAGMA user_version", &now)) != SQLITE_OK)
 		goto fail;
 	if (now >= to) {
 		if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) !=
@@ -129,7 +129,8 @@ migrate_one(struct store *s, int to)
 	    APPLICATION_ID);
 	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
 		goto fail;
-	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
 		goto fail;
 	return STORE_OK;
 fail:
@@ -167,9 +168,9 @@ schema_check(struct store *s, bool writable)
 	int version = 0, appid = 0, rc;
 
 	if ((rc = pragma_int(s->db, "PRAGMA user_version", &version)) !=
-	    SQLITE_OK ||
+		SQLITE_OK ||
 	    (rc = pragma_int(s->db, "PRAGMA application_id", &appid)) !=
-	    SQLITE_OK)
+		SQLITE_OK)
 		return store_fail(s, rc, "cannot read the store");
 	if (version == 0 && appid == 0) {
 		int tables = 0;
@@ -177,31 +178,39 @@ schema_check(struct store *s, bool writable)
 		/* Only a file without any table is an empty store (left by
 		 * a crash during init); anything else is somebody's
 		 * database that we must not migrate into. */
-		if ((rc = pragma_int(s->db, "SELECT count(*) FROM "
-		    "sqlite_master", &tables)) != SQLITE_OK)
+		if ((rc = pragma_int(s->db,
+			 "SELECT count(*) FROM "
+			 "sqlite_master",
+			 &tables)) != SQLITE_OK)
 			return store_fail(s, rc, "cannot read the store");
 		if (tables > 0) {
-			snprintf(s->error, sizeof(s->error), "not an aliasd "
+			snprintf(s->error, sizeof(s->error),
+			    "not an aliasd "
 			    "store: the file holds another program's tables");
 			return STORE_INVALID;
 		}
-		snprintf(s->error, sizeof(s->error), "the store is empty: "
+		snprintf(s->error, sizeof(s->error),
+		    "the store is empty: "
 		    "run aliasctl init");
 		return STORE_MISSING;
 	}
 	if (appid != APPLICATION_ID) {
-		snprintf(s->error, sizeof(s->error), "not an aliasd store "
-		    "(application_id %d)", appid);
+		snprintf(s->error, sizeof(s->error),
+		    "not an aliasd store "
+		    "(application_id %d)",
+		    appid);
 		return STORE_INVALID;
 	}
 	if (version > NMIGRATIONS) {
-		snprintf(s->error, sizeof(s->error), "the store has schema "
+		snprintf(s->error, sizeof(s->error),
+		    "the store has schema "
 		    "version %d, newer than this program's %d: upgrade aliasd",
 		    version, NMIGRATIONS);
 		return STORE_INVALID;
 	}
 	if (version < NMIGRATIONS && !writable) {
-		snprintf(s->error, sizeof(s->error), "the store needs an "
+		snprintf(s->error, sizeof(s->error),
+		    "the store needs an "
 		    "upgrade: run aliasctl init");
 		return STORE_INVALID;
 	}

@@ -54,7 +54,7 @@ learn(struct store *s, const struct store_count *c)
 		return store_fail(s, rc, "cannot learn a sender");
 	if (sqlite3_changes(s->db) == 0) {
 		if ((ps = store_allow_match(s, c->id, c->sender_regdom, NULL,
-		    &found)) != STORE_OK)
+			 &found)) != STORE_OK)
 			return ps;
 		return found ? STORE_OK : sight(s, c);
 	}

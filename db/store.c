@@ -18,6 +18,8 @@
 
 #include "db/store_int.h"
 
+/* The SQL is laid out by hand: */
+/* clang-format off */
 static const char *const statements[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -117,6 +119,7 @@ static const char *const statements[ST_MAX] = {
 	    "WHERE s.last >= ?1 "
 	    "ORDER BY s.last DESC, a.local, a.domain, s.domain",
 };
+/* clang-format on */
 
 enum store_status
 store_fail(struct store *s, int rc, const char *what)
@@ -128,8 +131,10 @@ store_fail(struct store *s, int rc, const char *what)
 	switch (base) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		snprintf(s->error, sizeof(s->error), "%s: the store is locked "
-		    "by another program", what);
+		snprintf(s->error, sizeof(s->error),
+		    "%s: the store is locked "
+		    "by another program",
+		    what);
 		return STORE_BUSY;
 	case SQLITE_READONLY:
 		return STORE_READONLY;
@@ -140,8 +145,10 @@ store_fail(struct store *s, int rc, const char *what)
 	case SQLITE_NOTADB:
 		/* Some other file at the store's path: a configuration
 		 * error, which waiting will not cure. */
-		snprintf(s->error, sizeof(s->error), "%s: not an aliasd "
-		    "store: the file is not an SQLite database", what);
+		snprintf(s->error, sizeof(s->error),
+		    "%s: not an aliasd "
+		    "store: the file is not an SQLite database",
+		    what);
 		return STORE_INVALID;
 	default:
 		return STORE_ERROR;
@@ -181,9 +188,9 @@ store_stmt(struct store *s, enum stmt_id id, sqlite3_stmt **out)
 	*out = NULL;
 	/* On failure SQLite leaves s->stmt[id] NULL: the next call tries
 	 * again. */
-	if (s->stmt[id] == NULL && (rc = sqlite3_prepare_v3(s->db,
-	    statements[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
-	    NULL)) != SQLITE_OK)
+	if (s->stmt[id] == NULL &&
+	    (rc = sqlite3_prepare_v3(s->db, statements[id], -1,
+		 SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL)) != SQLITE_OK)
 		return store_fail(s, rc, "cannot prepare a statement");
 	sqlite3_reset(s->stmt[id]);
 	sqlite3_clear_bindings(s->stmt[id]);
@@ -204,7 +211,7 @@ make_parent(struct store *s, const char *path, const struct store_options *o)
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return STORE_OK;
 	*slash = '\0';
-	for (char *p = dir + 1; ; p++) {
+	for (char *p = dir + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		char c = *p;
@@ -224,10 +231,10 @@ toolong:
 	snprintf(s->error, sizeof(s->error), "%s: path too long", path);
 	return STORE_CANTCREATE;
 fail:
-	snprintf(s->error, sizeof(s->error), "cannot create directory %.400s: %s",
-	    dir, strerror(errno));
+	snprintf(s->error, sizeof(s->error),
+	    "cannot create directory %.400s: %s", dir, strerror(errno));
 	return errno == EROFS || errno == EACCES ? STORE_READONLY :
-	    STORE_CANTCREATE;
+						   STORE_CANTCREATE;
 }
 
 static enum store_status
@@ -246,12 +253,14 @@ make_file(struct store *s, const char *path, const struct store_options *o)
 		snprintf(s->error, sizeof(s->error), "cannot create %s: %s",
 		    path, strerror(errno));
 		return errno == EROFS || errno == EACCES ? STORE_READONLY :
-		    STORE_CANTCREATE;
+							   STORE_CANTCREATE;
 	}
 	s->created = true;
 	if (o->uid != (uid_t)-1 && fchown(fd, o->uid, o->gid) == -1) {
-		snprintf(s->error, sizeof(s->error), "cannot give %s to its "
-		    "owner: %s", path, strerror(errno));
+		snprintf(s->error, sizeof(s->error),
+		    "cannot give %s to its "
+		    "owner: %s",
+		    path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return STORE_CANTCREATE;
@@ -264,21 +273,21 @@ static enum store_status
 configure(struct store *s, const struct store_options *o)
 {
 	const char *sync = o->durable ? "PRAGMA synchronous = FULL" :
-	    "PRAGMA synchronous = NORMAL";
+					"PRAGMA synchronous = NORMAL";
 	int rc;
 
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, o->busy_ms);
 	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
-	    NULL)) != SQLITE_OK ||
+		 NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(s->db, sync, NULL, NULL, NULL)) != SQLITE_OK)
 		return store_fail(s, rc, "cannot open the store");
 	return STORE_OK;
 }
 
 enum store_status
-store_open(const char *path, const struct store_options *o,
-    struct store **out, char *err, size_t errlen)
+store_open(const char *path, const struct store_options *o, struct store **out,
+    char *err, size_t errlen)
 {
 	enum store_status st = STORE_ERROR;
 	struct store *s;
@@ -293,7 +302,8 @@ store_open(const char *path, const struct store_options *o,
 	/* Never through a link: the store's directory belongs to the
 	 * daemon's user, and root may be the one opening it. */
 	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		snprintf(s->error, sizeof(s->error), "%s is not a regular file "
+		snprintf(s->error, sizeof(s->error),
+		    "%s is not a regular file "
 		    "(a symbolic link?): refusing to open it as the store",
 		    path);
 		st = STORE_INVALID;
@@ -304,8 +314,9 @@ store_open(const char *path, const struct store_options *o,
 			goto fail;
 	} else if (lstat(path, &sb) == -1) {
 		snprintf(s->error, sizeof(s->error), "no store at %s: %s",
-		    path, errno == ENOENT ? "run aliasctl init to create it" :
-		    strerror(errno));
+		    path,
+		    errno == ENOENT ? "run aliasctl init to create it" :
+				      strerror(errno));
 		st = errno == ENOENT ? STORE_MISSING : STORE_ERROR;
 		goto fail;
 	}
@@ -317,17 +328,18 @@ store_open(const char *path, const struct store_options *o,
 	}
 	if ((st = configure(s, o)) != STORE_OK)
 		goto fail;
-	st = s->created ? schema_migrate(s) : schema_check(s,
-	    (o->create || o->upgrade) && !o->readonly);
+	st = s->created ?
+	    schema_migrate(s) :
+	    schema_check(s, (o->create || o->upgrade) && !o->readonly);
 	if (st == STORE_MISSING && o->create && !o->readonly)
-		st = schema_migrate(s);	/* an empty file left by a crash */
+		st = schema_migrate(s); /* an empty file left by a crash */
 	if (st != STORE_OK)
 		goto fail;
 	*out = s;
 	return STORE_OK;
 fail:
-	snprintf(err, errlen, "%s", s->error[0] != '\0' ? s->error :
-	    "cannot open the store");
+	snprintf(err, errlen, "%s",
+	    s->error[0] != '\0' ? s->error : "cannot open the store");
 	if (s->created)
 		unlink(path);
 	s->created = false;
@@ -405,8 +417,8 @@ store_get_setting(struct store *s, const char *key, char *value,
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		text = sqlite3_column_text(st, 0);
-		snprintf(value, valuelen, "%s", text != NULL ?
-		    (const char *)text : "");
+		snprintf(value, valuelen, "%s",
+		    text != NULL ? (const char *)text : "");
 		result = STORE_OK;
 	} else if (rc != SQLITE_DONE)
 		result = store_fail(s, rc, "cannot read a setting");

@@ -8,7 +8,7 @@
 
 #include "db/store.h"
 
-#define APPLICATION_ID	0x616c6961	/* "alia" */
+#define APPLICATION_ID 0x616c6961 /* "alia" */
 
 enum stmt_id {
 	ST_BEGIN,
@@ -67,8 +67,7 @@ struct store {
 	"a.lock, a.on_refuse, coalesce(a.max_mails, 0), coalesce(a.idle, 0), " \
 	"a.learned"
 #define ADDRESS_NCOLUMNS 19
-#define ADDRESS_FROM \
-	" FROM address a LEFT JOIN counter c ON c.address = a.id "
+#define ADDRESS_FROM " FROM address a LEFT JOIN counter c ON c.address = a.id "
 
 /* An address that is active and not expired, with ?2 the time now: what
  * store_expiry decides in C, said in SQL so that the correspondent lookup
@@ -89,14 +88,14 @@ enum store_status schema_check(struct store *, bool writable);
  * whether we must end it); end it, committing when st is STORE_OK. */
 enum store_status store_txn_start(struct store *, bool *own);
 enum store_status store_txn_end(struct store *, bool own,
-	    enum store_status st);
+    enum store_status st);
 /* Step an UPDATE or DELETE in a transaction: STORE_NOTFOUND when it
  * changed no row. */
 enum store_status store_update_one(struct store *, sqlite3_stmt *,
-	    const char *what);
+    const char *what);
 
 /* rules.c: whether rules are in range (what the schema takes). */
-bool	rules_valid(const struct store_rules *);
+bool rules_valid(const struct store_rules *);
 
 /* sighting.c: one count's learning and leak sighting, in the caller's
  * transaction; keeping one address's SIGHTINGS_MAX newest sightings. */
@@ -105,10 +104,9 @@ enum store_status sighting_trim(struct store *, int64_t id);
 
 /* store.c */
 enum store_status store_fail(struct store *, int rc, const char *what);
-void	store_row(sqlite3_stmt *, time_t now, struct store_address *);
-enum store_status store_stmt(struct store *, enum stmt_id,
-	    sqlite3_stmt **);
+void store_row(sqlite3_stmt *, time_t now, struct store_address *);
+enum store_status store_stmt(struct store *, enum stmt_id, sqlite3_stmt **);
 enum store_status store_step_address(struct store *, sqlite3_stmt *,
-	    time_t now, struct store_address *);
+    time_t now, struct store_address *);
 
 #endif

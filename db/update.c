@@ -78,13 +78,15 @@ insert_row(struct store *s, const struct store_address *a)
 	if (address_check_text(a->local, strlen(a->local)) != NULL ||
 	    address_check_text(a->domain, strlen(a->domain)) != NULL ||
 	    address_check_text(a->correspondent, strlen(a->correspondent)) !=
-	    NULL) {
-		snprintf(s->error, sizeof(s->error), "an address that is not "
+		NULL) {
+		snprintf(s->error, sizeof(s->error),
+		    "an address that is not "
 		    "valid UTF-8 or holds a control character is not stored");
 		return STORE_INVALID;
 	}
 	if (!rules_valid(&a->rules)) {
-		snprintf(s->error, sizeof(s->error), "rules out of range are "
+		snprintf(s->error, sizeof(s->error),
+		    "rules out of range are "
 		    "not stored");
 		return STORE_INVALID;
 	}
@@ -150,8 +152,9 @@ raise_sequence(struct store *s, int64_t used)
 		return STORE_OK;
 	/* used + 1 must not overflow. */
 	if (used == INT64_MAX) {
-		snprintf(s->error, sizeof(s->error), "sequence number %" PRId64
-		    " is the last one there is", used);
+		snprintf(s->error, sizeof(s->error),
+		    "sequence number %" PRId64 " is the last one there is",
+		    used);
 		return STORE_INVALID;
 	}
 	snprintf(value, sizeof(value), "%" PRId64, used + 1);
@@ -176,9 +179,10 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 	    (st = next_sequence(s, &seq)) != STORE_OK)
 		return st;
 	for (int i = 0; i < CREATE_TRIES; i++) {
-		if (template_render(t, (uint64_t)(seq < 0 ? 0 : seq),
-		    a->local, sizeof(a->local)) == -1) {
-			snprintf(s->error, sizeof(s->error), "the template "
+		if (template_render(t, (uint64_t)(seq < 0 ? 0 : seq), a->local,
+			sizeof(a->local)) == -1) {
+			snprintf(s->error, sizeof(s->error),
+			    "the template "
 			    "gives no valid local part for number %" PRId64,
 			    seq);
 			return STORE_INVALID;
@@ -188,7 +192,8 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 			break;
 	}
 	if (st == STORE_EXISTS) {
-		snprintf(s->error, sizeof(s->error), "no free address after "
+		snprintf(s->error, sizeof(s->error),
+		    "no free address after "
 		    "%d tries: give the template more random characters",
 		    CREATE_TRIES);
 		return STORE_INVALID;
@@ -244,14 +249,16 @@ replace_in_txn(struct store *s, const struct template *t, int64_t id,
 	sqlite3_bind_int64(stmt, 1, id);
 	if ((st = store_step_address(s, stmt, now, &old)) != STORE_OK) {
 		if (st == STORE_NOTFOUND)
-			snprintf(s->error, sizeof(s->error), "no address with "
-			    "id %" PRId64, id);
+			snprintf(s->error, sizeof(s->error),
+			    "no address with "
+			    "id %" PRId64,
+			    id);
 		return st;
 	}
 	/* As retire does: one already retired keeps its reason and time
 	 * unless a new reason is given. */
-	if ((old.state != STATE_RETIRED || (reason != NULL &&
-	    reason[0] != '\0')) &&
+	if ((old.state != STATE_RETIRED ||
+		(reason != NULL && reason[0] != '\0')) &&
 	    (st = store_retire(s, id, reason, now)) != STORE_OK)
 		return st;
 	memset(a, 0, sizeof(*a));
@@ -333,8 +340,9 @@ store_retire(struct store *s, int64_t id, const char *reason, time_t now)
 	if ((ps = store_stmt(s, ST_RETIRE, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, reason != NULL && reason[0] != '\0' ?
-	    reason : DEFAULT_REASON, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2,
+	    reason != NULL && reason[0] != '\0' ? reason : DEFAULT_REASON, -1,
+	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
 	return store_update_one(s, st, "cannot retire the address");
 }
@@ -386,8 +394,9 @@ count_one(struct store *s, const struct store_count *c)
 		return store_fail(s, rc, "cannot count mail");
 	/* aliasd takes only clean addresses; this keeps the store so
 	 * whatever a front end hands in. */
-	if (c->sender_domain[0] == '\0' || address_check_text(
-	    c->sender_domain, strlen(c->sender_domain)) != NULL)
+	if (c->sender_domain[0] == '\0' ||
+	    address_check_text(c->sender_domain, strlen(c->sender_domain)) !=
+		NULL)
 		return sighting_count(s, c);
 	if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
 		return ps;
@@ -470,7 +479,8 @@ store_add_counts(struct store *s, const struct store_count *c, size_t n)
 		return STORE_OK;
 	/* The ids of the addresses counted, to trim after the batch. */
 	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
-		snprintf(s->error, sizeof(s->error), "cannot count mail: out "
+		snprintf(s->error, sizeof(s->error),
+		    "cannot count mail: out "
 		    "of memory");
 		return STORE_ERROR;
 	}

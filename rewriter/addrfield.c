@@ -31,8 +31,8 @@ enum elem_class {
 
 struct elem {
 	enum elem_class cls;
-	char *name;	/* its display name in UTF-8, or NULL; owned */
-	int raw;	/* its bytes are in a charset we cannot read */
+	char *name; /* its display name in UTF-8, or NULL; owned */
+	int raw; /* its bytes are in a charset we cannot read */
 };
 
 /*
@@ -41,8 +41,7 @@ struct elem {
 
 /* The owner's mailbox; with author, any in a managed domain too. */
 static int
-addr_is_owner(const struct rewrite_request *req, const char *addr,
-    int author)
+addr_is_owner(const struct rewrite_request *req, const char *addr, int author)
 {
 	const char *at;
 	size_t i;
@@ -69,7 +68,8 @@ mailbox_is_owner(const struct rewrite_request *req, InternetAddressMailbox *mb,
 }
 
 static int
-mailbox_is_chosen(const struct rewrite_request *req, InternetAddressMailbox *mb)
+mailbox_is_chosen(const struct rewrite_request *req,
+    InternetAddressMailbox *mb)
 {
 	const char *a, *idn;
 
@@ -77,7 +77,7 @@ mailbox_is_chosen(const struct rewrite_request *req, InternetAddressMailbox *mb)
 	idn = internet_address_mailbox_get_idn_addr(mb);
 	return req->address != NULL &&
 	    ((a != NULL && mailbox_addr_eq(a, req->address)) ||
-	    (idn != NULL && mailbox_addr_eq(idn, req->address)));
+		(idn != NULL && mailbox_addr_eq(idn, req->address)));
 }
 
 /* For text GMime makes no mailbox of: does it show the owner's mail?
@@ -226,8 +226,8 @@ addrfield_format(const char *field, const char *name, const char *addr,
 	skip = s->len;
 	internet_address_list_encode(l, NULL, s);
 	g_object_unref(l);
-	while (s->len > skip && (s->str[s->len - 1] == '\n' ||
-	    s->str[s->len - 1] == '\r'))
+	while (s->len > skip &&
+	    (s->str[s->len - 1] == '\n' || s->str[s->len - 1] == '\r'))
 		g_string_truncate(s, s->len - 1);
 	for (p = s->str + skip; *p != '\0' && strchr(" \t\r\n", *p); p++)
 		;
@@ -393,8 +393,8 @@ raw_display(const char *text, size_t len, int *angle)
 				inq = 0;
 			else if (depth > 0 && text[i] == '(')
 				depth++;
-			else if (depth > 0 && text[i] == ')' &&
-			    --depth == 0 && cend == 0)
+			else if (depth > 0 && text[i] == ')' && --depth == 0 &&
+			    cend == 0)
 				cend = i + 1;
 		} else if (text[i] == '"')
 			inq = 1;
@@ -436,9 +436,10 @@ elem_raw_replace(const struct addrfield *af, const char *text, size_t len,
 		goto done;
 	if (af->req->owner == NULL)
 		shows = 0;
-	if (!shows && (*out = angle ?
-	    g_strdup_printf("%s <%s>", disp, af->req->address) :
-	    g_strdup_printf("%s %s", af->req->address, disp)) == NULL)
+	if (!shows &&
+	    (*out = angle ?
+		    g_strdup_printf("%s <%s>", disp, af->req->address) :
+		    g_strdup_printf("%s %s", af->req->address, disp)) == NULL)
 		goto done;
 	rc = 0;
 done:
@@ -453,8 +454,7 @@ done:
  */
 static int
 elem_replace(const struct addrfield *af, const char *field, const char *text,
-    size_t len, const struct elem *e, struct first_mailbox *first,
-    char **out)
+    size_t len, const struct elem *e, struct first_mailbox *first, char **out)
 {
 	char *raw = NULL, *name = NULL;
 	int rc = -1;
@@ -466,8 +466,8 @@ elem_replace(const struct addrfield *af, const char *field, const char *text,
 		/* GLib's memory goes back with g_free(), ours with free() */
 		if ((*out = strdup(raw)) == NULL)
 			goto done;
-	} else if (addrfield_name(af->req, e->raw ? NULL : e->name,
-	    &name) == -1 ||
+	} else if (addrfield_name(af->req, e->raw ? NULL : e->name, &name) ==
+		-1 ||
 	    addrfield_format(field, name, af->req->address, out) == -1)
 		goto done;
 	if (first != NULL && !first->set) {
@@ -507,9 +507,9 @@ elems_decide(const struct addrfield *af, const char *field, const char *value,
 	if ((e = calloc(n, sizeof(*e))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (parts[i].kind == MAILBOX_ELEM && elem_judge(af,
-		    value + parts[i].start, parts[i].end - parts[i].start,
-		    author, &e[i]) == -1)
+		if (parts[i].kind == MAILBOX_ELEM &&
+		    elem_judge(af, value + parts[i].start,
+			parts[i].end - parts[i].start, author, &e[i]) == -1)
 			goto done;
 		placed |= e[i].cls == ELEM_CHOSEN;
 	}
@@ -522,8 +522,8 @@ elems_decide(const struct addrfield *af, const char *field, const char *value,
 			continue;
 		}
 		if (elem_replace(af, field, value + parts[i].start,
-		    parts[i].end - parts[i].start, &e[i], first,
-		    &repl[i]) == -1)
+			parts[i].end - parts[i].start, &e[i], first,
+			&repl[i]) == -1)
 			goto done;
 	}
 	rc = 0;
@@ -549,12 +549,13 @@ addrfield_rewrite(const struct addrfield *af, const char *field,
 	    (repl = calloc(n, sizeof(*repl))) == NULL)
 		goto done;
 	if (elems_decide(af, field, value, parts, n, author, first, repl,
-	    &changed) == -1)
+		&changed) == -1)
 		goto done;
 	for (i = 0; i < n; i++)
 		groups |= parts[i].kind != MAILBOX_ELEM;
-	if (changed && (*newval = mailbox_field_join(value, parts, n,
-	    (const char *const *)repl, flatten && groups)) == NULL)
+	if (changed &&
+	    (*newval = mailbox_field_join(value, parts, n,
+		 (const char *const *)repl, flatten && groups)) == NULL)
 		goto done;
 	if (*newval != NULL && strcmp(*newval, value) == 0) {
 		free(*newval);
@@ -569,4 +570,3 @@ done:
 	free(parts);
 	return rc;
 }
-

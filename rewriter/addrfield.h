@@ -17,14 +17,14 @@
 /* What rewriting a field of one message needs. */
 struct addrfield {
 	const struct rewrite_request *req;
-	const char *charset;	/* the message's declared charset, or NULL */
+	const char *charset; /* the message's declared charset, or NULL */
 };
 
 /* The first owner's mailbox a field rewrite replaced. */
 struct first_mailbox {
 	int set;
-	char *name;	/* its chosen display name, or NULL; owned */
-	char *raw;	/* its replacement when its name is kept raw; owned */
+	char *name; /* its chosen display name, or NULL; owned */
+	char *raw; /* its replacement when its name is kept raw; owned */
 };
 
 /*
@@ -34,24 +34,24 @@ struct first_mailbox {
  * domain ("", "<>", "jane", "\"jane@example.com\"") *garbled is set and
  * the text decides.  1, 0, or -1 when out of memory.
  */
-int	addrfield_is_owner(const struct rewrite_request *, const char *value,
-	    int but_chosen, int *garbled);
+int addrfield_is_owner(const struct rewrite_request *, const char *value,
+    int but_chosen, int *garbled);
 
 /* The display name for the chosen mailbox replacing one that had name (or
  * NULL): that name cleaned, else full_name, never one showing the owner's
  * address; *out NULL when none.  Returns 0, or -1 when out of memory. */
-int	addrfield_name(const struct rewrite_request *, const char *name,
-	    char **out);
+int addrfield_name(const struct rewrite_request *, const char *name,
+    char **out);
 
 /* "Name <addr>" as the value of field: RFC 2047-encoded and quoted where
  * needed, folded by GMime (LF and a tab), no leading space, no final line
  * ending.  Returns 0, or -1 when out of memory. */
-int	addrfield_format(const char *field, const char *name, const char *addr,
-	    char **out);
+int addrfield_format(const char *field, const char *name, const char *addr,
+    char **out);
 
 /* The charset the first Content-Type declares into *out (caller frees),
  * or NULL.  Returns 0, or -1 when out of memory. */
-int	addrfield_charset(const struct header_list *, char **out);
+int addrfield_charset(const struct header_list *, char **out);
 
 /*
  * The new value of field in which the owner's mailboxes name the chosen
@@ -62,8 +62,8 @@ int	addrfield_charset(const struct header_list *, char **out);
  * the first replaced mailbox.  *newval is NULL when the value stays.
  * Returns 0, or -1 when out of memory.
  */
-int	addrfield_rewrite(const struct addrfield *, const char *field,
-	    const char *value, int author, int flatten,
-	    struct first_mailbox *first, char **newval);
+int addrfield_rewrite(const struct addrfield *, const char *field,
+    const char *value, int author, int flatten, struct first_mailbox *first,
+    char **newval);
 
 #endif

@@ -112,8 +112,8 @@ header_list_add(struct header_list *hl, const char *name, const char *value)
 		errno = EINVAL;
 		goto done;
 	}
-	rc = field_append(hl, name, strlen(name), value, strlen(value),
-	    NULL, 0);
+	rc = field_append(hl, name, strlen(name), value, strlen(value), NULL,
+	    0);
 done:
 	return rc;
 }
@@ -271,7 +271,8 @@ header_list_apply(struct header_list *hl, const struct header_changes *hc)
 			continue;
 		}
 		/* libmilter: index 0 means the first; NULL value deletes */
-		pos = header_list_find(hl, c->name, c->index == 0 ? 1 : c->index);
+		pos = header_list_find(hl, c->name,
+		    c->index == 0 ? 1 : c->index);
 		if (c->op == HEADER_DELETE || c->value == NULL) {
 			if (pos < hl->count)
 				field_remove(hl, pos);
@@ -330,8 +331,8 @@ header_list_parse(struct header_list *hl, const char *buf, size_t len,
 	int rc = -1;
 
 	while (off < len) {
-		if ((namelen = field_name_len(buf + off, len - off,
-		    &colon)) == 0)
+		if ((namelen = field_name_len(buf + off, len - off, &colon)) ==
+		    0)
 			break;
 		end = off + line_len(buf + off, len - off);
 		while (end < len && (buf[end] == ' ' || buf[end] == '\t'))
@@ -348,7 +349,7 @@ header_list_parse(struct header_list *hl, const char *buf, size_t len,
 		if (ve > vs && buf[ve - 1] == '\r')
 			ve--;
 		if (field_append(hl, buf + off, namelen, buf + vs, ve - vs,
-		    buf + off, end - off) == -1)
+			buf + off, end - off) == -1)
 			goto done;
 		off = end;
 	}

@@ -80,34 +80,44 @@
  * X-Original-To come with a received message the owner bounces. */
 static const struct addr_field {
 	const char *name;
-	int author;	/* names the author: a managed address is ours */
+	int author; /* names the author: a managed address is ours */
 } addr_fields[] = {
-	{ "To", 0 }, { "Cc", 0 }, { "Bcc", 0 },
-	{ "Disposition-Notification-To", 0 }, { "Return-Receipt-To", 0 },
-	{ "Errors-To", 0 }, { "Mail-Reply-To", 0 },
-	{ "Mail-Followup-To", 0 }, { "X-Sender", 0 },
-	{ "Resent-From", 1 }, { "Resent-Sender", 1 }, { "Resent-To", 0 },
-	{ "Resent-Cc", 0 }, { "Resent-Bcc", 0 }, { "Resent-Reply-To", 0 },
-	{ "Delivered-To", 0 }, { "X-Original-To", 0 },
+	{ "To", 0 },
+	{ "Cc", 0 },
+	{ "Bcc", 0 },
+	{ "Disposition-Notification-To", 0 },
+	{ "Return-Receipt-To", 0 },
+	{ "Errors-To", 0 },
+	{ "Mail-Reply-To", 0 },
+	{ "Mail-Followup-To", 0 },
+	{ "X-Sender", 0 },
+	{ "Resent-From", 1 },
+	{ "Resent-Sender", 1 },
+	{ "Resent-To", 0 },
+	{ "Resent-Cc", 0 },
+	{ "Resent-Bcc", 0 },
+	{ "Resent-Reply-To", 0 },
+	{ "Delivered-To", 0 },
+	{ "X-Original-To", 0 },
 };
-#define NADDR_FIELDS	(sizeof(addr_fields) / sizeof(addr_fields[0]))
+#define NADDR_FIELDS (sizeof(addr_fields) / sizeof(addr_fields[0]))
 
 /* Whose mail a message is. */
 struct whose {
-	int from;	/* its first From is the owner's, or it has none */
-	int resent;	/* its first Resent-From (else Resent-Sender) is */
-	int nofrom;	/* it has no From */
+	int from; /* its first From is the owner's, or it has none */
+	int resent; /* its first Resent-From (else Resent-Sender) is */
+	int nofrom; /* it has no From */
 };
 
 /* State of one rewrite_headers() call. */
 struct rewrite {
 	const struct rewrite_request *req;
 	struct header_changes *out;
-	char *charset;		/* Content-Type's charset, or NULL; owned */
-	struct addrfield af;	/* req and charset */
-	struct first_mailbox first;	/* of the first From */
-	char *mine;		/* "Display Name <chosen>"; owned */
-	int nfrom;		/* mailboxes of the first From, rewritten */
+	char *charset; /* Content-Type's charset, or NULL; owned */
+	struct addrfield af; /* req and charset */
+	struct first_mailbox first; /* of the first From */
+	char *mine; /* "Display Name <chosen>"; owned */
+	int nfrom; /* mailboxes of the first From, rewritten */
 	struct whose whose;
 };
 
@@ -125,8 +135,8 @@ header_library_init(void)
 	(void)pthread_once(&header_once, header_init_once);
 }
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
+static void seterr(char *, size_t, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
 
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -148,8 +158,8 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 /* Whether the first field called name is the owner's: 1, 0, -1; 0 with
  * *present 0 when there is none. */
 static int
-first_is_owner(const struct header_list *hl,
-    const struct rewrite_request *req, const char *name, int *present)
+first_is_owner(const struct header_list *hl, const struct rewrite_request *req,
+    const char *name, int *present)
 {
 	size_t pos;
 	int garbled;
@@ -218,8 +228,7 @@ from_count(struct rewrite *rw, const char *value)
  * Returns 0, or -1 when out of memory.
  */
 static int
-from_rewrite(struct rewrite *rw, const char *value, int first,
-    char **newval)
+from_rewrite(struct rewrite *rw, const char *value, int first, char **newval)
 {
 	char *name = NULL;
 	int garbled, owner, rc = -1;
@@ -233,11 +242,11 @@ from_rewrite(struct rewrite *rw, const char *value, int first,
 	}
 	if (garbled) {
 		if (addrfield_name(rw->req, NULL, &name) == -1 ||
-		    addrfield_format("From", name, rw->req->address,
-		    newval) == -1)
+		    addrfield_format("From", name, rw->req->address, newval) ==
+			-1)
 			goto done;
 	} else if (addrfield_rewrite(&rw->af, "From", value, 1, 1,
-	    first ? &rw->first : NULL, newval) == -1)
+		       first ? &rw->first : NULL, newval) == -1)
 		goto done;
 	if (first && !garbled &&
 	    from_count(rw, *newval != NULL ? *newval : value) == -1)
@@ -264,8 +273,9 @@ from_fields(struct rewrite *rw, const struct header_list *hl)
 		k++;
 		if (from_rewrite(rw, f->value, k == 1, &newval) == -1)
 			goto done;
-		if (newval != NULL && header_changes_push(rw->out,
-		    HEADER_CHANGE, "From", k, newval) == -1)
+		if (newval != NULL &&
+		    header_changes_push(rw->out, HEADER_CHANGE, "From", k,
+			newval) == -1)
 			goto done;
 		free(newval);
 		newval = NULL;
@@ -291,15 +301,15 @@ replyto_rewrite(struct rewrite *rw, const struct header_list *hl)
 	pos = header_list_find(hl, "Reply-To", 1);
 	if (n == 0) {
 		if (header_changes_push(rw->out, HEADER_ADD, "Reply-To", 0,
-		    rw->mine) == -1)
+			rw->mine) == -1)
 			goto done;
 	} else if (strcmp(hl->fields[pos].value, rw->mine) != 0 &&
 	    header_changes_push(rw->out, HEADER_CHANGE, "Reply-To", 1,
-	    rw->mine) == -1)
+		rw->mine) == -1)
 		goto done;
 	for (; n > 1; n--)
 		if (header_changes_push(rw->out, HEADER_DELETE, "Reply-To",
-		    (int)n, NULL) == -1)
+			(int)n, NULL) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -328,7 +338,7 @@ sender_rewrite(struct rewrite *rw, const struct header_list *hl)
 		if (g_ascii_strcasecmp(f->name, "Sender") != 0)
 			continue;
 		if ((owner = addrfield_is_owner(rw->req, f->value, 1,
-		    &garbled)) == -1)
+			 &garbled)) == -1)
 			goto done;
 		ours[++k] = owner;
 		nours += owner;
@@ -338,16 +348,19 @@ sender_rewrite(struct rewrite *rw, const struct header_list *hl)
 	need = rw->req->address != NULL && rw->nfrom > 1 && nours == n;
 	if (!need)
 		keep = 0;
-	if (need && keep == 0 && header_changes_push(rw->out, HEADER_ADD,
-	    "Sender", 0, rw->mine) == -1)
+	if (need && keep == 0 &&
+	    header_changes_push(rw->out, HEADER_ADD, "Sender", 0, rw->mine) ==
+		-1)
 		goto done;
 	/* an owner's Sender never holds the chosen address already */
-	if (keep > 0 && header_changes_push(rw->out, HEADER_CHANGE, "Sender",
-	    (int)keep, rw->mine) == -1)
+	if (keep > 0 &&
+	    header_changes_push(rw->out, HEADER_CHANGE, "Sender", (int)keep,
+		rw->mine) == -1)
 		goto done;
 	for (k = n; k > 0; k--)
-		if (ours[k] && k != keep && header_changes_push(rw->out,
-		    HEADER_DELETE, "Sender", (int)k, NULL) == -1)
+		if (ours[k] && k != keep &&
+		    header_changes_push(rw->out, HEADER_DELETE, "Sender",
+			(int)k, NULL) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -368,13 +381,14 @@ address_fields(struct rewrite *rw, const struct header_list *hl)
 	} else if (!rw->first.set) {
 		if (addrfield_name(rw->req, NULL, &name) == -1 ||
 		    addrfield_format("Reply-To", name, rw->req->address,
-		    &rw->mine) == -1)
+			&rw->mine) == -1)
 			goto done;
 	} else if (addrfield_format("Reply-To", rw->first.name,
-	    rw->req->address, &rw->mine) == -1)
+		       rw->req->address, &rw->mine) == -1)
 		goto done;
-	if (rw->whose.nofrom && header_changes_push(rw->out, HEADER_ADD,
-	    "From", 0, rw->mine) == -1)
+	if (rw->whose.nofrom &&
+	    header_changes_push(rw->out, HEADER_ADD, "From", 0, rw->mine) ==
+		-1)
 		goto done;
 	if (replyto_rewrite(rw, hl) == -1)
 		goto done;
@@ -417,10 +431,11 @@ other_fields(struct rewrite *rw, const struct header_list *hl)
 			continue;
 		seen[j]++;
 		if (addrfield_rewrite(&rw->af, af->name, hl->fields[i].value,
-		    af->author, 0, NULL, &newval) == -1)
+			af->author, 0, NULL, &newval) == -1)
 			goto done;
-		if (newval != NULL && header_changes_push(rw->out,
-		    HEADER_CHANGE, af->name, seen[j], newval) == -1)
+		if (newval != NULL &&
+		    header_changes_push(rw->out, HEADER_CHANGE, af->name,
+			seen[j], newval) == -1)
 			goto done;
 		free(newval);
 		newval = NULL;
@@ -438,7 +453,8 @@ bytes_hold(const unsigned char *data, size_t n, const char *addr)
 	size_t len = strlen(addr), i;
 
 	for (i = 0; len > 0 && i + len <= n; i++)
-		if (g_ascii_strncasecmp((const char *)data + i, addr, len) == 0)
+		if (g_ascii_strncasecmp((const char *)data + i, addr, len) ==
+		    0)
 			return 1;
 	return 0;
 }
@@ -474,7 +490,7 @@ autocrypt_is_owner(const struct rewrite_request *req, const char *value)
 		if (*p == '\r' || *p == '\n' || *p == '\t')
 			*p = ' ';
 	for (attr = strtok_r(flat, ";", &save); attr != NULL && !found;
-	    attr = strtok_r(NULL, ";", &save)) {
+	     attr = strtok_r(NULL, ";", &save)) {
 		attr += strspn(attr, " ");
 		if (g_ascii_strncasecmp(attr, "keydata", 7) == 0) {
 			v = attr + 7 + strspn(attr + 7, " ");
@@ -548,8 +564,9 @@ drop_owner_fields(struct rewrite *rw, const struct header_list *hl,
 		ours[++k] = r;
 	}
 	for (k = n; k > 0; k--)
-		if (ours[k] && header_changes_push(rw->out, HEADER_DELETE,
-		    name, (int)k, NULL) == -1)
+		if (ours[k] &&
+		    header_changes_push(rw->out, HEADER_DELETE, name, (int)k,
+			NULL) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -578,8 +595,10 @@ request_check(const struct rewrite_request *req, char *err, size_t errlen)
 		    strchr("<>()[],;:\\\"", *p) != NULL)
 			break;
 	if (*p != '\0' || at == NULL || at == a || at[1] == '\0') {
-		seterr(err, errlen, "chosen address \"%s\" is not a plain "
-		    "local@domain address", a);
+		seterr(err, errlen,
+		    "chosen address \"%s\" is not a plain "
+		    "local@domain address",
+		    a);
 		goto done;
 	}
 	if (req->owner != NULL && mailbox_addr_eq(a, req->owner)) {
@@ -594,8 +613,7 @@ done:
 /* Last guard on From, Reply-To and Sender: no value of ours shows the
  * owner's address, as written or as a mail client displays it. */
 static int
-changes_check(const struct rewrite *rw, size_t start, char *err,
-    size_t errlen)
+changes_check(const struct rewrite *rw, size_t start, char *err, size_t errlen)
 {
 	const struct header_change *c;
 	size_t i;
@@ -605,13 +623,16 @@ changes_check(const struct rewrite *rw, size_t start, char *err,
 		c = &rw->out->items[i];
 		if (c->value == NULL)
 			continue;
-		if ((r = mailbox_value_shows(c->value, rw->req->owner)) == -1) {
+		if ((r = mailbox_value_shows(c->value, rw->req->owner)) ==
+		    -1) {
 			seterr(err, errlen, "out of memory");
 			return -1;
 		}
 		if (r == 1) {
-			seterr(err, errlen, "rewritten %s would still show the "
-			    "owner's address", c->name);
+			seterr(err, errlen,
+			    "rewritten %s would still show the "
+			    "owner's address",
+			    c->name);
 			return -1;
 		}
 	}
@@ -624,8 +645,8 @@ author_fields(struct rewrite *rw, const struct header_list *hl)
 {
 	int rc = -1;
 
-	if (rw->req->address != NULL && (from_fields(rw, hl) == -1 ||
-	    address_fields(rw, hl) == -1))
+	if (rw->req->address != NULL &&
+	    (from_fields(rw, hl) == -1 || address_fields(rw, hl) == -1))
 		goto done;
 	if (sender_rewrite(rw, hl) == -1)
 		goto done;
@@ -636,8 +657,8 @@ done:
 
 enum rewrite_status
 rewrite_headers(const struct header_list *hl,
-    const struct rewrite_request *req, struct header_changes *out,
-    char *err, size_t errlen)
+    const struct rewrite_request *req, struct header_changes *out, char *err,
+    size_t errlen)
 {
 	struct rewrite rw;
 	enum rewrite_status st = REWRITE_ERROR;
@@ -664,9 +685,10 @@ rewrite_headers(const struct header_list *hl,
 	if (changes_check(&rw, start, err, errlen) == -1)
 		goto done;
 	if ((req->address != NULL && other_fields(&rw, hl) == -1) ||
-	    drop_owner_fields(&rw, hl, "Autocrypt", autocrypt_is_owner) == -1 ||
-	    drop_owner_fields(&rw, hl, "Return-Path",
-	    return_path_is_owner) == -1 ||
+	    drop_owner_fields(&rw, hl, "Autocrypt", autocrypt_is_owner) ==
+		-1 ||
+	    drop_owner_fields(&rw, hl, "Return-Path", return_path_is_owner) ==
+		-1 ||
 	    drop_owner_fields(&rw, hl, "X-Aliasd", any_value) == -1)
 		goto nomem;
 	st = REWRITE_OK;

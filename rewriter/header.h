@@ -19,21 +19,21 @@
 
 /* What to rewrite to, and whose mail is ours. */
 struct rewrite_request {
-	const char *address;		/* chosen address, or NULL: none */
-	const char *full_name;		/* display name if From has none; NULL */
-	const char *owner;		/* the owner's real mailbox, or NULL */
-	const char *const *domains;	/* managed domains */
+	const char *address; /* chosen address, or NULL: none */
+	const char *full_name; /* display name if From has none; NULL */
+	const char *owner; /* the owner's real mailbox, or NULL */
+	const char *const *domains; /* managed domains */
 	size_t ndomains;
 };
 
 enum rewrite_status {
-	REWRITE_OK,		/* changes (possibly none) computed */
-	REWRITE_NOT_OWNER,	/* not the owner's mail: leave it alone */
-	REWRITE_ERROR		/* out of memory or bad input: err filled */
+	REWRITE_OK, /* changes (possibly none) computed */
+	REWRITE_NOT_OWNER, /* not the owner's mail: leave it alone */
+	REWRITE_ERROR /* out of memory or bad input: err filled */
 };
 
 /* Initialise GMime once per process (pthread_once); idempotent. */
-void	header_library_init(void);
+void header_library_init(void);
 
 /* Whether the message is the owner's: its first From names the owner's
  * mailbox or a managed domain (a garbled From: when its text shows one),
@@ -41,8 +41,8 @@ void	header_library_init(void);
  * counts as the owner's.  The owner is recognised in any spelling RFC 5322
  * allows (case, quoted local part, trailing dot, comments, folds).
  * Returns 1, 0, or -1 when out of memory. */
-int	header_is_owners(const struct header_list *,
-	    const struct rewrite_request *);
+int header_is_owners(const struct header_list *,
+    const struct rewrite_request *);
 
 /*
  * Decide the changes that keep the owner's real address out of the
@@ -61,7 +61,7 @@ int	header_is_owners(const struct header_list *,
  * says 0) and REWRITE_ERROR none are.
  */
 enum rewrite_status rewrite_headers(const struct header_list *,
-	    const struct rewrite_request *, struct header_changes *,
-	    char *err, size_t errlen);
+    const struct rewrite_request *, struct header_changes *, char *err,
+    size_t errlen);
 
 #endif

@@ -11,16 +11,15 @@
 #include "rewriter/mailbox.h"
 
 /* Fields the leak guard does not look at: trace and free text. */
-static const char *const leak_exempt[] = {
-	"Received", "Subject", "Comments", "Keywords"
-};
+static const char *const leak_exempt[] = { "Received", "Subject", "Comments",
+	"Keywords" };
 
 /* Whether the field shows the owner's address: 1, 0, -1. */
 static int
 field_shows_owner(const struct header_field *f, const char *owner)
 {
 	if (header_name_in(f->name, leak_exempt,
-	    sizeof(leak_exempt) / sizeof(leak_exempt[0])))
+		sizeof(leak_exempt) / sizeof(leak_exempt[0])))
 		return 0;
 	/* a field name may hold an "@" too */
 	if (mailbox_text_mentions(f->name, owner))
@@ -29,9 +28,8 @@ field_shows_owner(const struct header_field *f, const char *owner)
 }
 
 int
-header_leak_find(const struct header_list *hl,
-    const struct header_changes *ch, const struct rewrite_request *req,
-    char *field, size_t fieldlen)
+header_leak_find(const struct header_list *hl, const struct header_changes *ch,
+    const struct rewrite_request *req, char *field, size_t fieldlen)
 {
 	struct header_list copy;
 	size_t i;
@@ -45,7 +43,7 @@ header_leak_find(const struct header_list *hl,
 	}
 	for (i = 0; i < hl->count; i++)
 		if (header_list_add(&copy, hl->fields[i].name,
-		    hl->fields[i].value) == -1)
+			hl->fields[i].value) == -1)
 			goto done;
 	if (ch != NULL && header_list_apply(&copy, ch) == -1)
 		goto done;

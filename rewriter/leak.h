@@ -18,8 +18,8 @@
  * still in any field other than Received, Subject, Comments, Keywords?
  * 1 with the first such field's name (as the message spells it) in field,
  * 0 if none (or no owner), -1 out of memory. */
-int	header_leak_find(const struct header_list *hl,
-	    const struct header_changes *ch, const struct rewrite_request *req,
-	    char *field, size_t fieldlen);
+int header_leak_find(const struct header_list *hl,
+    const struct header_changes *ch, const struct rewrite_request *req,
+    char *field, size_t fieldlen);
 
 #endif

@@ -22,7 +22,7 @@
 #include "rewriter/mailbox.h"
 
 /* GMime's group parser recurses; so do we, to a bound. */
-#define GROUP_DEPTH_MAX	8
+#define GROUP_DEPTH_MAX 8
 
 const char mailbox_drop[] = "";
 
@@ -108,8 +108,8 @@ domain_continues(const char *p)
 static int
 local_continues(const char *text, const char *p)
 {
-	return p > text && (g_ascii_isalnum(p[-1]) ||
-	    strchr("._-+", p[-1]) != NULL);
+	return p > text &&
+	    (g_ascii_isalnum(p[-1]) || strchr("._-+", p[-1]) != NULL);
 }
 
 int
@@ -291,12 +291,13 @@ mailbox_value_shows(const char *value, const char *addr)
 		want[n - 1] = '\0';
 	if (text_shows(flat, want, &found) == -1)
 		goto done;
-	if (!found && (dec = g_mime_utils_header_decode_text(NULL,
-	    flat)) != NULL && text_shows(dec, want, &found) == -1)
+	if (!found &&
+	    (dec = g_mime_utils_header_decode_text(NULL, flat)) != NULL &&
+	    text_shows(dec, want, &found) == -1)
 		goto done;
 	/* decoded as a reader's client may, folds and all */
-	if (!found && strcmp(flat, value) != 0 && (dec2 =
-	    g_mime_utils_header_decode_text(NULL, value)) != NULL &&
+	if (!found && strcmp(flat, value) != 0 &&
+	    (dec2 = g_mime_utils_header_decode_text(NULL, value)) != NULL &&
 	    text_shows(dec2, want, &found) == -1)
 		goto done;
 	if (!found && parsed_shows(flat, addr, &found) == -1)
@@ -331,7 +332,8 @@ mailboxes_collect(InternetAddressList *l, GPtrArray *out, int depth)
 			g_ptr_array_add(out, ia);
 		else if (INTERNET_ADDRESS_IS_GROUP(ia) &&
 		    mailboxes_collect(internet_address_group_get_members(
-		    INTERNET_ADDRESS_GROUP(ia)), out, depth + 1) == -1)
+					  INTERNET_ADDRESS_GROUP(ia)),
+			out, depth + 1) == -1)
 			goto done;
 	}
 	rc = 0;
@@ -445,7 +447,7 @@ mailbox_field_split(const char *value, struct mailbox_part **parts,
 			if (angle || group)
 				break;
 			if (part_push(&v, &n, &cap, MAILBOX_GROUP_OPEN, start,
-			    i + 1) == -1)
+				i + 1) == -1)
 				goto done;
 			group = 1;
 			start = i + 1;
@@ -454,11 +456,12 @@ mailbox_field_split(const char *value, struct mailbox_part **parts,
 		case ';':
 			if (angle || (value[i] == ';' && !group))
 				break;
-			if (part_push(&v, &n, &cap, MAILBOX_ELEM, start,
-			    i) == -1)
+			if (part_push(&v, &n, &cap, MAILBOX_ELEM, start, i) ==
+			    -1)
 				goto done;
-			if (value[i] == ';' && part_push(&v, &n, &cap,
-			    MAILBOX_GROUP_CLOSE, i, i + 1) == -1)
+			if (value[i] == ';' &&
+			    part_push(&v, &n, &cap, MAILBOX_GROUP_CLOSE, i,
+				i + 1) == -1)
 				goto done;
 			if (value[i] == ';')
 				group = 0;
@@ -523,8 +526,10 @@ mailbox_field_join(const char *value, const struct mailbox_part *parts,
 		need = ingroup ? &need_group : &need_top;
 		switch (parts[i].kind) {
 		case MAILBOX_ELEM:
-			if (r == mailbox_drop || (r == NULL && span_blank(value,
-			    parts[i].start, parts[i].end)))
+			if (r == mailbox_drop ||
+			    (r == NULL &&
+				span_blank(value, parts[i].start,
+				    parts[i].end)))
 				break;
 			if (flatten && need_top)
 				g_string_append(s, ", ");

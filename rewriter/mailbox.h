@@ -20,29 +20,29 @@
  * local parts compared by what they say ("real.owner"@x and
  * "real\.owner"@x are real.owner@x), one trailing dot of a domain
  * ignored. */
-int	mailbox_addr_eq(const char *, const char *);
+int mailbox_addr_eq(const char *, const char *);
 /* Domains equal, ASCII case and one trailing dot ignored. */
-int	mailbox_domain_eq(const char *, const char *);
+int mailbox_domain_eq(const char *, const char *);
 
 /* Whether text shows addr as written, as an address of its own (not
  * inside a longer local part or domain), ASCII case ignored. */
-int	mailbox_text_mentions(const char *text, const char *addr);
+int mailbox_text_mentions(const char *text, const char *addr);
 /* Whether text shows an address "@domain". */
-int	mailbox_text_mentions_domain(const char *text, const char *domain);
+int mailbox_text_mentions_domain(const char *text, const char *domain);
 /* Whether a header value shows addr in any spelling: as written, with
  * folds, quoting and comments taken away, once its encoded words are
  * decoded, or as a mailbox GMime finds in it.  1, 0, or -1 when out of
  * memory. */
-int	mailbox_value_shows(const char *value, const char *addr);
+int mailbox_value_shows(const char *value, const char *addr);
 
 /* Parse an address header value, unfolded first (GMime would keep the
  * CRLF of a fold inside a display name).  *lp is NULL when GMime finds no
  * address; *mbs (borrowed from *lp) holds its mailboxes, groups
  * flattened, and is empty when groups nest too deep to trust.  Returns 0,
  * or -1 when out of memory; free both with mailbox_list_free(). */
-int	mailbox_list_parse(const char *value, size_t len,
-	    InternetAddressList **lp, GPtrArray **mbs);
-void	mailbox_list_free(InternetAddressList *, GPtrArray *);
+int mailbox_list_parse(const char *value, size_t len, InternetAddressList **lp,
+    GPtrArray **mbs);
+void mailbox_list_free(InternetAddressList *, GPtrArray *);
 
 /*
  * An address field cut into parts: each element of a list (a mailbox, or
@@ -63,8 +63,8 @@ struct mailbox_part {
 
 /* Cut value into *parts (caller frees), *nparts of them.  Returns 0, or
  * -1 with errno ENOMEM. */
-int	mailbox_field_split(const char *value, struct mailbox_part **parts,
-	    size_t *nparts);
+int mailbox_field_split(const char *value, struct mailbox_part **parts,
+    size_t *nparts);
 
 /* repl[i] for an element that goes. */
 extern const char mailbox_drop[];
@@ -77,7 +77,7 @@ extern const char mailbox_drop[];
  * elements joined with ", ".  Returns a string the caller frees, or NULL
  * with errno ENOMEM.
  */
-char	*mailbox_field_join(const char *value, const struct mailbox_part *,
-	    size_t nparts, const char *const *repl, int flatten);
+char *mailbox_field_join(const char *value, const struct mailbox_part *,
+    size_t nparts, const char *const *repl, int flatten);
 
 #endif

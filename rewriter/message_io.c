@@ -89,8 +89,10 @@ message_read_head(struct message_head *m, int fd, char *err, size_t errlen)
 			break;
 		scanned = m->len;
 		if (m->len > MESSAGE_HEAD_MAX) {
-			snprintf(err, errlen, "header block larger than %d "
-			    "bytes", MESSAGE_HEAD_MAX);
+			snprintf(err, errlen,
+			    "header block larger than %d "
+			    "bytes",
+			    MESSAGE_HEAD_MAX);
 			return -1;
 		}
 		if ((n = read_more(m, fd)) == 0)
@@ -103,7 +105,7 @@ message_read_head(struct message_head *m, int fd, char *err, size_t errlen)
 	}
 	skip_mbox_line(m);
 	if (header_list_parse(&m->headers, m->buf + m->prefix,
-	    m->len - m->prefix, &used) == -1) {
+		m->len - m->prefix, &used) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -81,7 +81,7 @@ choose(const struct plan_request *req, struct plan *p, char *err,
 	enum lookup_result r;
 
 	if (policy_choose(req->src, req->rcpts, req->nrcpts, &res, err,
-	    errlen) == -1)
+		errlen) == -1)
 		return PLAN_ERROR;
 	p->how = res.how;
 	snprintf(p->address, sizeof(p->address), "%s", res.address);
@@ -104,7 +104,8 @@ choose(const struct plan_request *req, struct plan *p, char *err,
 	    sizeof(p->address));
 	if (r != LOOKUP_FOUND) {
 		p->address[0] = '\0';
-		snprintf(err, errlen, "cannot create an address for a new "
+		snprintf(err, errlen,
+		    "cannot create an address for a new "
 		    "correspondent");
 		return PLAN_ERROR;
 	}
@@ -146,8 +147,8 @@ envelope(const struct plan_request *req, struct plan *p)
 	if (req->sender != NULL && req->sender[0] == '\0')
 		return;
 	want = plan_envelope_sender(req->bounce_address, p->address);
-	if (want != NULL && (req->sender == NULL ||
-	    strcasecmp(want, req->sender) != 0))
+	if (want != NULL &&
+	    (req->sender == NULL || strcasecmp(want, req->sender) != 0))
 		snprintf(p->sender, sizeof(p->sender), "%s", want);
 }
 
@@ -224,7 +225,8 @@ plan_make(const struct plan_request *req, struct plan *p, char *err,
 			break;
 		case REWRITE_NOT_OWNER:
 			/* step 1 said it is: the two must agree */
-			snprintf(err, errlen, "the rewriter does not take the "
+			snprintf(err, errlen,
+			    "the rewriter does not take the "
 			    "message for the owner's");
 			return PLAN_ERROR;
 		case REWRITE_ERROR:

@@ -20,11 +20,11 @@
 #include "rewriter/policy.h"
 
 /* The envelope-sender field named by a leak in the envelope. */
-#define PLAN_ENVELOPE	"envelope sender"
+#define PLAN_ENVELOPE "envelope sender"
 
 struct plan_request {
 	const struct policy_source *src;
-	const char *const *rcpts;	/* envelope recipients, as given */
+	const char *const *rcpts; /* envelope recipients, as given */
 	size_t nrcpts;
 	/* The header block, or NULL when there is no message yet (aliasctl
 	 * for, asked by the owner's own client): then the mail is taken to
@@ -40,7 +40,7 @@ struct plan_request {
 	const char *const *domains;
 	size_t ndomains;
 	bool auto_create;
-	bool guard;		/* on_leak = tempfail */
+	bool guard; /* on_leak = tempfail */
 	/* The front end may write to the store: false in a dry run and
 	 * wherever nothing may be created. */
 	bool may_create;
@@ -51,15 +51,15 @@ struct plan_request {
 };
 
 enum plan_status {
-	PLAN_OK,		/* apply the plan (it may change nothing) */
-	PLAN_NOT_OWNER,		/* not the owner's mail: pass it untouched */
-	PLAN_LEAK,		/* the owner's address would leave: send nothing */
-	PLAN_ERROR		/* store or memory: send nothing, try later */
+	PLAN_OK, /* apply the plan (it may change nothing) */
+	PLAN_NOT_OWNER, /* not the owner's mail: pass it untouched */
+	PLAN_LEAK, /* the owner's address would leave: send nothing */
+	PLAN_ERROR /* store or memory: send nothing, try later */
 };
 
 struct plan {
 	enum policy_how how;
-	char address[ADDRESS_MAX];	/* the chosen address; "" for none */
+	char address[ADDRESS_MAX]; /* the chosen address; "" for none */
 	/* One recipient nobody has an address for: with auto_create it gets
 	 * one (created true) or, where nothing may be created, would. */
 	bool want_new;
@@ -77,19 +77,18 @@ struct plan {
  * src, rcpts, headers, sender and may_create.  Every front end fills its
  * request here, so that none can read the configuration differently.
  * The request points into cfg, which must outlive it. */
-void	plan_request_from_config(const struct config *,
-	    struct plan_request *);
+void plan_request_from_config(const struct config *, struct plan_request *);
 
 /* Make the plan.  The plan is always initialised (plan_free() is always
  * safe); on PLAN_ERROR err says why. */
 enum plan_status plan_make(const struct plan_request *, struct plan *,
-	    char *err, size_t errlen);
-void	plan_free(struct plan *);
+    char *err, size_t errlen);
+void plan_free(struct plan *);
 
 /* The envelope sender of the owner's mail: bounce_address, else the
  * chosen address, else NULL (keep the one given).  mutt-hooks prints the
  * same choice for mutt. */
 const char *plan_envelope_sender(const char *bounce_address,
-	    const char *chosen);
+    const char *chosen);
 
 #endif

@@ -67,7 +67,8 @@ policy_choose(const struct policy_source *src, const char *const *rcpts,
 	for (size_t i = 0; i < n && agree; i++) {
 		found = choose_one(src, rcpts[i], this, sizeof(this), &how);
 		if (found == -1) {
-			snprintf(err, errlen, "cannot look up the address "
+			snprintf(err, errlen,
+			    "cannot look up the address "
 			    "for a recipient");
 			return -1;
 		}
@@ -88,7 +89,7 @@ policy_choose(const struct policy_source *src, const char *const *rcpts,
 		return -1;
 	if (res->how == POLICY_NONE && n == 1 &&
 	    address_parse_mailbox(rcpts[0], res->new_correspondent,
-	    sizeof(res->new_correspondent)) == NULL)
+		sizeof(res->new_correspondent)) == NULL)
 		res->want_new = true;
 	return 0;
 }

@@ -14,7 +14,7 @@
 enum lookup_result {
 	LOOKUP_FOUND,
 	LOOKUP_NONE,
-	LOOKUP_ERROR		/* the store cannot be read: decide nothing */
+	LOOKUP_ERROR /* the store cannot be read: decide nothing */
 };
 
 struct policy_source {
@@ -32,15 +32,15 @@ struct policy_source {
 };
 
 enum policy_how {
-	POLICY_NONE,		/* leave the message's From alone */
-	POLICY_CORRESPONDENT,	/* every recipient's own address */
-	POLICY_DOMAIN,		/* every recipient's domain's address */
-	POLICY_DEFAULT		/* mixed or unknown recipients */
+	POLICY_NONE, /* leave the message's From alone */
+	POLICY_CORRESPONDENT, /* every recipient's own address */
+	POLICY_DOMAIN, /* every recipient's domain's address */
+	POLICY_DEFAULT /* mixed or unknown recipients */
 };
 
 struct policy_result {
 	enum policy_how how;
-	char address[ADDRESS_MAX];	/* "" with POLICY_NONE */
+	char address[ADDRESS_MAX]; /* "" with POLICY_NONE */
 	/* One recipient that nobody has an address for, and no default:
 	 * with auto_create the front end makes it one (SPEC). */
 	bool want_new;
@@ -50,8 +50,8 @@ struct policy_result {
 /* Choose for the recipients (any case, with or without <>).  Returns 0,
  * or -1 when a lookup failed (err says why; the front end must then send
  * nothing: 4xx, exit 75). */
-int	policy_choose(const struct policy_source *, const char *const *rcpts,
-	    size_t n, struct policy_result *, char *err, size_t errlen);
+int policy_choose(const struct policy_source *, const char *const *rcpts,
+    size_t n, struct policy_result *, char *err, size_t errlen);
 
 const char *policy_how_name(enum policy_how);
 

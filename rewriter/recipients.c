@@ -18,9 +18,8 @@
 #include "rewriter/recipients.h"
 
 static const char *const rcpt_fields[] = { "To", "Cc", "Bcc" };
-static const char *const resent_fields[] = {
-	"Resent-To", "Resent-Cc", "Resent-Bcc"
-};
+static const char *const resent_fields[] = { "Resent-To", "Resent-Cc",
+	"Resent-Bcc" };
 
 static int
 strv_push(char ***vp, size_t *np, size_t *capp, const char *s)
@@ -74,7 +73,7 @@ recipients_add(const char *value, GHashTable *seen, char ***vp, size_t *np,
 			continue;
 		key = g_ascii_strdown(a, -1);
 		if (!g_hash_table_add(seen, key))
-			continue;	/* seen: the table keeps one key */
+			continue; /* seen: the table keeps one key */
 		if (strv_push(vp, np, capp, a) == -1)
 			goto done;
 	}
@@ -103,8 +102,8 @@ header_list_recipients(const struct header_list *hl, char ***rcpts,
 		goto done;
 	for (i = 0; i < hl->count; i++)
 		if (header_name_in(hl->fields[i].name, names, 3) &&
-		    recipients_add(hl->fields[i].value, seen, &v, &n,
-		    &cap) == -1)
+		    recipients_add(hl->fields[i].value, seen, &v, &n, &cap) ==
+			-1)
 			goto done;
 	*rcpts = v;
 	*nrcpts = n;

@@ -20,9 +20,9 @@
  * NULL-terminated array owned by the caller (free with
  * header_recipients_free); *nrcpts its length.  Returns 0, or -1 with
  * errno ENOMEM. */
-int	header_list_recipients(const struct header_list *, char ***rcpts,
-	    size_t *nrcpts);
+int header_list_recipients(const struct header_list *, char ***rcpts,
+    size_t *nrcpts);
 /* Frees an array from header_list_recipients(); accepts NULL. */
-void	header_recipients_free(char **);
+void header_recipients_free(char **);
 
 #endif

@@ -16,14 +16,14 @@ struct store_source {
 	/* Set by store_source_creates(): what new addresses are made of. */
 	const struct template *template;
 	const char *domain;
-	enum store_status created;	/* the last create's status */
+	enum store_status created; /* the last create's status */
 };
 
-void	store_source_init(struct store_source *, struct store *, time_t now,
-	    struct policy_source *);
+void store_source_init(struct store_source *, struct store *, time_t now,
+    struct policy_source *);
 /* Let the source make new addresses (auto_create) from template in
  * domain; without this call it makes none. */
-void	store_source_creates(struct store_source *, struct policy_source *,
-	    const struct template *, const char *domain);
+void store_source_creates(struct store_source *, struct policy_source *,
+    const struct template *, const char *domain);
 
 #endif

@@ -33,17 +33,17 @@
 #include "rewriter/store_source.h"
 #include "sendmail/sendmail_args.h"
 
-#define BUSY_MS		5000
-#define LOOP_GUARD	"ALIAS_SENDMAIL_ACTIVE"
+#define BUSY_MS 5000
+#define LOOP_GUARD "ALIAS_SENDMAIL_ACTIVE"
 /* What a dry run shows for the address auto_create would make. */
-#define DRY_RUN_ADDRESS	"new-address"
+#define DRY_RUN_ADDRESS "new-address"
 
 struct job {
 	struct config *config;
 	struct sendmail_args args;
 	struct message_head head;
-	const char *sender;	/* the envelope sender to pass on */
-	char planned_sender[ADDRESS_MAX];	/* the plan's, kept here */
+	const char *sender; /* the envelope sender to pass on */
+	char planned_sender[ADDRESS_MAX]; /* the plan's, kept here */
 };
 
 /* SPEC "Configuration": the one rule of every program, without -c
@@ -59,11 +59,15 @@ load_config(struct job *j)
 	if ((path = config_find(NULL, &explicit)) == NULL)
 		return fail(EX_OSERR, "out of memory; nothing sent");
 	if (!explicit && access(path, F_OK) == -1)
-		rc = fail(EX_CONFIG, "no configuration: %s%s%s does not exist "
+		rc = fail(EX_CONFIG,
+		    "no configuration: %s%s%s does not exist "
 		    "(aliasctl init makes one, or set ALIASD_CONF); nothing "
-		    "sent", strcmp(path, CONFIG_SYSTEM_PATH) != 0 ? "neither " :
-		    "", path, strcmp(path, CONFIG_SYSTEM_PATH) != 0 ?
-		    " nor " CONFIG_SYSTEM_PATH : "");
+		    "sent",
+		    strcmp(path, CONFIG_SYSTEM_PATH) != 0 ? "neither " : "",
+		    path,
+		    strcmp(path, CONFIG_SYSTEM_PATH) != 0 ?
+			" nor " CONFIG_SYSTEM_PATH :
+			"");
 	else if ((j->config = config_load(path, true, err, sizeof(err))) ==
 	    NULL)
 		rc = fail(EX_CONFIG, "%s; nothing sent", err);
@@ -131,7 +135,8 @@ apply(struct job *j, const struct plan *p)
 	}
 	if (j->args.dry_run && p->want_new && !p->created)
 		warnx_cli("dry run: a real run would create an address for %s "
-		    "(shown as %s)", p->new_correspondent, p->address);
+			  "(shown as %s)",
+		    p->new_correspondent, p->address);
 	return 0;
 }
 
@@ -140,9 +145,12 @@ apply(struct job *j, const struct plan *p)
 static int
 decide(struct job *j)
 {
-	struct store_options o = { .busy_ms = BUSY_MS, .durable = true,
-	    .readonly = j->args.dry_run, .upgrade = true, .uid = (uid_t)-1,
-	    .gid = (gid_t)-1 };
+	struct store_options o = { .busy_ms = BUSY_MS,
+		.durable = true,
+		.readonly = j->args.dry_run,
+		.upgrade = true,
+		.uid = (uid_t)-1,
+		.gid = (gid_t)-1 };
 	struct store *s = NULL;
 	struct store_source src;
 	struct policy_source ps;
@@ -167,7 +175,7 @@ decide(struct job *j)
 	if (j->config->auto_create && j->config->ndomains > 0 &&
 	    !j->args.dry_run) {
 		if ((t = template_parse(j->config->template, err,
-		    sizeof(err))) == NULL) {
+			 sizeof(err))) == NULL) {
 			rc = fail(EX_CONFIG, "%s; nothing sent", err);
 			goto done;
 		}
@@ -192,7 +200,8 @@ decide(struct job *j)
 		    store_error(s));
 		break;
 	case PLAN_LEAK:
-		rc = fail(EX_TEMPFAIL, "the message names the owner's address "
+		rc = fail(EX_TEMPFAIL,
+		    "the message names the owner's address "
 		    "in %s; nothing sent (on_leak = send turns this guard off)",
 		    p.leak_field);
 		break;
@@ -226,9 +235,11 @@ hand_over(struct job *j, char **argv)
 	int rc;
 
 	if (pipe(fds) == -1)
-		return fail(EX_OSERR, "pipe: %s; nothing sent", strerror(errno));
+		return fail(EX_OSERR, "pipe: %s; nothing sent",
+		    strerror(errno));
 	if ((pid = fork()) == -1)
-		return fail(EX_OSERR, "fork: %s; nothing sent", strerror(errno));
+		return fail(EX_OSERR, "fork: %s; nothing sent",
+		    strerror(errno));
 	if (pid == 0) {
 		close(fds[1]);
 		if (dup2(fds[0], STDIN_FILENO) == -1)
@@ -236,8 +247,8 @@ hand_over(struct job *j, char **argv)
 		close(fds[0]);
 		setenv(LOOP_GUARD, "1", 1);
 		execv(argv[0], argv);
-		fprintf(stderr, "alias-sendmail: cannot run %s: %s\n",
-		    argv[0], strerror(errno));
+		fprintf(stderr, "alias-sendmail: cannot run %s: %s\n", argv[0],
+		    strerror(errno));
 		_exit(EX_UNAVAILABLE);
 	}
 	close(fds[0]);
@@ -271,20 +282,24 @@ run(struct job *j, int argc, char **argv)
 			sendmail_args_usage(stdout);
 		else
 			printf("alias-sendmail %s\n", ALIASD_VERSION);
-		return fflush(stdout) == EOF ? fail(EX_IOERR, "cannot write: "
-		    "%s", strerror(errno)) : 0;
+		return fflush(stdout) == EOF ? fail(EX_IOERR,
+						   "cannot write: "
+						   "%s",
+						   strerror(errno)) :
+					       0;
 	}
 	/* SMTP on stdin would reach the real sendmail unrewritten. */
 	if (j->args.smtp)
-		return fail(EX_USAGE, "-bs (SMTP on stdin) cannot be "
+		return fail(EX_USAGE,
+		    "-bs (SMTP on stdin) cannot be "
 		    "rewritten; pipe the message to alias-sendmail instead");
 	if ((rc = load_config(j)) != 0)
 		return rc;
 	if (!j->args.deliver) {
 		/* -bp, -bt, -bv, -q...: no message; the real one answers,
 		 * unless this is a dry run, which never runs anything. */
-		out = sendmail_args_build(&j->args, j->config->sendmail_program,
-		    j->args.sender);
+		out = sendmail_args_build(&j->args,
+		    j->config->sendmail_program, j->args.sender);
 		if (out == NULL)
 			return fail(EX_OSERR, "out of memory");
 		if (j->args.dry_run) {
@@ -304,12 +319,14 @@ run(struct job *j, int argc, char **argv)
 	if ((rc = decide(j)) != 0)
 		return rc;
 	if ((out = sendmail_args_build(&j->args, j->config->sendmail_program,
-	    j->sender)) == NULL)
+		 j->sender)) == NULL)
 		return fail(EX_OSERR, "out of memory; nothing sent");
 	if (j->args.dry_run) {
 		show_command(out);
-		rc = message_write(&j->head, STDIN_FILENO, STDOUT_FILENO) == -1 ?
-		    fail(EX_IOERR, "cannot write: %s", strerror(errno)) : 0;
+		rc = message_write(&j->head, STDIN_FILENO, STDOUT_FILENO) ==
+			-1 ?
+		    fail(EX_IOERR, "cannot write: %s", strerror(errno)) :
+		    0;
 	} else
 		rc = hand_over(j, out);
 	free(out);
@@ -325,7 +342,8 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	diag_init("alias-sendmail");
 	if (getenv(LOOP_GUARD) != NULL)
-		return fail(EX_CONFIG, "sendmail_program runs alias-sendmail "
+		return fail(EX_CONFIG,
+		    "sendmail_program runs alias-sendmail "
 		    "again: point it at the real sendmail; nothing sent");
 	/* A reader that goes away must not kill us before we report. */
 	signal(SIGPIPE, SIG_IGN);

@@ -71,21 +71,21 @@ may_stand_bare(char letter, const char *next)
 
 /* What a value-taking option means to us; the option itself is kept. */
 static int
-note_value(struct sendmail_args *a, char letter, const char *value,
-    char *err, size_t errlen)
+note_value(struct sendmail_args *a, char letter, const char *value, char *err,
+    size_t errlen)
 {
 	switch (letter) {
 	case 'b':
 		if (value == NULL || value[0] == '\0' ||
 		    (strchr(deliver_modes, value[0]) == NULL &&
-		    strchr(other_modes, value[0]) == NULL)) {
+			strchr(other_modes, value[0]) == NULL)) {
 			snprintf(err, errlen, "unknown mode -b%.8s",
 			    value != NULL ? value : "");
 			return -1;
 		}
 		a->mode = value[0];
 		break;
-	case 'q':	/* a queue run, not a message */
+	case 'q': /* a queue run, not a message */
 	case 'Q':
 		a->mode_queue = true;
 		break;
@@ -95,8 +95,8 @@ note_value(struct sendmail_args *a, char letter, const char *value,
 
 /* One argument that starts with '-'; *i may advance past its value. */
 static int
-parse_option(struct sendmail_args *a, int argc, char **argv, int *i,
-    char *err, size_t errlen)
+parse_option(struct sendmail_args *a, int argc, char **argv, int *i, char *err,
+    size_t errlen)
 {
 	const char *arg = argv[*i];
 	const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -106,7 +106,7 @@ parse_option(struct sendmail_args *a, int argc, char **argv, int *i,
 		if (strchr(flags, *p) != NULL) {
 			if (*p == 't')
 				a->extract = true;
-			else if (*p == 'I')	/* -I is -bi */
+			else if (*p == 'I') /* -I is -bi */
 				a->mode_initalias = true;
 			continue;
 		}
@@ -143,8 +143,7 @@ parse_option(struct sendmail_args *a, int argc, char **argv, int *i,
 
 /* Our own long options; 1 when arg was one, -1 for an unknown one. */
 static int
-parse_long(struct sendmail_args *a, const char *arg, char *err,
-    size_t errlen)
+parse_long(struct sendmail_args *a, const char *arg, char *err, size_t errlen)
 {
 	if (strcmp(arg, "--dry-run") == 0)
 		a->dry_run = true;
@@ -160,8 +159,8 @@ parse_long(struct sendmail_args *a, const char *arg, char *err,
 }
 
 int
-sendmail_args_parse(int argc, char **argv, struct sendmail_args *a,
-    char *err, size_t errlen)
+sendmail_args_parse(int argc, char **argv, struct sendmail_args *a, char *err,
+    size_t errlen)
 {
 	bool options = true;
 	int rc = 0;
@@ -187,7 +186,7 @@ sendmail_args_parse(int argc, char **argv, struct sendmail_args *a,
 			if (parse_long(a, arg, err, errlen) == -1)
 				rc = -1;
 			else if (a->help || a->version)
-				break;	/* nothing else counts */
+				break; /* nothing else counts */
 		} else
 			rc = parse_option(a, argc, argv, &i, err, errlen);
 	}
@@ -239,16 +238,17 @@ void
 sendmail_args_usage(FILE *fp)
 {
 	fputs("usage: alias-sendmail [--dry-run] [sendmail-options] [--] "
-	    "[recipient ...]\n"
-	    "       alias-sendmail --help | --version\n"
-	    "\n"
-	    "Reads a message on stdin, rewrites From and Reply-To to the "
-	    "address aliasd\n"
-	    "chose for its recipients, and hands it to sendmail_program "
-	    "with the same\n"
-	    "options and recipients.  -bs is refused: pipe the message "
-	    "instead.\n"
-	    "  --dry-run  print the rewritten message and the command; "
-	    "run nothing\n"
-	    "See alias-sendmail(1).\n", fp);
+	      "[recipient ...]\n"
+	      "       alias-sendmail --help | --version\n"
+	      "\n"
+	      "Reads a message on stdin, rewrites From and Reply-To to the "
+	      "address aliasd\n"
+	      "chose for its recipients, and hands it to sendmail_program "
+	      "with the same\n"
+	      "options and recipients.  -bs is refused: pipe the message "
+	      "instead.\n"
+	      "  --dry-run  print the rewritten message and the command; "
+	      "run nothing\n"
+	      "See alias-sendmail(1).\n",
+	    fp);
 }

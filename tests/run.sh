@@ -29,6 +29,9 @@
 #   - sanitizer reports (SAN=1): each suite has its own report directory,
 #     so a report is charged to the suite whose process wrote it.
 #
+# A suite that runs longer than SUITE_TIMEOUT seconds (default 600) is
+# stopped, its whole process group, and counted as a failure.
+#
 # usage: tests/run.sh UNIT_TEST_BINARY...   (B= the build directory,
 #        JOBS= suites at once, 1 to run them one after another;
 #        ONLY= an extended regular expression: only the suites whose
@@ -42,6 +45,7 @@ rm -rf "$logs"
 mkdir -p "$logs/.run" || exit 1
 run="$logs/.run"
 
+suite_timeout=${SUITE_TIMEOUT:-600}
 cores=$(nproc 2>/dev/null || echo 1)
 jobs=${JOBS:-$((2 * cores))}
 case "$jobs" in
@@ -90,9 +94,13 @@ integration/valgrind_aliasd
 milter/gate
 integration/harvest
 integration/sendmail_aliasd
+integration/sendmail_socketmap
+integration/fastpath_faults
+integration/fastpath_kill
 privacy/auto_create
 privacy/sendmail
 integration/postfix_gate
+integration/postfix_fastpath
 integration/sendmail_smoke
 integration/fault_store
 integration/fuzz_short
@@ -199,9 +207,12 @@ run_one() {
 	CMOCKA_MESSAGE_OUTPUT=TAP ALIASD_TOP="$top" ALIASD_BUILD="$top/$B" \
 	    T_PORT_BASE=$((PORT_LOW + slot * PORT_SPAN)) T_PORT_SPAN=$PORT_SPAN \
 	    ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan \
-	    "$@" </dev/null >"$log" 2>&1
+	    timeout -k 20 "$suite_timeout" "$@" </dev/null >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "not ok - $name stopped after $suite_timeout s (SUITE_TIMEOUT)" >>"$log"
+	fi
 	san_reports "$log" "$san"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")

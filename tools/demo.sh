@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export ALIASD_TOP="$top" ALIASD_BUILD="$top/${B:-build}"
 . "$top/tests/lib/postfix.sh"
 . "$top/tests/lib/aliasd.sh"
+. "$top/tests/lib/fastpath.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo runs a private Postfix, which needs root: run it as root." >&2
@@ -23,10 +24,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 pf_require >/dev/null || exit 1
-ad_setup example.com postfix <<'CONF'
+ad_setup example.com postfix <<CONF
 bounce_address = bounces@example.com
+policy_socket = unix:$T/run/policy.sock
+socketmap_socket = unix:$T/run/map.sock
 CONF
 pf_init "$T" "$AD_SOCKET" example.com
+# A third listener asks aliasd's policy service instead of the milter.
+fp_listeners || exit 1
 ad_start || { cat "$AD_LOG"; exit 1; }
 pf_start || exit 1
 
@@ -41,12 +46,21 @@ anna=$(sed -n 3p "$T/created")
 cmd "aliasctl retire $anna --reason \"Spammers found this address\""
 aliasctl retire "$anna" --reason "Spammers found this address"
 
-bold "Mail from the outside world (an untrusted client, 127.0.0.2) to each address:"
+bold "Mail from the outside world (an untrusted client, 127.0.0.2) to each address, through the milter:"
 for rcpt in "$joe" "$shoes" "$anna" "mail-9999-zz@example.com"; do
 	pf_swaks_in --from stranger@spam.example --to "$rcpt" \
 	    --header "Subject: hello" --body "hi" >"$T/tx" 2>&1
 	printf '  RCPT TO:<%s>\n    %s\n' "$rcpt" \
 	    "$(grep -E '^(<-|<\*\*) +[0-9]{3}' "$T/tx" | sed -n '/RCPT\|2\.1\.5\|5\.1\.1\|4\.[0-9]\.[0-9]/p' | grep -v '2\.1\.0' | head -1 | sed 's/^<[-*]* *//')"
+done
+
+bold "The same through the fast path: no milter, Postfix asks aliasd's policy service (check_policy_service, port $FP_POLICY_PORT):"
+for rcpt in "$joe" "$anna"; do
+	swaks --server 127.0.0.1 --port "$FP_POLICY_PORT" --local-interface 127.0.0.2 \
+	    --timeout 30 --from stranger@spam.example --to "$rcpt" \
+	    --quit-after RCPT >"$T/tx" 2>&1
+	printf '  RCPT TO:<%s>\n    %s\n' "$rcpt" \
+	    "$(grep -A1 -F -- "-> RCPT TO:<$rcpt>" "$T/tx" | tail -n 1 | sed 's/^<[-*]* *//')"
 done
 
 bold "You write to Joe (authenticated on the submission port):"

@@ -19,7 +19,7 @@
 
 #include "common/config.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int
 has_capital(const char *s)
@@ -37,8 +37,8 @@ check(const struct config *c)
 	static const uint8_t v6[16] = { [15] = 1 };
 	size_t i;
 
-	if (c->ndomains > CONFIG_MAX_LIST || c->npassthrough > CONFIG_MAX_LIST ||
-	    c->ntrusted > CONFIG_MAX_LIST)
+	if (c->ndomains > CONFIG_MAX_LIST ||
+	    c->npassthrough > CONFIG_MAX_LIST || c->ntrusted > CONFIG_MAX_LIST)
 		abort();
 	for (i = 0; i < c->ndomains; i++)
 		if (has_capital(c->domains[i]))
@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(c);
 		config_free(c);
 	} else if (err[0] == '\0')
-		abort();	/* a failure always says why */
+		abort(); /* a failure always says why */
 	close(fd);
 	return 0;
 }

@@ -31,11 +31,11 @@
 #include "rewriter/policy.h"
 #include "rewriter/recipients.h"
 
-#define OWNER	"me@example.net"
-#define CHOSEN	"mail-0001-ab@example.com"
+#define OWNER "me@example.net"
+#define CHOSEN "mail-0001-ab@example.com"
 #define RCPT_MAX 8
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char *const domains[] = { "example.com" };
 
@@ -52,8 +52,9 @@ stub_by_correspondent(void *arg, const char *key, char *out, size_t outlen)
 	const char *at = strrchr(key, '@');
 
 	(void)arg;
-	if (at == NULL || (strcmp(at, "@example.org") != 0 &&
-	    strcmp(key, "joe@example.net") != 0))
+	if (at == NULL ||
+	    (strcmp(at, "@example.org") != 0 &&
+		strcmp(key, "joe@example.net") != 0))
 		return LOOKUP_NONE;
 	snprintf(out, outlen, "%s", CHOSEN);
 	return LOOKUP_FOUND;
@@ -88,8 +89,8 @@ shows_owner(const char *text)
 		after = (unsigned char)p[n];
 		if (after == '.')
 			after = (unsigned char)p[n + 1];
-		if ((g_ascii_isalnum(before) || (before != '\0' &&
-		    strchr(atext, before) != NULL)) ||
+		if ((g_ascii_isalnum(before) ||
+			(before != '\0' && strchr(atext, before) != NULL)) ||
 		    g_ascii_isalnum(after) || after == '-')
 			continue;
 		return 1;
@@ -122,12 +123,12 @@ check_changes(const struct header_changes *ch)
 		name = ch->items[i].name;
 		if (ch->items[i].value == NULL ||
 		    (g_ascii_strcasecmp(name, "From") != 0 &&
-		    g_ascii_strcasecmp(name, "Reply-To") != 0 &&
-		    g_ascii_strcasecmp(name, "Sender") != 0))
+			g_ascii_strcasecmp(name, "Reply-To") != 0 &&
+			g_ascii_strcasecmp(name, "Sender") != 0))
 			continue;
 		if (value_shows_owner(ch->items[i].value)) {
-			fprintf(stderr, "owner's address in %s: %s\n",
-			    name, ch->items[i].value);
+			fprintf(stderr, "owner's address in %s: %s\n", name,
+			    ch->items[i].value);
 			abort();
 		}
 	}
@@ -139,9 +140,8 @@ static void
 check_guard(const struct header_list *hl, const struct header_changes *ch,
     const struct rewrite_request *req, const struct header_list *out)
 {
-	static const char *const exempt[] = {
-		"Received", "Subject", "Comments", "Keywords"
-	};
+	static const char *const exempt[] = { "Received", "Subject",
+		"Comments", "Keywords" };
 	char field[128];
 	size_t i, j;
 	int shown = 0;
@@ -149,11 +149,12 @@ check_guard(const struct header_list *hl, const struct header_changes *ch,
 	for (i = 0; i < out->count && !shown; i++) {
 		for (j = 0; j < 4; j++)
 			if (g_ascii_strcasecmp(out->fields[i].name,
-			    exempt[j]) == 0)
+				exempt[j]) == 0)
 				break;
 		shown = j == 4 && value_shows_owner(out->fields[i].value);
 	}
-	if (shown && header_leak_find(hl, ch, req, field, sizeof(field)) == 0) {
+	if (shown &&
+	    header_leak_find(hl, ch, req, field, sizeof(field)) == 0) {
 		fprintf(stderr, "leak guard misses the owner in %s: %s\n",
 		    out->fields[i - 1].name, out->fields[i - 1].value);
 		abort();
@@ -193,7 +194,7 @@ write_list(const struct header_list *hl, const char *eol, size_t *len)
 	if ((fp = open_memstream(&buf, len)) == NULL)
 		return NULL;
 	if (header_list_write(hl, fp, eol) == -1)
-		abort();	/* memory streams fail only on ENOMEM */
+		abort(); /* memory streams fail only on ENOMEM */
 	if (fclose(fp) != 0) {
 		free(buf);
 		return NULL;
@@ -219,7 +220,8 @@ check_plan(const struct header_list *hl, const struct policy_source *ps,
 		.headers = hl,
 		.sender = OWNER,
 		.owner = OWNER,
-		.full_name = "Zo\xc3\xab \xc3\x9cnic\xc3\xb8" "de-M\xc3\xbcller",
+		.full_name = "Zo\xc3\xab \xc3\x9cnic\xc3\xb8"
+			     "de-M\xc3\xbcller",
 		.domains = domains,
 		.ndomains = 1,
 		.guard = true,
@@ -235,20 +237,20 @@ check_plan(const struct header_list *hl, const struct policy_source *ps,
 
 	ps_st = plan_make(&req, &p, err, sizeof(err));
 	if ((ps_st == PLAN_NOT_OWNER) != (st == REWRITE_NOT_OWNER))
-		abort();	/* the plan and the rewriter disagree */
+		abort(); /* the plan and the rewriter disagree */
 	if ((ps_st == PLAN_OK || ps_st == PLAN_LEAK) &&
 	    p.changes.count != ch->count)
-		abort();	/* same address, same changes */
+		abort(); /* same address, same changes */
 	if (ps_st == PLAN_OK) {
 		rr.address = p.address[0] != '\0' ? p.address : NULL;
 		if (header_leak_find(hl, &p.changes, &rr, field,
-		    sizeof(field)) == 1) {
+			sizeof(field)) == 1) {
 			fprintf(stderr, "a good plan leaves the owner in %s\n",
 			    field);
 			abort();
 		}
 		if (p.sender[0] == '\0' || shows_owner(p.sender))
-			abort();	/* the envelope left as the owner's */
+			abort(); /* the envelope left as the owner's */
 	}
 	plan_free(&p);
 }
@@ -264,7 +266,8 @@ run(struct header_list *hl, const char *const *rcpts, size_t nrcpts,
 		.arg = &stub,
 	};
 	struct rewrite_request req = {
-		.full_name = "Zo\xc3\xab \xc3\x9cnic\xc3\xb8" "de-M\xc3\xbcller",
+		.full_name = "Zo\xc3\xab \xc3\x9cnic\xc3\xb8"
+			     "de-M\xc3\xbcller",
 		.owner = OWNER,
 		.domains = domains,
 		.ndomains = 1,
@@ -277,13 +280,13 @@ run(struct header_list *hl, const char *const *rcpts, size_t nrcpts,
 	size_t i, buflen;
 
 	if (policy_choose(&ps, rcpts, nrcpts, &res, err, sizeof(err)) == -1)
-		abort();	/* the stub never fails a lookup */
+		abort(); /* the stub never fails a lookup */
 	req.address = res.address[0] != '\0' ? res.address : NULL;
 
 	header_changes_init(&ch);
 	st = rewrite_headers(hl, &req, &ch, err, sizeof(err));
 	if (st != REWRITE_OK && ch.count != 0)
-		abort();	/* header.h: no changes unless OK */
+		abort(); /* header.h: no changes unless OK */
 	if (st == REWRITE_OK)
 		check_changes(&ch);
 	check_plan(hl, &ps, rcpts, nrcpts, st, &ch);
@@ -335,7 +338,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	for (i = 0; i < nhdr; i++)
 		if (hdr[i] == NULL || hdr[i][0] == '\0')
-			abort();	/* header.h: addresses only */
+			abort(); /* header.h: addresses only */
 	if (nrcpts > 0)
 		run(&hl, (const char *const *)rcpts, nrcpts, eol);
 	else

@@ -29,9 +29,9 @@
 #include "aliasd/policy_proto.h"
 #include "stream.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define RESULTS_MAX	1024	/* requests compared in one stream */
+#define RESULTS_MAX 1024 /* requests compared in one stream */
 
 struct result {
 	enum policy_parse r;
@@ -169,13 +169,13 @@ same(const struct result *w, enum policy_parse r, size_t used,
 		fail("pieces read otherwise than the whole", at);
 	if (r == POLICY_REQUEST &&
 	    (strcmp(w->req.request, req->request) != 0 ||
-	    strcmp(w->req.protocol_state, req->protocol_state) != 0 ||
-	    strcmp(w->req.sender, req->sender) != 0 ||
-	    strcmp(w->req.recipient, req->recipient) != 0 ||
-	    strcmp(w->req.client_address, req->client_address) != 0 ||
-	    strcmp(w->req.sasl_username, req->sasl_username) != 0 ||
-	    strcmp(w->req.instance, req->instance) != 0 ||
-	    w->req.has_recipient != req->has_recipient))
+		strcmp(w->req.protocol_state, req->protocol_state) != 0 ||
+		strcmp(w->req.sender, req->sender) != 0 ||
+		strcmp(w->req.recipient, req->recipient) != 0 ||
+		strcmp(w->req.client_address, req->client_address) != 0 ||
+		strcmp(w->req.sasl_username, req->sasl_username) != 0 ||
+		strcmp(w->req.instance, req->instance) != 0 ||
+		w->req.has_recipient != req->has_recipient))
 		fail("pieces give another request", at);
 }
 

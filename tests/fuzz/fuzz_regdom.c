@@ -21,7 +21,7 @@
 #include "common/address.h"
 #include "common/regdom.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
 fail(const char *what, const char *in, const char *out)

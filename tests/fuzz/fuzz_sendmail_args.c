@@ -23,7 +23,7 @@
 
 #define ARGS_MAX 64
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int
 from_argv(const char *p, int argc, char **argv, const struct sendmail_args *a)
@@ -68,11 +68,12 @@ check(int argc, char **argv, const struct sendmail_args *a)
 		abort();
 	if (a->sender != NULL && !from_argv(a->sender, argc, argv, a))
 		abort();
-	if ((a->deliver && (a->smtp || a->mode_queue ||
-	    a->mode_initalias)) || a->smtp != (a->mode == 's'))
+	if ((a->deliver && (a->smtp || a->mode_queue || a->mode_initalias)) ||
+	    a->smtp != (a->mode == 's'))
 		abort();
 	for (i = 0; i < a->nkeep && strcmp(a->keep[i], "--") != 0; i++)
-		if (ours(a->keep[i]) && (i == 0 || !takes_next(a->keep[i - 1])))
+		if (ours(a->keep[i]) &&
+		    (i == 0 || !takes_next(a->keep[i - 1])))
 			abort();
 	for (i = 0; i < a->nrcpts; i++)
 		if (!from_argv(a->rcpts[i], argc, argv, a))
@@ -80,8 +81,8 @@ check(int argc, char **argv, const struct sendmail_args *a)
 	for (i = 0; i < a->nkeep; i++)
 		if (!from_argv(a->keep[i], argc, argv, a))
 			abort();
-	if ((out = sendmail_args_build(a, "/usr/sbin/sendmail",
-	    a->sender)) == NULL)
+	if ((out = sendmail_args_build(a, "/usr/sbin/sendmail", a->sender)) ==
+	    NULL)
 		return;
 	n = 1;
 	if (strcmp(out[0], "/usr/sbin/sendmail") != 0)

@@ -25,7 +25,7 @@
 #include "common/address.h"
 #include "common/smtpaddr.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
 fail(const char *what, const char *arg, const char *out)

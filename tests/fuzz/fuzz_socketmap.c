@@ -30,18 +30,18 @@
 #include "aliasd/netstring.h"
 #include "stream.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* "4096:", the data, "," */
-#define LONGEST		(NETSTRING_MAX + 6)
-#define RESULTS_MAX	4096
-#define NAME_MAX_	32
-#define KEY_MAX		400
+#define LONGEST (NETSTRING_MAX + 6)
+#define RESULTS_MAX 4096
+#define NAME_MAX_ 32
+#define KEY_MAX 400
 
 struct result {
 	enum netstring_parse r;
 	size_t used;
-	size_t off;	/* of the payload, from the netstring's start */
+	size_t off; /* of the payload, from the netstring's start */
 	size_t dlen;
 };
 
@@ -99,7 +99,7 @@ check_split(const char *data, size_t dlen, size_t at)
 	memset(name, 'Z', sizeof(name));
 	memset(key, 'Z', sizeof(key));
 	if (socketmap_split(data, dlen, name, sizeof(name), key,
-	    sizeof(key)) == -1) {
+		sizeof(key)) == -1) {
 		if (name[0] != '\0' || key[0] != '\0')
 			fail("split refused but wrote", at);
 		return;
@@ -163,7 +163,8 @@ read_whole(const char *s, size_t len)
 	do {
 		r = parse_checked(s + off, len - off, &whole[n], n);
 		if (r == NETSTRING_OK)
-			check_payload(s + off + whole[n].off, whole[n].dlen, n);
+			check_payload(s + off + whole[n].off, whole[n].dlen,
+			    n);
 		off += whole[n].used;
 		n++;
 	} while (r == NETSTRING_OK && n < RESULTS_MAX);

@@ -16,9 +16,9 @@
 #include "cli/maps.h"
 #include "common/address.h"
 
-#define OWNER	"me@example.net"
+#define OWNER "me@example.net"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
 roundtrip(const char *line, const struct vt_entry *e)
@@ -48,9 +48,12 @@ roundtrip(const char *line, const struct vt_entry *e)
 		abort();
 	}
 	if (back.kind != e->kind || strcmp(back.address, e->address) != 0 ||
-	    back.refused != e->refused || strcmp(back.reason, e->reason) != 0) {
-		fprintf(stderr, "line \"%s\" written as \"%s\" reads back "
-		    "differently\n", line, buf);
+	    back.refused != e->refused ||
+	    strcmp(back.reason, e->reason) != 0) {
+		fprintf(stderr,
+		    "line \"%s\" written as \"%s\" reads back "
+		    "differently\n",
+		    line, buf);
 		abort();
 	}
 done:

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAM_MAX	(64 * 1024)	/* an expanded stream is cut here */
+#define STREAM_MAX (64 * 1024) /* an expanded stream is cut here */
 
 /* The stream of data[0..size), in a buffer of exactly its length (so
  * that ASan sees a read past it); NULL when out of memory.  Free it. */

@@ -40,6 +40,13 @@
 #                                     test failed (use as the script's exit status)
 #   TAP_N, TAP_FAILED                 counters of tests run and failed
 
+# swaks asks on its standard input for what its arguments lack (an empty
+# --to, when the command that made the address failed) and, reading
+# /dev/null, asks for ever: every swaks of the suites is bounded.
+swaks() {
+    timeout -k 5 "${T_SWAKS_TIMEOUT:-120}" swaks "$@"
+}
+
 t_wait_until() {
     local secs=$1; shift
     local tries=$(( secs * 10 ))

@@ -42,9 +42,9 @@
 
 #include <libmilter/mfdef.h>
 
-#define PKT_MAX		65536
-#define IO_SECONDS	10
-#define MACROS_MAX	32
+#define PKT_MAX 65536
+#define IO_SECONDS 10
+#define MACROS_MAX 32
 
 /* A packet under construction: 4-byte length, command, data. */
 struct pkt {
@@ -59,7 +59,7 @@ struct macro {
 };
 
 static int fd = -1;
-static uint32_t proto;		/* the steps the milter negotiated */
+static uint32_t proto; /* the steps the milter negotiated */
 static struct macro macros[MACROS_MAX];
 static size_t nmacros;
 static bool in_data, headers_done;
@@ -101,7 +101,8 @@ dial(const char *spec)
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_port = htons((uint16_t)atoi(spec + 5));
-		if (at == NULL || inet_pton(AF_INET, at + 1, &sin.sin_addr) != 1)
+		if (at == NULL ||
+		    inet_pton(AF_INET, at + 1, &sin.sin_addr) != 1)
 			die("bad socket %s", spec);
 		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 		    connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
@@ -160,8 +161,8 @@ pkt_send(struct pkt *p)
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			die("write: %s", w == 0 ? "nothing written" :
-			    strerror(errno));
+			die("write: %s",
+			    w == 0 ? "nothing written" : strerror(errno));
 		off += (size_t)w;
 	}
 }
@@ -179,8 +180,8 @@ read_all(void *buf, size_t n)
 		if (r == 0)
 			die("the milter closed the connection");
 		if (r == -1)
-			die("read: %s", errno == EAGAIN ? "timed out" :
-			    strerror(errno));
+			die("read: %s",
+			    errno == EAGAIN ? "timed out" : strerror(errno));
 		b += r;
 		n -= (size_t)r;
 	}
@@ -411,8 +412,8 @@ run(char *cmd, char *arg, unsigned long lineno)
 			die("line %lu: macro STAGE NAME VALUE", lineno);
 		macros[nmacros].stage = stage[0];
 		if ((macros[nmacros].name = strdup(name)) == NULL ||
-		    (macros[nmacros].value = strdup(value != NULL ?
-		    value : "")) == NULL)
+		    (macros[nmacros].value = strdup(
+			 value != NULL ? value : "")) == NULL)
 			die("out of memory");
 		nmacros++;
 	} else if (strcmp(cmd, "connect") == 0) {
@@ -483,7 +484,8 @@ main(int argc, char **argv)
 	struct pkt p;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: milterclient unix:/path|inet:PORT@HOST "
+		fprintf(stderr,
+		    "usage: milterclient unix:/path|inet:PORT@HOST "
 		    "<session\n");
 		return EX_USAGE;
 	}

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -53,7 +53,8 @@ test_correspondent_good(void **state)
 	good("@example.org", "@example.org");
 	good("@EXAMPLE.org", "@example.org");
 	good("<@example.org>", "@example.org");
-	good("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk");
+	good("first.last+tag@sub.example.co.uk",
+	    "first.last+tag@sub.example.co.uk");
 	good("a!#$%&'*+-/=?^_`{|}~z@x.y", "a!#$%&'*+-/=?^_`{|}~z@x.y");
 	good("joe@localhost", "joe@localhost");
 	good("joe@a-b.example", "joe@a-b.example");
@@ -65,8 +66,10 @@ test_correspondent_8bit(void **state)
 {
 	(void)state;
 	/* SMTPUTF8: bytes above 0x7f pass untouched, ASCII is folded. */
-	good("J\xc3\xb6rg@B\xc3\xbc" "cher.example",
-	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+	good("J\xc3\xb6rg@B\xc3\xbc"
+	     "cher.example",
+	    "j\xc3\xb6rg@b\xc3\xbc"
+	    "cher.example");
 	good("\xe7\x94\xb0\xe4\xb8\xad@\xe4\xbe\x8b.jp",
 	    "\xe7\x94\xb0\xe4\xb8\xad@\xe4\xbe\x8b.jp");
 }
@@ -89,8 +92,12 @@ test_correspondent_bad(void **state)
 	bad("jo..e@x", "invalid local part");
 	bad("\"joe\"@x", "invalid local part");
 	bad("jo\te@x", "holds a control character");
-	bad("jo\x01" "e@x", "holds a control character");
-	bad("jo\x7f" "e@x", "holds a control character");
+	bad("jo\x01"
+	    "e@x",
+	    "holds a control character");
+	bad("jo\x7f"
+	    "e@x",
+	    "holds a control character");
 	bad("joe@-x.org", "invalid domain");
 	bad("joe@x-.org", "invalid domain");
 	bad("joe@x..org", "invalid domain");
@@ -130,14 +137,14 @@ test_correspondent_lengths(void **state)
 	bad(in, "invalid domain");
 
 	/* A domain of 253 is fine (4 labels of 63 with dots = 255: trim). */
-	snprintf(domain, sizeof(domain), "%s.%s.%s.%.61s", label, label,
-	    label, label);
+	snprintf(domain, sizeof(domain), "%s.%s.%s.%.61s", label, label, label,
+	    label);
 	assert_int_equal(strlen(domain), DOMAIN_MAX);
 	snprintf(in, sizeof(in), "j@%s", domain);
 	memcpy(want, in, strlen(in) + 1);
 	good(in, want);
-	snprintf(domain, sizeof(domain), "%s.%s.%s.%.62s", label, label,
-	    label, label);
+	snprintf(domain, sizeof(domain), "%s.%s.%s.%.62s", label, label, label,
+	    label);
 	assert_int_equal(strlen(domain), DOMAIN_MAX + 1);
 	snprintf(in, sizeof(in), "j@%s", domain);
 	bad(in, "invalid domain");
@@ -150,8 +157,9 @@ test_correspondent_outlen(void **state)
 
 	(void)state;
 	/* Too long for the caller's buffer: an error, never a cut. */
-	assert_string_equal(address_parse_correspondent("joe@example.org",
-	    out, sizeof(out)), "address too long");
+	assert_string_equal(address_parse_correspondent("joe@example.org", out,
+				sizeof(out)),
+	    "address too long");
 	assert_string_equal(out, "");
 	assert_null(address_parse_correspondent("j@x.org", out, sizeof(out)));
 	assert_string_equal(out, "j@x.org");
@@ -163,12 +171,13 @@ test_mailbox(void **state)
 	char out[ADDRESS_MAX];
 
 	(void)state;
-	assert_null(address_parse_mailbox("<Joe@Example.ORG>", out,
-	    sizeof(out)));
+	assert_null(
+	    address_parse_mailbox("<Joe@Example.ORG>", out, sizeof(out)));
 	assert_string_equal(out, "joe@example.org");
 	/* A bare domain is a correspondent, never a mailbox. */
 	assert_string_equal(address_parse_mailbox("@example.org", out,
-	    sizeof(out)), "missing local part");
+				sizeof(out)),
+	    "missing local part");
 	assert_string_equal(out, "");
 	assert_string_equal(address_parse_mailbox("joe@", out, sizeof(out)),
 	    "missing domain");
@@ -187,30 +196,38 @@ test_split(void **state)
 	char small[4];
 
 	(void)state;
-	assert_int_equal(address_split("joe@example.org", local,
-	    sizeof(local), domain, sizeof(domain)), 0);
+	assert_int_equal(address_split("joe@example.org", local, sizeof(local),
+			     domain, sizeof(domain)),
+	    0);
 	assert_string_equal(local, "joe");
 	assert_string_equal(domain, "example.org");
 	/* The last '@' splits. */
 	assert_int_equal(address_split("a@b@c", local, sizeof(local), domain,
-	    sizeof(domain)), 0);
+			     sizeof(domain)),
+	    0);
 	assert_string_equal(local, "a@b");
 	assert_string_equal(domain, "c");
 	assert_int_equal(address_split("@example.org", local, sizeof(local),
-	    domain, sizeof(domain)), 0);
+			     domain, sizeof(domain)),
+	    0);
 	assert_string_equal(local, "");
 	assert_string_equal(domain, "example.org");
 	assert_int_equal(address_split("joe", local, sizeof(local), domain,
-	    sizeof(domain)), -1);
+			     sizeof(domain)),
+	    -1);
 	/* Too long for a buffer: -1, not a cut. */
 	assert_int_equal(address_split("joe@x", small, sizeof(small), domain,
-	    sizeof(domain)), 0);
+			     sizeof(domain)),
+	    0);
 	assert_int_equal(address_split("joel@x", small, sizeof(small), domain,
-	    sizeof(domain)), -1);
+			     sizeof(domain)),
+	    -1);
 	assert_int_equal(address_split("j@xyzw", local, sizeof(local), small,
-	    sizeof(small)), -1);
+			     sizeof(small)),
+	    -1);
 	assert_int_equal(address_split("j@xyz", local, sizeof(local), small,
-	    sizeof(small)), 0);
+			     sizeof(small)),
+	    0);
 	assert_string_equal(small, "xyz");
 }
 
@@ -299,8 +316,8 @@ test_hash_local_part(void **state)
 	(void)state;
 	assert_false(address_local_valid("#sales", 6));
 	assert_true(address_local_valid("sa#les", 6));
-	assert_non_null(address_parse_correspondent("#x@example.org", out,
-	    sizeof(out)));
+	assert_non_null(
+	    address_parse_correspondent("#x@example.org", out, sizeof(out)));
 }
 
 /* The one validator of outside text: valid UTF-8, no control
@@ -310,15 +327,15 @@ test_check_text(void **state)
 {
 	static const char *const valid[] = {
 		"", "abc", "mail-0001-q3@example.com",
-		"\xc2\xa0",			/* U+00A0: just past C1 */
-		"\xc3\xa9",			/* U+00E9 */
-		"\xe2\x82\xac",		/* U+20AC */
-		"\xed\x9f\xbf",		/* U+D7FF: below surrogates */
-		"\xee\x80\x80",		/* U+E000: above them */
-		"\xef\xbf\xbd",		/* U+FFFD */
-		"\xf0\x9f\x98\x80",		/* U+1F600 */
-		"\xf4\x8f\xbf\xbf",		/* U+10FFFF, the last */
-		"~",				/* U+007E: just below DEL */
+		"\xc2\xa0", /* U+00A0: just past C1 */
+		"\xc3\xa9", /* U+00E9 */
+		"\xe2\x82\xac", /* U+20AC */
+		"\xed\x9f\xbf", /* U+D7FF: below surrogates */
+		"\xee\x80\x80", /* U+E000: above them */
+		"\xef\xbf\xbd", /* U+FFFD */
+		"\xf0\x9f\x98\x80", /* U+1F600 */
+		"\xf4\x8f\xbf\xbf", /* U+10FFFF, the last */
+		"~", /* U+007E: just below DEL */
 	};
 	static const struct {
 		const char *text;
@@ -421,18 +438,24 @@ test_correspondent_not_text(void **state)
 	(void)state;
 	bad("j\xf6rg@example.org", "not valid UTF-8");
 	bad("joe@ex\xe4mple.org", "not valid UTF-8");
-	bad("jo\xc2\x85" "e@example.org", "holds a control character");
-	bad("joe@ex\xc2\x9b" "ample.org", "holds a control character");
+	bad("jo\xc2\x85"
+	    "e@example.org",
+	    "holds a control character");
+	bad("joe@ex\xc2\x9b"
+	    "ample.org",
+	    "holds a control character");
 	bad("@\xc0\xae.example", "not valid UTF-8");
 	bad("\xed\xa0\x80@example.org", "not valid UTF-8");
 	bad("joe\xe2\x82@example.org", "not valid UTF-8");
 	bad("joe@\xf4\x90\x80\x80.example", "not valid UTF-8");
 	bad("joe\r@example.org", "holds a control character");
 	assert_string_equal(address_parse_mailbox("j\xf6rg@example.org", out,
-	    sizeof(out)), "not valid UTF-8");
+				sizeof(out)),
+	    "not valid UTF-8");
 	assert_string_equal(out, "");
-	assert_string_equal(address_parse_mailbox("<\x1b]0;x\x07@x.org>",
-	    out, sizeof(out)), "holds a control character");
+	assert_string_equal(address_parse_mailbox("<\x1b]0;x\x07@x.org>", out,
+				sizeof(out)),
+	    "holds a control character");
 	assert_null(address_parse_mailbox("j\xc3\xb6rg@example.org", out,
 	    sizeof(out)));
 }
@@ -444,15 +467,20 @@ test_clean_text(void **state)
 	char buf[16];
 
 	(void)state;
-	assert_string_equal(address_clean_text("gone\r\nOK", buf,
-	    sizeof(buf)), "gone??OK");
-	assert_string_equal(address_clean_text("a\xc2\x85" "b\xff" "c",
-	    buf, sizeof(buf)), "a?b?c");
+	assert_string_equal(address_clean_text("gone\r\nOK", buf, sizeof(buf)),
+	    "gone??OK");
+	assert_string_equal(address_clean_text("a\xc2\x85"
+					       "b\xff"
+					       "c",
+				buf, sizeof(buf)),
+	    "a?b?c");
 	assert_string_equal(address_clean_text("J\xc3\xb6rg", buf,
-	    sizeof(buf)), "J\xc3\xb6rg");
+				sizeof(buf)),
+	    "J\xc3\xb6rg");
 	/* cut at a character, never inside one */
-	assert_string_equal(address_clean_text("abcdefghijklmn\xc3\xb6",
-	    buf, sizeof(buf)), "abcdefghijklmn");
+	assert_string_equal(address_clean_text("abcdefghijklmn\xc3\xb6", buf,
+				sizeof(buf)),
+	    "abcdefghijklmn");
 	assert_string_equal(address_clean_text("", buf, sizeof(buf)), "");
 }
 

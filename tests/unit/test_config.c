@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -81,7 +81,8 @@ load_bad(const char *text, int line, const char *want)
 	}
 	snprintf(prefix, sizeof(prefix), "%s:%d: ", conf_path, line);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
-		fail_msg("error \"%s\" does not start with \"%s\"", err, prefix);
+		fail_msg("error \"%s\" does not start with \"%s\"", err,
+		    prefix);
 	if (strstr(err, want) == NULL)
 		fail_msg("error \"%s\" lacks \"%s\"", err, want);
 	assert_null(strchr(err, '\n'));
@@ -231,10 +232,10 @@ test_other_values(void **state)
 
 	(void)state;
 	c = load_ok("socket = unix:/var/run/a.sock\n"
-	    "auto_create = no\n"
-	    "on_error = tempfail\n"
-	    "full_name =\n"
-	    "domain =\n");
+		    "auto_create = no\n"
+		    "on_error = tempfail\n"
+		    "full_name =\n"
+		    "domain =\n");
 	assert_string_equal(c->socket, "unix:/var/run/a.sock");
 	assert_false(c->auto_create);
 	assert_int_equal(c->on_error, ON_ERROR_TEMPFAIL);
@@ -242,14 +243,15 @@ test_other_values(void **state)
 	assert_int_equal(c->ndomains, 0);
 	config_free(c);
 	c = load_ok("socket = local:/a.sock\nauto_create = true\n"
-	    "passthrough =\n");
+		    "passthrough =\n");
 	assert_true(c->auto_create);
 	assert_int_equal(c->npassthrough, 0);
 	config_free(c);
 	c = load_ok("socket = inet6:25\nauto_create = false\n");
 	assert_false(c->auto_create);
 	config_free(c);
-	c = load_ok("on_leak = send\nharvest_limit = 0\n"
+	c = load_ok(
+	    "on_leak = send\nharvest_limit = 0\n"
 	    "harvest_window = 60\nharvest_exempt = 192.0.2.0/24, 2001:db8::/32\n");
 	assert_true(c->on_leak_send);
 	assert_int_equal(c->harvest_limit, 0);
@@ -268,11 +270,11 @@ test_layout(void **state)
 
 	(void)state;
 	c = load_ok("\n"
-	    "   # indented comment\n"
-	    "\t\n"
-	    "  user=a  # trailing comment\n"
-	    "full_name\t=\t  Joe   Bloggs  \r\n"
-	    "database = /x.db");		/* no final newline */
+		    "   # indented comment\n"
+		    "\t\n"
+		    "  user=a  # trailing comment\n"
+		    "full_name\t=\t  Joe   Bloggs  \r\n"
+		    "database = /x.db"); /* no final newline */
 	assert_string_equal(c->user, "a");
 	assert_string_equal(c->full_name, "Joe   Bloggs");
 	assert_string_equal(c->database, "/x.db");
@@ -388,7 +390,8 @@ test_key_table(void **state)
 
 		assert_non_null(k->name);
 		assert_non_null(k->set);
-		assert_int_equal(strspn(k->name, "abcdefghijklmnopqrstuvwxyz_"),
+		assert_int_equal(strspn(k->name,
+				     "abcdefghijklmnopqrstuvwxyz_"),
 		    strlen(k->name));
 		if (k->doc == NULL || k->doc[0] == '\0' ||
 		    k->doc[strlen(k->doc) - 1] != '.')
@@ -444,7 +447,8 @@ open_doc(const char *name, char *path, size_t len)
 	FILE *fp;
 
 	if (top == NULL || top[0] == '\0')
-		fail_msg("ALIASD_TOP is not set: run this test through "
+		fail_msg(
+		    "ALIASD_TOP is not set: run this test through "
 		    "tests/run.sh (make check), or set it to the source tree");
 	snprintf(path, len, "%s/doc/%s", top, name);
 	if ((fp = fopen(path, "r")) == NULL)
@@ -485,8 +489,10 @@ test_key_sample(void **state)
 		end = v + strcspn(v, "\n");
 		*end = '\0';
 		if (commented && k->def != NULL && strcmp(v, k->def) != 0)
-			fail_msg("%s:%d: shows \"%s\" for %s, whose default is "
-			    "\"%s\"", path, n, v, k->name, k->def);
+			fail_msg(
+			    "%s:%d: shows \"%s\" for %s, whose default is "
+			    "\"%s\"",
+			    path, n, v, k->name, k->def);
 	}
 	assert_int_equal(ferror(fp), 0);
 	fclose(fp);
@@ -551,9 +557,11 @@ test_cidr_parse(void **state)
 	assert_int_equal(cidr_parse("", &c), -1);
 	assert_int_equal(cidr_parse("garbage", &c), -1);
 	assert_int_equal(cidr_parse("::g", &c), -1);
-	assert_int_equal(cidr_parse(
-	    "0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:1",
-	    &c), -1);
+	assert_int_equal(
+	    cidr_parse(
+		"0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:1",
+		&c),
+	    -1);
 }
 
 static void
@@ -772,8 +780,8 @@ find_rule_checks(const char *home)
 	free(got);
 	setenv("ALIASD_CONF", "/elsewhere.conf", 1);
 	got = config_find(NULL, &explicit);
-	if (rc == 0 && (got == NULL || !explicit ||
-	    strcmp(got, "/elsewhere.conf") != 0))
+	if (rc == 0 &&
+	    (got == NULL || !explicit || strcmp(got, "/elsewhere.conf") != 0))
 		rc = 6;
 	free(got);
 	unlink(conf);
@@ -825,7 +833,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_defaults_no_file, teardown_file),
+		cmocka_unit_test_teardown(test_defaults_no_file,
+		    teardown_file),
 		cmocka_unit_test_teardown(test_missing_file, teardown_file),
 		cmocka_unit_test_teardown(test_directory_is_error,
 		    teardown_file),

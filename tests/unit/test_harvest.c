@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -18,9 +18,9 @@
 
 #include "aliasd/harvest.h"
 
-#define T0	((time_t)1700000000)
-#define LIMIT	5
-#define WINDOW	3600
+#define T0 ((time_t)1700000000)
+#define LIMIT 5
+#define WINDOW 3600
 
 static struct harvest_key
 key_of(const char *text)
@@ -78,8 +78,9 @@ test_window_expiry(void **state)
 	(void)state;
 	/* Refusals spread over more than a window never add up. */
 	for (int i = 0; i < 4 * LIMIT; i++)
-		assert_false(harvest_refused(&k, T0 + (time_t)i * (WINDOW /
-		    (LIMIT - 1) + 1), LIMIT, WINDOW));
+		assert_false(harvest_refused(&k,
+		    T0 + (time_t)i * (WINDOW / (LIMIT - 1) + 1), LIMIT,
+		    WINDOW));
 	assert_false(harvest_blocked(&k, T0 + 4 * WINDOW));
 
 	/* After a block the client is judged afresh: LIMIT more. */
@@ -148,7 +149,7 @@ test_ipv4_mapped(void **state)
 	(void)state;
 	assert_memory_equal(&v4, &mapped, sizeof(v4));
 	assert_memory_equal(&v4, &bracketed, sizeof(v4));
-	memcpy(&in, (const uint8_t []){ 198, 51, 100, 7 }, 4);
+	memcpy(&in, (const uint8_t[]){ 198, 51, 100, 7 }, 4);
 	harvest_key_from(AF_INET, &in, &from_bin);
 	assert_memory_equal(&v4, &from_bin, sizeof(v4));
 	memset(&in6, 0, sizeof(in6));
@@ -169,8 +170,8 @@ test_parse(void **state)
 {
 	struct harvest_client c;
 	static const char *bad[] = { "", "unknown", "192.0.2", "192.0.2.1.5",
-	    "[192.0.2.1", "[192.0.2.1]x", "IPv6:", "2001:db8::1/64",
-	    "192.0.2.1 ", "gggg::1", NULL };
+		"[192.0.2.1", "[192.0.2.1]x", "IPv6:", "2001:db8::1/64",
+		"192.0.2.1 ", "gggg::1", NULL };
 
 	(void)state;
 	assert_int_equal(harvest_client_parse(NULL, &c), -1);
@@ -215,8 +216,8 @@ test_flood(void **state)
 		snprintf(text, sizeof(text), "10.%d.%d.%d", (i >> 16) & 0xff,
 		    (i >> 8) & 0xff, i & 0xff);
 		k = key_of(text);
-		assert_false(harvest_refused(&k, T0 + 1 + i / 1000, LIMIT,
-		    WINDOW));
+		assert_false(
+		    harvest_refused(&k, T0 + 1 + i / 1000, LIMIT, WINDOW));
 		if (i % 1000 == 0)
 			assert_true(harvest_entries() <= HARVEST_CAPACITY);
 	}
@@ -229,8 +230,8 @@ test_flood(void **state)
 		snprintf(text, sizeof(text), "2001:db8:%x:%x::1",
 		    (i >> 16) & 0xffff, i & 0xffff);
 		k = key_of(text);
-		assert_false(harvest_refused(&k, T0 + 200 + i / 1000, LIMIT,
-		    WINDOW));
+		assert_false(
+		    harvest_refused(&k, T0 + 200 + i / 1000, LIMIT, WINDOW));
 	}
 	assert_true(harvest_entries() <= HARVEST_CAPACITY);
 	assert_true(harvest_blocked(&guesser, T0 + 400));

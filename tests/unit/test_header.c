@@ -12,15 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 #include <gmime/gmime.h>
+#include <cmocka.h>
 
 #include "rewriter/header.h"
 #include "rewriter/leak.h"
 #include "rewriter/recipients.h"
 
-#define OWNER	"jane@isp.example.net"
-#define CHOSEN	"mail-0001-q3@example.com"
+#define OWNER "jane@isp.example.net"
+#define CHOSEN "mail-0001-q3@example.com"
 
 static const char *const domains[] = { "example.com", "example.org" };
 
@@ -122,7 +122,8 @@ value_after(const struct header_list *hl, const struct header_changes *hc,
 	header_list_init(&copy);
 	for (i = 0; i < hl->count; i++)
 		assert_int_equal(header_list_add(&copy, hl->fields[i].name,
-		    hl->fields[i].value), 0);
+				     hl->fields[i].value),
+		    0);
 	assert_int_equal(header_list_apply(&copy, hc), 0);
 	for (i = 0; i < copy.count && v == NULL; i++)
 		if (g_ascii_strcasecmp(copy.fields[i].name, name) == 0 &&
@@ -139,8 +140,8 @@ test_owner_plain(void **state)
 	struct header_changes hc;
 
 	(void)state;
-	list_make(&hl, "Subject", "hi", "From", "Jane Doe <" OWNER ">",
-	    "To", "joe@example.org", NULL);
+	list_make(&hl, "Subject", "hi", "From", "Jane Doe <" OWNER ">", "To",
+	    "joe@example.org", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 2);
 	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane Doe <" CHOSEN ">");
@@ -202,8 +203,7 @@ test_full_name(void **state)
 	req.full_name = "Jane Owner";
 	list_make(&hl, "From", OWNER, NULL);
 	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
-	change_is(&hc, 0, HEADER_CHANGE, "From", 1,
-	    "Jane Owner <" CHOSEN ">");
+	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane Owner <" CHOSEN ">");
 	change_is(&hc, 1, HEADER_ADD, "Reply-To", 0,
 	    "Jane Owner <" CHOSEN ">");
 	header_changes_free(&hc);
@@ -212,8 +212,7 @@ test_full_name(void **state)
 	/* the message's own name wins over full_name */
 	list_make(&hl, "From", "J. Doe <" OWNER ">", NULL);
 	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
-	change_is(&hc, 0, HEADER_CHANGE, "From", 1,
-	    "\"J. Doe\" <" CHOSEN ">");
+	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "\"J. Doe\" <" CHOSEN ">");
 	header_changes_free(&hc);
 	header_list_free(&hl);
 }
@@ -246,8 +245,8 @@ decoded_name(const char *value, char **addr)
 	ia = internet_address_list_get_address(l, 0);
 	assert_true(INTERNET_ADDRESS_IS_MAILBOX(ia));
 	name = strdup(internet_address_get_name(ia));
-	*addr = strdup(internet_address_mailbox_get_addr(
-	    INTERNET_ADDRESS_MAILBOX(ia)));
+	*addr = strdup(
+	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
 	g_object_unref(l);
 	return name;
 }
@@ -265,7 +264,7 @@ test_non_ascii(void **state)
 	static const char *const in[] = {
 		"=?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <" OWNER ">",
 		"=?ISO-8859-1?Q?J=F6rg_M=FCller?= <" OWNER ">",
-		"J\xc3\xb6rg M\xc3\xbcller <" OWNER ">",	/* raw UTF-8 */
+		"J\xc3\xb6rg M\xc3\xbcller <" OWNER ">", /* raw UTF-8 */
 		/* raw Latin-1, read in the charset the message declares */
 		"J\xf6rg M\xfcller <" OWNER ">",
 	};
@@ -331,8 +330,8 @@ test_folded_and_obsolete(void **state)
 
 	(void)state;
 	/* folded display name, source route */
-	list_make(&hl, "From", "Jane\r\n\tDoe\r\n <@relay.example.net:"
-	    OWNER ">", NULL);
+	list_make(&hl, "From",
+	    "Jane\r\n\tDoe\r\n <@relay.example.net:" OWNER ">", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane Doe <" CHOSEN ">");
 	header_changes_free(&hc);
@@ -354,8 +353,10 @@ test_long_name_folded(void **state)
 	const char *v, *nl;
 
 	(void)state;
-	list_make(&hl, "From", "Jane Alexandra Beatrice Catherine Dorothy "
-	    "Eleanor Frances Georgina Doe <" OWNER ">", NULL);
+	list_make(&hl, "From",
+	    "Jane Alexandra Beatrice Catherine Dorothy "
+	    "Eleanor Frances Georgina Doe <" OWNER ">",
+	    NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	v = hc.items[0].value;
 	assert_non_null(nl = strchr(v, '\n'));
@@ -389,8 +390,7 @@ test_group(void **state)
 	/* an empty group alone is garbled: its comment shows the owner */
 	list_make(&hl, "From", "undisclosed:; (" OWNER ")", NULL);
 	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
-	change_is(&hc, 0, HEADER_CHANGE, "From", 1,
-	    "Jane Owner <" CHOSEN ">");
+	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane Owner <" CHOSEN ">");
 	header_changes_free(&hc);
 	header_list_free(&hl);
 }
@@ -402,9 +402,9 @@ test_two_from_fields(void **state)
 	struct header_changes hc;
 
 	(void)state;
-	list_make(&hl, "From", "Jane <" OWNER ">", "Subject", "x",
-	    "From", "Other Me <mail-0009-zz@example.com>",
-	    "From", "Bob <bob@other.net>", NULL);
+	list_make(&hl, "From", "Jane <" OWNER ">", "Subject", "x", "From",
+	    "Other Me <mail-0009-zz@example.com>", "From",
+	    "Bob <bob@other.net>", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 3);
 	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane <" CHOSEN ">");
@@ -491,11 +491,18 @@ static void
 test_unparsable_from(void **state)
 {
 	static const char *const foreign[] = {
-		"", ",,,", "<>", "@@@", "undisclosed-recipients:;", "bob",
+		"",
+		",,,",
+		"<>",
+		"@@@",
+		"undisclosed-recipients:;",
+		"bob",
 		"\"bob@other.net\"",
 	};
 	static const char *const ours[] = {
-		"@@@ " OWNER, "\"" OWNER "\"", "<<>>x@example.org",
+		"@@@ " OWNER,
+		"\"" OWNER "\"",
+		"<<>>x@example.org",
 	};
 	struct header_list hl;
 	struct header_changes hc;
@@ -572,8 +579,8 @@ test_reply_to(void **state)
 	header_list_free(&hl);
 
 	/* several: the first changed, the others deleted, highest first */
-	list_make(&hl, "Reply-To", "a@other.net", "From", OWNER,
-	    "reply-to", "b@other.net", "REPLY-TO", OWNER, NULL);
+	list_make(&hl, "Reply-To", "a@other.net", "From", OWNER, "reply-to",
+	    "b@other.net", "REPLY-TO", OWNER, NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 4);
 	change_is(&hc, 1, HEADER_CHANGE, "Reply-To", 1, CHOSEN);
@@ -594,9 +601,9 @@ test_sender(void **state)
 	struct header_changes hc;
 
 	(void)state;
-	list_make(&hl, "From", OWNER, "Sender", "Jane <" OWNER ">",
-	    "Sender", "other alias <mail-0002-a4@example.com>",
-	    "Sender", "Bob <bob@other.net>", "Sender", CHOSEN, NULL);
+	list_make(&hl, "From", OWNER, "Sender", "Jane <" OWNER ">", "Sender",
+	    "other alias <mail-0002-a4@example.com>", "Sender",
+	    "Bob <bob@other.net>", "Sender", CHOSEN, NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 4);
 	change_is(&hc, 2, HEADER_DELETE, "Sender", 2, NULL);
@@ -622,11 +629,10 @@ test_no_address(void **state)
 	(void)state;
 	req.address = NULL;
 	req.full_name = "Jane Owner";
-	list_make(&hl, "From", "Jane <" OWNER ">", "Reply-To", OWNER,
-	    "Sender", OWNER, "Sender", "bob@other.net", NULL);
+	list_make(&hl, "From", "Jane <" OWNER ">", "Reply-To", OWNER, "Sender",
+	    OWNER, "Sender", "bob@other.net", NULL);
 	header_changes_init(&hc);
-	assert_int_equal(rewrite_headers(&hl, &req, &hc, NULL, 0),
-	    REWRITE_OK);
+	assert_int_equal(rewrite_headers(&hl, &req, &hc, NULL, 0), REWRITE_OK);
 	assert_int_equal(hc.count, 1);
 	change_is(&hc, 0, HEADER_DELETE, "Sender", 1, NULL);
 	header_changes_free(&hc);
@@ -677,8 +683,10 @@ test_apply(void **state)
 	};
 	struct header_change bad = { HEADER_DELETE, "Subject", -1, NULL };
 	static const char *const want[][2] = {
-		{ "Subject", "index 0 is 1" }, { "Received", "r3 changed" },
-		{ "X-New", "past the end" }, { "X-Added", "at the end" },
+		{ "Subject", "index 0 is 1" },
+		{ "Received", "r3 changed" },
+		{ "X-New", "past the end" },
+		{ "X-Added", "at the end" },
 	};
 	size_t i;
 
@@ -699,7 +707,7 @@ test_apply(void **state)
 	assert_int_equal(header_list_apply(&hl, &hc), -1);
 	assert_int_equal(errno, EINVAL);
 	header_list_free(&hl);
-	header_list_free(&hl);	/* idempotent */
+	header_list_free(&hl); /* idempotent */
 }
 
 /* Parse buf, write it back with eol; the output must be buf itself. */
@@ -729,23 +737,21 @@ roundtrip(const char *buf, size_t len, const char *eol, size_t nfields,
 static void
 test_block_roundtrip(void **state)
 {
-	static const char lf[] =
-	    "From: Jane <jane@isp.example.net>\n"
-	    "Subject: a folded\n"
-	    "\tsubject line\n"
-	    "X-Odd  :  obsolete space before colon\n"
-	    "X-8bit: J\xf6rg \xc3\xa9t\xc3\xa9\n"
-	    "X-Empty:\n"
-	    "\n"
-	    "body line\n";
-	static const char crlf[] =
-	    "From: Jane <jane@isp.example.net>\r\n"
-	    "Subject: a folded\r\n"
-	    " subject\r\n"
-	    "\t line\r\n"
-	    "X-8bit: \xff\xfe\r\n"
-	    "\r\n"
-	    "body\r\n";
+	static const char lf[] = "From: Jane <jane@isp.example.net>\n"
+				 "Subject: a folded\n"
+				 "\tsubject line\n"
+				 "X-Odd  :  obsolete space before colon\n"
+				 "X-8bit: J\xf6rg \xc3\xa9t\xc3\xa9\n"
+				 "X-Empty:\n"
+				 "\n"
+				 "body line\n";
+	static const char crlf[] = "From: Jane <jane@isp.example.net>\r\n"
+				   "Subject: a folded\r\n"
+				   " subject\r\n"
+				   "\t line\r\n"
+				   "X-8bit: \xff\xfe\r\n"
+				   "\r\n"
+				   "body\r\n";
 	static const char noeol[] = "Subject: no line end";
 	static const char nobody[] = "Subject: x\nFrom mbox line\n";
 
@@ -765,19 +771,18 @@ test_block_roundtrip(void **state)
 static void
 test_block_values(void **state)
 {
-	static const char crlf[] =
-	    "Subject:  a folded\r\n"
-	    " subject\r\n"
-	    "From:\r\n"
-	    " Jane <jane@isp.example.net>\r\n"
-	    "\r\n";
+	static const char crlf[] = "Subject:  a folded\r\n"
+				   " subject\r\n"
+				   "From:\r\n"
+				   " Jane <jane@isp.example.net>\r\n"
+				   "\r\n";
 	struct header_list hl;
 	size_t used;
 
 	(void)state;
 	header_list_init(&hl);
-	assert_int_equal(header_list_parse(&hl, crlf, sizeof(crlf) - 1,
-	    &used), 0);
+	assert_int_equal(header_list_parse(&hl, crlf, sizeof(crlf) - 1, &used),
+	    0);
 	assert_int_equal(hl.count, 2);
 	assert_string_equal(hl.fields[0].name, "Subject");
 	assert_string_equal(hl.fields[0].value, "a folded\r\n subject");
@@ -834,10 +839,12 @@ test_recipients(void **state)
 	size_t n;
 
 	(void)state;
-	list_make(&hl, "To", "Joe <Joe@Example.ORG>, Friends: a@x.net,\r\n"
-	    "\tB <b@y.net>;", "Cc", "joe@example.org, c@z.net",
-	    "Bcc", "Hidden <hidden@w.net>", "From", "me@example.com",
-	    "Bcc", "", "cc", "undisclosed-recipients:;", NULL);
+	list_make(&hl, "To",
+	    "Joe <Joe@Example.ORG>, Friends: a@x.net,\r\n"
+	    "\tB <b@y.net>;",
+	    "Cc", "joe@example.org, c@z.net", "Bcc", "Hidden <hidden@w.net>",
+	    "From", "me@example.com", "Bcc", "", "cc",
+	    "undisclosed-recipients:;", NULL);
 	assert_int_equal(header_list_recipients(&hl, &v, &n), 0);
 	assert_int_equal(n, 5);
 	assert_string_equal(v[0], "Joe@Example.ORG");
@@ -850,8 +857,8 @@ test_recipients(void **state)
 	header_list_free(&hl);
 
 	/* Resent- fields take over when present */
-	list_make(&hl, "To", "a@x.net", "Resent-To", "r@x.net",
-	    "Resent-Bcc", "s@x.net", NULL);
+	list_make(&hl, "To", "a@x.net", "Resent-To", "r@x.net", "Resent-Bcc",
+	    "s@x.net", NULL);
 	assert_int_equal(header_list_recipients(&hl, &v, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0], "r@x.net");
@@ -872,10 +879,21 @@ test_recipients(void **state)
  */
 
 static const char *const owner_fields[] = {
-	"To", "Cc", "Bcc", "Disposition-Notification-To", "Return-Receipt-To",
-	"Errors-To", "Mail-Reply-To", "Mail-Followup-To", "X-Sender",
-	"Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc",
-	"Resent-Bcc", "Resent-Reply-To",
+	"To",
+	"Cc",
+	"Bcc",
+	"Disposition-Notification-To",
+	"Return-Receipt-To",
+	"Errors-To",
+	"Mail-Reply-To",
+	"Mail-Followup-To",
+	"X-Sender",
+	"Resent-From",
+	"Resent-Sender",
+	"Resent-To",
+	"Resent-Cc",
+	"Resent-Bcc",
+	"Resent-Reply-To",
 };
 
 /* A field's value as written, and as it must leave. */
@@ -884,14 +902,14 @@ static const struct {
 } owner_values[] = {
 	{ OWNER, CHOSEN },
 	{ "Bob <bob@other.net>, Jane <" OWNER ">",
-	  "Bob <bob@other.net>, Jane <" CHOSEN ">" },
+	    "Bob <bob@other.net>, Jane <" CHOSEN ">" },
 	{ "Team: bob@other.net, " OWNER ";, c@z.net",
-	  "Team: bob@other.net, " CHOSEN ";, c@z.net" },
+	    "Team: bob@other.net, " CHOSEN ";, c@z.net" },
 	{ "\"Doe, Jane\" <" OWNER ">", "\"Doe, Jane\" <" CHOSEN ">" },
 	{ "=?UTF-8?Q?J=C3=B6rg?= <" OWNER ">",
-	  "=?UTF-8?b?SsO2cmc=?= <" CHOSEN ">" },
+	    "=?UTF-8?b?SsO2cmc=?= <" CHOSEN ">" },
 	{ "bob@other.net,\r\n\tJane\r\n <" OWNER ">",
-	  "bob@other.net,\r\n\tJane <" CHOSEN ">" },
+	    "bob@other.net,\r\n\tJane <" CHOSEN ">" },
 	{ "JANE@ISP.EXAMPLE.NET", CHOSEN },
 	{ "\"jane\"@isp.example.net", CHOSEN },
 	{ "Jane <\"j\\a\\ne\"@Isp.Example.Net.>", "Jane <" CHOSEN ">" },
@@ -900,7 +918,7 @@ static const struct {
 	{ "<@relay.example.net:" OWNER ">", CHOSEN },
 	/* twice: the chosen address once */
 	{ OWNER ", bob@other.net, Jane <" OWNER ">",
-	  CHOSEN ", bob@other.net" },
+	    CHOSEN ", bob@other.net" },
 	{ "Jane <" OWNER ">, Me: " OWNER ";", "Jane <" CHOSEN ">, Me:;" },
 	/* the chosen address there already */
 	{ CHOSEN ", J <" OWNER ">", CHOSEN },
@@ -920,34 +938,36 @@ test_owner_fields(void **state)
 
 	(void)state;
 	for (f = 0; f < sizeof(owner_fields) / sizeof(owner_fields[0]); f++)
-	for (i = 0; i < sizeof(owner_values) / sizeof(owner_values[0]); i++) {
-		/* any case of the field name; a second field of the name */
-		snprintf(name, sizeof(name), "%s", owner_fields[f]);
-		for (k = 0; i % 2 && name[k] != '\0'; k++)
-			name[k] = g_ascii_toupper(name[k]);
-		if (i % 3 == 0)
-			name[0] = g_ascii_tolower(name[0]);
-		list_make(&hl, "From", "Jane <" OWNER ">", name,
-		    "first@other.net", name, owner_values[i].in, NULL);
-		assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
-		v = value_after(&hl, &hc, owner_fields[f], 2);
-		if (owner_values[i].want == NULL) {
-			assert_int_equal(hc.count, 2);
-			assert_string_equal(v, owner_values[i].in);
-		} else {
-			if (strcmp(v, owner_values[i].want) != 0)
-				print_message("%s: %s\n", name, v);
-			assert_int_equal(hc.count, 3);
-			change_is(&hc, 2, HEADER_CHANGE, owner_fields[f], 2,
-			    owner_values[i].want);
+		for (i = 0; i < sizeof(owner_values) / sizeof(owner_values[0]);
+		     i++) {
+			/* any case of the field name; a second field of the name */
+			snprintf(name, sizeof(name), "%s", owner_fields[f]);
+			for (k = 0; i % 2 && name[k] != '\0'; k++)
+				name[k] = g_ascii_toupper(name[k]);
+			if (i % 3 == 0)
+				name[0] = g_ascii_tolower(name[0]);
+			list_make(&hl, "From", "Jane <" OWNER ">", name,
+			    "first@other.net", name, owner_values[i].in, NULL);
+			assert_int_equal(run(&hl, &req_default, &hc),
+			    REWRITE_OK);
+			v = value_after(&hl, &hc, owner_fields[f], 2);
+			if (owner_values[i].want == NULL) {
+				assert_int_equal(hc.count, 2);
+				assert_string_equal(v, owner_values[i].in);
+			} else {
+				if (strcmp(v, owner_values[i].want) != 0)
+					print_message("%s: %s\n", name, v);
+				assert_int_equal(hc.count, 3);
+				change_is(&hc, 2, HEADER_CHANGE,
+				    owner_fields[f], 2, owner_values[i].want);
+			}
+			free(v);
+			v = value_after(&hl, &hc, owner_fields[f], 1);
+			assert_string_equal(v, "first@other.net");
+			free(v);
+			header_changes_free(&hc);
+			header_list_free(&hl);
 		}
-		free(v);
-		v = value_after(&hl, &hc, owner_fields[f], 1);
-		assert_string_equal(v, "first@other.net");
-		free(v);
-		header_changes_free(&hc);
-		header_list_free(&hl);
-	}
 }
 
 static void
@@ -961,9 +981,9 @@ test_owner_fields_others(void **state)
 	(void)state;
 	/* another managed address is a recipient in To; in Resent-From it
 	 * is the author's */
-	list_make(&hl, "From", OWNER, "To", "mail-0009-zz@example.com, "
-	    OWNER, "Resent-From", "mail-0009-zz@example.com, " OWNER,
-	    "Cc", "Joe <joe@example.org>", NULL);
+	list_make(&hl, "From", OWNER, "To", "mail-0009-zz@example.com, " OWNER,
+	    "Resent-From", "mail-0009-zz@example.com, " OWNER, "Cc",
+	    "Joe <joe@example.org>", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 4);
 	change_is(&hc, 2, HEADER_CHANGE, "To", 1,
@@ -975,8 +995,8 @@ test_owner_fields_others(void **state)
 	req.full_name = "Jane Owner";
 	assert_int_equal(run(&hl, &req, &hc), REWRITE_OK);
 	v = value_after(&hl, &hc, "To", 1);
-	assert_string_equal(v, "mail-0009-zz@example.com, Jane Owner <"
-	    CHOSEN ">");
+	assert_string_equal(v,
+	    "mail-0009-zz@example.com, Jane Owner <" CHOSEN ">");
 	free(v);
 	header_changes_free(&hc);
 
@@ -1005,8 +1025,8 @@ test_autocrypt_keydata(void **state)
 	struct header_changes hc;
 
 	(void)state;
-	list_make(&hl, "From", OWNER,
-	    "Autocrypt", "addr=" CHOSEN "; keydata=tB1KYW5lIERvZSA8SmFu\r\n"
+	list_make(&hl, "From", OWNER, "Autocrypt",
+	    "addr=" CHOSEN "; keydata=tB1KYW5lIERvZSA8SmFu\r\n"
 	    " ZUBJU1AuZXhhbXBsZS5uZXQ+",
 	    "Autocrypt", "addr=" CHOSEN "; keydata=mQENBqux", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
@@ -1031,8 +1051,8 @@ test_return_path(void **state)
 
 	(void)state;
 	list_make(&hl, "From", OWNER, "Return-Path", "<" OWNER ">",
-	    "return-path", "<bounces@else.example>",
-	    "RETURN-PATH", "<\"Jane\"@ISP.Example.NET>", NULL);
+	    "return-path", "<bounces@else.example>", "RETURN-PATH",
+	    "<\"Jane\"@ISP.Example.NET>", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_null(value_after(&hl, &hc, "Return-Path", 2));
 	{
@@ -1054,10 +1074,13 @@ test_x_aliasd(void **state)
 	struct header_changes hc;
 
 	(void)state;
-	list_make(&hl, "From", OWNER, "X-Aliasd", "address=" CHOSEN
+	list_make(&hl, "From", OWNER, "X-Aliasd",
+	    "address=" CHOSEN
 	    "; correspondent=joe@example.org; sender=expected",
-	    "x-aliasd", "address=other@example.com; correspondent=none; "
-	    "sender=unexpected", NULL);
+	    "x-aliasd",
+	    "address=other@example.com; correspondent=none; "
+	    "sender=unexpected",
+	    NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_null(value_after(&hl, &hc, "X-Aliasd", 1));
 	assert_null(value_after(&hl, &hc, "X-Aliasd", 2));
@@ -1074,11 +1097,10 @@ test_autocrypt(void **state)
 	char *v;
 
 	(void)state;
-	list_make(&hl, "From", OWNER,
-	    "Autocrypt", "addr=" OWNER "; prefer-encrypt=mutual;\r\n"
+	list_make(&hl, "From", OWNER, "Autocrypt",
+	    "addr=" OWNER "; prefer-encrypt=mutual;\r\n"
 	    " keydata=mQENBFoo",
-	    "autocrypt", "addr=bob@other.net; keydata=mQENBar",
-	    "AUTOCRYPT",
+	    "autocrypt", "addr=bob@other.net; keydata=mQENBar", "AUTOCRYPT",
 	    "keydata=mQENBaz;\r\n addr = \"Jane\"@ISP.example.net.",
 	    "Autocrypt", "addr=" CHOSEN "; keydata=mQENBqux",
 	    "Autocrypt-Gossip", "addr=bob@other.net; keydata=x", NULL);
@@ -1168,16 +1190,16 @@ test_is_owners(void **state)
 		{ { "From" }, { "x@example.org" }, 1 },
 		{ { "From" }, { "undisclosed:; (" OWNER ")" }, 1 },
 		{ { "From", "Resent-From" }, { "bob@other.net", OWNER }, 1 },
-		{ { "From", "Resent-Sender" }, { "bob@other.net",
-		    "\"jane\"@isp.example.net" }, 1 },
-		{ { "From", "Resent-From", "Resent-Sender" }, {
-		    "bob@other.net", "carol@other.net", OWNER }, 0 },
-		{ { "From", "Resent-From", "Resent-From" }, {
-		    "bob@other.net", "carol@other.net", OWNER }, 0 },
-		{ { "From", "Resent-From" }, { "bob@other.net",
-		    "mail-0002-a4@example.com" }, 1 },
-		{ { "From", "To", "Sender" }, { "bob@other.net", OWNER,
-		    OWNER }, 0 },
+		{ { "From", "Resent-Sender" },
+		    { "bob@other.net", "\"jane\"@isp.example.net" }, 1 },
+		{ { "From", "Resent-From", "Resent-Sender" },
+		    { "bob@other.net", "carol@other.net", OWNER }, 0 },
+		{ { "From", "Resent-From", "Resent-From" },
+		    { "bob@other.net", "carol@other.net", OWNER }, 0 },
+		{ { "From", "Resent-From" },
+		    { "bob@other.net", "mail-0002-a4@example.com" }, 1 },
+		{ { "From", "To", "Sender" },
+		    { "bob@other.net", OWNER, OWNER }, 0 },
 	};
 	struct header_list hl;
 	struct header_changes hc;
@@ -1187,13 +1209,15 @@ test_is_owners(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		header_list_init(&hl);
 		for (j = 0; j < 3 && cases[i].name[j] != NULL; j++)
-			assert_int_equal(header_list_add(&hl,
-			    cases[i].name[j], cases[i].value[j]), 0);
+			assert_int_equal(header_list_add(&hl, cases[i].name[j],
+					     cases[i].value[j]),
+			    0);
 		assert_int_equal(header_is_owners(&hl, &req_default),
 		    cases[i].want);
 		/* rewrite_headers agrees */
 		assert_int_equal(run(&hl, &req_default, &hc) ==
-		    REWRITE_NOT_OWNER, !cases[i].want);
+			REWRITE_NOT_OWNER,
+		    !cases[i].want);
 		header_changes_free(&hc);
 		header_list_free(&hl);
 	}
@@ -1207,12 +1231,10 @@ test_resent(void **state)
 
 	(void)state;
 	/* mutt's bounce: the author's fields stay, the owner's go */
-	list_make(&hl, "From", "Bob <bob@other.net>",
-	    "Reply-To", "bob@other.net", "Sender", "list@other.net",
-	    "To", "Jane <" OWNER ">",
-	    "Resent-From", "Jane <" OWNER ">",
-	    "Resent-To", "carol@other.net",
-	    "Resent-Cc", OWNER ", dave@other.net", NULL);
+	list_make(&hl, "From", "Bob <bob@other.net>", "Reply-To",
+	    "bob@other.net", "Sender", "list@other.net", "To",
+	    "Jane <" OWNER ">", "Resent-From", "Jane <" OWNER ">", "Resent-To",
+	    "carol@other.net", "Resent-Cc", OWNER ", dave@other.net", NULL);
 	assert_int_equal(header_is_owners(&hl, &req_default), 1);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 3);
@@ -1225,8 +1247,8 @@ test_resent(void **state)
 	header_list_free(&hl);
 
 	/* the owner resending the owner's own message: everything */
-	list_make(&hl, "From", "Jane <" OWNER ">",
-	    "Resent-Sender", OWNER, "Resent-To", "carol@other.net", NULL);
+	list_make(&hl, "From", "Jane <" OWNER ">", "Resent-Sender", OWNER,
+	    "Resent-To", "carol@other.net", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 3);
 	change_is(&hc, 0, HEADER_CHANGE, "From", 1, "Jane <" CHOSEN ">");
@@ -1248,9 +1270,9 @@ test_raw_charset(void **state)
 
 	(void)state;
 	/* no charset declared: the bytes stay as they were */
-	list_make(&hl, "From", "\xd5\xc5\xc8\xfd <" OWNER ">",
-	    "To", "\xd5\xc5\xc8\xfd <bob@other.net>, " OWNER,
-	    "Content-Type", "multipart/mixed; boundary=x", NULL);
+	list_make(&hl, "From", "\xd5\xc5\xc8\xfd <" OWNER ">", "To",
+	    "\xd5\xc5\xc8\xfd <bob@other.net>, " OWNER, "Content-Type",
+	    "multipart/mixed; boundary=x", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_int_equal(hc.count, 3);
 	change_is(&hc, 0, HEADER_CHANGE, "From", 1,
@@ -1272,8 +1294,8 @@ test_raw_charset(void **state)
 	header_list_free(&hl);
 
 	/* declared: read in it, sent as UTF-8 encoded words */
-	list_make(&hl, "Content-Type", "text/plain; charset=gb2312",
-	    "From", "\xd5\xc5\xc8\xfd <" OWNER ">", NULL);
+	list_make(&hl, "Content-Type", "text/plain; charset=gb2312", "From",
+	    "\xd5\xc5\xc8\xfd <" OWNER ">", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_ascii(hc.items[0].value);
 	name = decoded_name(hc.items[0].value, &addr);
@@ -1285,8 +1307,8 @@ test_raw_charset(void **state)
 	header_list_free(&hl);
 
 	/* declared wrongly (UTF-8): kept as they were */
-	list_make(&hl, "Content-Type", "text/plain; charset=utf-8",
-	    "From", "\xd5\xc5\xc8\xfd <" OWNER ">", NULL);
+	list_make(&hl, "Content-Type", "text/plain; charset=utf-8", "From",
+	    "\xd5\xc5\xc8\xfd <" OWNER ">", NULL);
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
 	assert_memory_equal(hc.items[0].value, gb, 4);
 	header_changes_free(&hc);
@@ -1305,16 +1327,23 @@ static void
 test_leak_guard(void **state)
 {
 	static const char *const shows[] = {
-		OWNER, "Jane <" OWNER ">", "contact: \"jane\"@ISP.example.net",
+		OWNER,
+		"Jane <" OWNER ">",
+		"contact: \"jane\"@ISP.example.net",
 		"=?utf-8?b?amFuZUBpc3AuZXhhbXBsZS5uZXQ=?=",
 		"\"=?utf-8?q?jane=40isp.example.net?=\" <x@other.net>",
-		"jane(home) @ isp.example.net.", "v=1; i=" OWNER "; d=x",
-		"<@relay:" OWNER ">", "jane@\r\n isp.example.net",
+		"jane(home) @ isp.example.net.",
+		"v=1; i=" OWNER "; d=x",
+		"<@relay:" OWNER ">",
+		"jane@\r\n isp.example.net",
 	};
 	static const char *const hides[] = {
-		"xjane@isp.example.net", "jane@isp.example.network",
-		"<20240101.jane@isp.example.net>", "jane at isp example net",
-		"isp.example.net", CHOSEN,
+		"xjane@isp.example.net",
+		"jane@isp.example.network",
+		"<20240101.jane@isp.example.net>",
+		"jane at isp example net",
+		"isp.example.net",
+		CHOSEN,
 	};
 	struct header_list hl;
 	struct header_changes hc;
@@ -1336,11 +1365,10 @@ test_leak_guard(void **state)
 
 	/* after the rewrite: a field nobody rewrote, as the message spells
 	 * its name; Received and the free-text fields do not count */
-	list_make(&hl, "Received", "from x by y for <" OWNER ">",
-	    "From", "Jane <" OWNER ">", "To", "bob@other.net, " OWNER,
-	    "Subject", "mail from " OWNER, "Comments", OWNER,
-	    "KEYWORDS", OWNER, "x-original-from", "\"jane\"@isp.example.net",
-	    NULL);
+	list_make(&hl, "Received", "from x by y for <" OWNER ">", "From",
+	    "Jane <" OWNER ">", "To", "bob@other.net, " OWNER, "Subject",
+	    "mail from " OWNER, "Comments", OWNER, "KEYWORDS", OWNER,
+	    "x-original-from", "\"jane\"@isp.example.net", NULL);
 	assert_int_equal(leak(&hl, NULL, field, sizeof(field)), 1);
 	assert_string_equal(field, "From");
 	assert_int_equal(run(&hl, &req_default, &hc), REWRITE_OK);
@@ -1350,9 +1378,9 @@ test_leak_guard(void **state)
 	header_list_free(&hl);
 
 	/* everything rewritten: nothing left */
-	list_make(&hl, "Received", "by y for <" OWNER ">",
-	    "From", "Jane <" OWNER ">", "Reply-To", OWNER, "Sender", OWNER,
-	    "To", "Me: " OWNER ";", "Cc", "\"jane\"@isp.example.net",
+	list_make(&hl, "Received", "by y for <" OWNER ">", "From",
+	    "Jane <" OWNER ">", "Reply-To", OWNER, "Sender", OWNER, "To",
+	    "Me: " OWNER ";", "Cc", "\"jane\"@isp.example.net",
 	    "Disposition-Notification-To", OWNER, "Errors-To", OWNER,
 	    "Autocrypt", "addr=" OWNER "; keydata=x", "Subject", OWNER,
 	    "Mail-Followup-To", "bob@other.net, " OWNER, NULL);
@@ -1369,7 +1397,8 @@ test_leak_guard(void **state)
 
 		req.owner = NULL;
 		assert_int_equal(header_leak_find(&hl, NULL, &req, field,
-		    sizeof(field)), 0);
+				     sizeof(field)),
+		    0);
 	}
 	header_list_free(&hl);
 }
@@ -1394,9 +1423,10 @@ test_recipients_many(void **state)
 		for (j = 0; j < 100; j++) {
 			g_string_append_printf(to, "%sr%zu-%zu@x%zu.example",
 			    j ? ", " : "", i, j, j % 7);
-			g_string_append_printf(cc, "%sR%zu-%zu@X%zu.EXAMPLE, "
-			    "<r%zu-%zu@x%zu.example>", j ? ", " : "", i, j,
-			    j % 7, i, j, j % 7);
+			g_string_append_printf(cc,
+			    "%sR%zu-%zu@X%zu.EXAMPLE, "
+			    "<r%zu-%zu@x%zu.example>",
+			    j ? ", " : "", i, j, j % 7, i, j, j % 7);
 		}
 		assert_int_equal(header_list_add(&hl, "To", to->str), 0);
 		assert_int_equal(header_list_add(&hl, "Cc", cc->str), 0);
@@ -1406,8 +1436,8 @@ test_recipients_many(void **state)
 	assert_int_equal(header_list_recipients(&hl, &v, &n), 0);
 	assert_int_equal(n, 40000);
 	for (i = 0; i < n; i++) {
-		snprintf(want, sizeof(want), "r%zu-%zu@x%zu.example",
-		    i / 100, i % 100, i % 100 % 7);
+		snprintf(want, sizeof(want), "r%zu-%zu@x%zu.example", i / 100,
+		    i % 100, i % 100 % 7);
 		assert_string_equal(v[i], want);
 	}
 	assert_null(v[n]);
@@ -1426,11 +1456,12 @@ thread_run(void *arg)
 		header_list_init(&hl);
 		header_changes_init(&hc);
 		if (header_list_add(&hl, "From",
-		    "=?UTF-8?Q?J=C3=B6rg?= <" OWNER ">") == -1 ||
+			"=?UTF-8?Q?J=C3=B6rg?= <" OWNER ">") == -1 ||
 		    rewrite_headers(&hl, &req_default, &hc, NULL, 0) !=
-		    REWRITE_OK || hc.count != 2 ||
+			REWRITE_OK ||
+		    hc.count != 2 ||
 		    strcmp(hc.items[0].value,
-		    "=?UTF-8?b?SsO2cmc=?= <" CHOSEN ">") != 0)
+			"=?UTF-8?b?SsO2cmc=?= <" CHOSEN ">") != 0)
 			*ok = 0;
 		header_changes_free(&hc);
 		header_list_free(&hl);
@@ -1448,7 +1479,8 @@ test_threads(void **state)
 	for (i = 0; i < 4; i++) {
 		ok[i] = 1;
 		assert_int_equal(pthread_create(&t[i], NULL, thread_run,
-		    &ok[i]), 0);
+				     &ok[i]),
+		    0);
 	}
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -58,19 +58,23 @@ test_map_write(void **state)
 	written(MAP_VIRTUSERTABLE, &act, out, sizeof(out));
 	assert_string_equal(out, "mail-0001-q3@example.com\t" OWNER "\n");
 	written(MAP_VIRTUSERTABLE, &ret, out, sizeof(out));
-	assert_string_equal(out, "mail-0003-c8@example.com\terror:nouser "
+	assert_string_equal(out,
+	    "mail-0003-c8@example.com\terror:nouser "
 	    "Spammers found this address\n");
 	written(MAP_VIRTUSERTABLE, &exp, out, sizeof(out));
-	assert_string_equal(out, "mail-0004-k7@example.com\terror:nouser "
+	assert_string_equal(out,
+	    "mail-0004-k7@example.com\terror:nouser "
 	    "address expired\n");
 
 	written(MAP_POSTFIX, &act, out, sizeof(out));
 	assert_string_equal(out, "mail-0001-q3@example.com\tOK\n");
 	written(MAP_POSTFIX, &ret, out, sizeof(out));
-	assert_string_equal(out, "mail-0003-c8@example.com\t550 5.1.1 "
+	assert_string_equal(out,
+	    "mail-0003-c8@example.com\t550 5.1.1 "
 	    "Spammers found this address\n");
 	written(MAP_POSTFIX, &exp, out, sizeof(out));
-	assert_string_equal(out, "mail-0004-k7@example.com\t550 5.1.1 "
+	assert_string_equal(out,
+	    "mail-0004-k7@example.com\t550 5.1.1 "
 	    "address expired\n");
 
 	written(MAP_POSTFIX_VIRTUAL, &act, out, sizeof(out));
@@ -170,14 +174,14 @@ test_vt_refused(void **state)
 	    VT_ADDRESS, "mail-0003-c8@example.com", true, "Some reason", &e);
 	parse_ok("a@example.com error:550 Gone away  ", VT_ADDRESS,
 	    "a@example.com", true, "Gone away", &e);
-	parse_ok("a@example.com\tERROR:NOUSER  two  spaces kept\r",
-	    VT_ADDRESS, "a@example.com", true, "two  spaces kept", &e);
+	parse_ok("a@example.com\tERROR:NOUSER  two  spaces kept\r", VT_ADDRESS,
+	    "a@example.com", true, "two  spaces kept", &e);
 	parse_ok("a@example.com\terror:nouser", VT_ADDRESS, "a@example.com",
 	    true, DEFAULT_REASON, &e);
 	parse_ok("a@example.com\terror:nouser\r\n", VT_ADDRESS,
 	    "a@example.com", true, DEFAULT_REASON, &e);
-	parse_ok("a@example.com\terror:nouser   ", VT_ADDRESS,
-	    "a@example.com", true, DEFAULT_REASON, &e);
+	parse_ok("a@example.com\terror:nouser   ", VT_ADDRESS, "a@example.com",
+	    true, DEFAULT_REASON, &e);
 	/* What map_write gives reads back the same. */
 	parse_ok("mail-0004-k7@example.com\terror:nouser address expired",
 	    VT_ADDRESS, "mail-0004-k7@example.com", true, "address expired",

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -32,8 +32,7 @@ capture(void (*put)(FILE *, const char *), const char *s)
 }
 
 static void
-expect_put(void (*put)(FILE *, const char *), const char *s,
-    const char *want)
+expect_put(void (*put)(FILE *, const char *), const char *s, const char *want)
 {
 	char *got = capture(put, s);
 
@@ -59,8 +58,7 @@ test_squoted(void **state)
 	expect_put(mutt_put_squoted, "''", "''\\'''\\'''");
 	expect_put(mutt_put_squoted, "", "''");
 	/* nothing else acts inside single quotes */
-	expect_put(mutt_put_squoted, "a\\b\"c$d`e;#",
-	    "'a\\b\"c$d`e;#'");
+	expect_put(mutt_put_squoted, "a\\b\"c$d`e;#", "'a\\b\"c$d`e;#'");
 }
 
 /* Double quotes: \ " $ ` get a backslash, nothing else does. */
@@ -69,8 +67,7 @@ test_dquoted(void **state)
 {
 	(void)state;
 	/* a\b"c$d`e  ->  "a\\b\"c\$d\`e" */
-	expect_put(mutt_put_dquoted, "a\\b\"c$d`e",
-	    "\"a\\\\b\\\"c\\$d\\`e\"");
+	expect_put(mutt_put_dquoted, "a\\b\"c$d`e", "\"a\\\\b\\\"c\\$d\\`e\"");
 	expect_put(mutt_put_dquoted, "'; #", "\"'; #\"");
 	expect_put(mutt_put_dquoted, "", "\"\"");
 }
@@ -117,9 +114,8 @@ test_pattern_address(void **state)
 static void
 test_pattern_domain(void **state)
 {
-	static const char *const exact[] = {
-		"ann@example.org", "joe.b+x@example.org"
-	};
+	static const char *const exact[] = { "ann@example.org",
+		"joe.b+x@example.org" };
 
 	(void)state;
 	expect(mutt_hook_pattern("@example.org", NULL, 0),
@@ -169,8 +165,7 @@ static void
 test_default_command(void **state)
 {
 	(void)state;
-	expect(mutt_default_command("Jane", NULL),
-	    "unmy_hdr From: Reply-To:");
+	expect(mutt_default_command("Jane", NULL), "unmy_hdr From: Reply-To:");
 	expect(mutt_default_command("Jane \"J\"", "d$@x.org"),
 	    "unmy_hdr From: Reply-To:; "
 	    "set from=\"\\\"Jane \\\\\\\"J\\\\\\\"\\\" <d\\$@x.org>\"");

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -20,8 +20,7 @@
 /* Parse len bytes copied to a buffer of exactly that size (ASan sees a
  * read past it); check what every result promises. */
 static enum netstring_parse
-parse(const char *buf, size_t len, size_t *used, size_t *dlen,
-    size_t *off)
+parse(const char *buf, size_t len, size_t *used, size_t *dlen, size_t *off)
 {
 	char *p = malloc(len > 0 ? len : 1);
 	enum netstring_parse r;
@@ -129,10 +128,12 @@ test_huge_length(void **state)
 	memset(s + n, 'k', NETSTRING_MAX);
 	s[n + NETSTRING_MAX] = ',';
 	assert_int_equal(parse(s, (size_t)n + NETSTRING_MAX + 1, &used, &dlen,
-	    &off), NETSTRING_OK);
+			     &off),
+	    NETSTRING_OK);
 	assert_int_equal(dlen, NETSTRING_MAX);
 	assert_int_equal(parse(s, (size_t)n + NETSTRING_MAX, &used, &dlen,
-	    &off), NETSTRING_MORE);
+			     &off),
+	    NETSTRING_MORE);
 	free(s);
 	/* one more: refused at its last digit, before ':' or any data */
 	assert_int_equal(parse_str("4097"), NETSTRING_FATAL);
@@ -163,7 +164,8 @@ test_not_digits(void **state)
 	assert_int_equal(parse_str("0x10:"), NETSTRING_FATAL);
 	assert_int_equal(parse_str("GET / HTTP/1.0\r\n"), NETSTRING_FATAL);
 	assert_int_equal(parse("\0", 1, &(size_t){ 0 }, &(size_t){ 0 },
-	    &(size_t){ 0 }), NETSTRING_FATAL);
+			     &(size_t){ 0 }),
+	    NETSTRING_FATAL);
 }
 
 static void
@@ -182,7 +184,7 @@ static void
 test_two_in_one(void **state)
 {
 	const char *s = "24:virtuser joe@example.com,"
-	    "21:virtuser @example.com,3:a";
+			"21:virtuser @example.com,3:a";
 	size_t used, dlen, off, at;
 
 	(void)state;
@@ -206,19 +208,22 @@ test_split(void **state)
 	char name[32], key[256];
 
 	(void)state;
-	assert_int_equal(socketmap_split(d, strlen(d), name, sizeof(name),
-	    key, sizeof(key)), 0);
+	assert_int_equal(socketmap_split(d, strlen(d), name, sizeof(name), key,
+			     sizeof(key)),
+	    0);
 	assert_string_equal(name, "virtuser");
 	assert_string_equal(key, "joe@example.com");
 	/* the first space splits; the key keeps the others */
 	d = "access a b ";
-	assert_int_equal(socketmap_split(d, strlen(d), name, sizeof(name),
-	    key, sizeof(key)), 0);
+	assert_int_equal(socketmap_split(d, strlen(d), name, sizeof(name), key,
+			     sizeof(key)),
+	    0);
 	assert_string_equal(name, "access");
 	assert_string_equal(key, "a b ");
 	/* only the dlen bytes count */
-	assert_int_equal(socketmap_split("access joe,", 10, name,
-	    sizeof(name), key, sizeof(key)), 0);
+	assert_int_equal(socketmap_split("access joe,", 10, name, sizeof(name),
+			     key, sizeof(key)),
+	    0);
 	assert_string_equal(key, "joe");
 }
 
@@ -229,29 +234,38 @@ test_split_bad(void **state)
 
 	(void)state;
 	assert_int_equal(socketmap_split("virtuser", 8, name, sizeof(name),
-	    key, sizeof(key)), -1);
+			     key, sizeof(key)),
+	    -1);
 	assert_string_equal(name, "");
 	assert_string_equal(key, "");
-	assert_int_equal(socketmap_split(" joe@x", 6, name, sizeof(name),
-	    key, sizeof(key)), -1);
+	assert_int_equal(socketmap_split(" joe@x", 6, name, sizeof(name), key,
+			     sizeof(key)),
+	    -1);
 	assert_int_equal(socketmap_split("virtuser ", 9, name, sizeof(name),
-	    key, sizeof(key)), -1);
+			     key, sizeof(key)),
+	    -1);
 	assert_int_equal(socketmap_split("", 0, name, sizeof(name), key,
-	    sizeof(key)), -1);
+			     sizeof(key)),
+	    -1);
 	assert_int_equal(socketmap_split("a b\0c", 5, name, sizeof(name), key,
-	    sizeof(key)), -1);
+			     sizeof(key)),
+	    -1);
 	assert_int_equal(socketmap_split("a\0 b", 4, name, sizeof(name), key,
-	    sizeof(key)), -1);
+			     sizeof(key)),
+	    -1);
 	/* at the sizes of the buffers: 8 and 15 bytes fit, one more not */
 	assert_int_equal(socketmap_split("virtuser 123456789012345", 24, name,
-	    sizeof(name), key, sizeof(key)), 0);
+			     sizeof(name), key, sizeof(key)),
+	    0);
 	assert_string_equal(name, "virtuser");
 	assert_string_equal(key, "123456789012345");
-	assert_int_equal(socketmap_split("virtusers x", 11, name,
-	    sizeof(name), key, sizeof(key)), -1);
+	assert_int_equal(socketmap_split("virtusers x", 11, name, sizeof(name),
+			     key, sizeof(key)),
+	    -1);
 	assert_string_equal(name, "");
-	assert_int_equal(socketmap_split("virtuser 1234567890123456", 25,
-	    name, sizeof(name), key, sizeof(key)), -1);
+	assert_int_equal(socketmap_split("virtuser 1234567890123456", 25, name,
+			     sizeof(name), key, sizeof(key)),
+	    -1);
 	assert_string_equal(key, "");
 }
 
@@ -263,7 +277,8 @@ test_format(void **state)
 
 	(void)state;
 	assert_int_equal(netstring_format(out, sizeof(out),
-	    "OK joe@example.org"), 22);
+			     "OK joe@example.org"),
+	    22);
 	assert_string_equal(out, "18:OK joe@example.org,");
 	assert_int_equal(netstring_format(out, sizeof(out), "NOTFOUND "), 12);
 	assert_string_equal(out, "9:NOTFOUND ,");
@@ -271,7 +286,8 @@ test_format(void **state)
 	assert_string_equal(out, "0:,");
 	/* what it writes reads back */
 	assert_int_equal(netstring_format(out, sizeof(out),
-	    "TEMP store unreadable"), 25);
+			     "TEMP store unreadable"),
+	    25);
 	assert_int_equal(parse(out, 25, &used, &dlen, &off), NETSTRING_OK);
 	assert_int_equal(used, 25);
 	assert_memory_equal(out + off, "TEMP store unreadable", dlen);

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -15,14 +15,14 @@
 
 #include "rewriter/plan.h"
 
-#define OWNER	"real.owner@owner-home.test"
+#define OWNER "real.owner@owner-home.test"
 #define JOE_ADDR "mail-0001-q3xk7m@example.com"
 #define NEW_ADDR "mail-0009-n3wn3w@example.com"
 
 struct fake {
-	const char *default_address;	/* NULL: none */
-	bool fail;			/* every lookup fails */
-	int created;			/* create() calls */
+	const char *default_address; /* NULL: none */
+	bool fail; /* every lookup fails */
+	int created; /* create() calls */
 };
 
 static enum lookup_result
@@ -87,7 +87,8 @@ setup_run(struct run *r, const char *head, const char *rcpt,
 	header_list_init(&r->hl);
 	if (head != NULL)
 		assert_int_equal(header_list_parse(&r->hl, head, strlen(head),
-		    &used), 0);
+				     &used),
+		    0);
 	r->src = (struct policy_source){
 		.by_correspondent = fake_by_correspondent,
 		.by_default = fake_by_default,
@@ -256,8 +257,8 @@ test_dry_run_stand_in(void **state)
 	assert_true(r.plan.want_new);
 	assert_false(r.plan.created);
 	assert_string_equal(r.plan.address, "new-address@example.com");
-	assert_non_null(strstr(value_after(&r, "From"),
-	    "new-address@example.com"));
+	assert_non_null(
+	    strstr(value_after(&r, "From"), "new-address@example.com"));
 	done(&r);
 
 	/* a found address needs no stand-in */
@@ -310,8 +311,10 @@ test_no_address_for_ours(void **state)
 	(void)state;
 	/* a note to self, or mail to one of our own addresses, makes no
 	 * address whose correspondent is the owner or an alias */
-	setup_run(&r, FROM_OWNER "To: " OWNER "\n", "\"Real.Owner\"@"
-	    "owner-home.test", OWNER);
+	setup_run(&r, FROM_OWNER "To: " OWNER "\n",
+	    "\"Real.Owner\"@"
+	    "owner-home.test",
+	    OWNER);
 	r.req.auto_create = true;
 	make(&r);
 	assert_int_equal(r.fake.created, 0);
@@ -399,9 +402,11 @@ test_guard_skips_free_text(void **state)
 	struct run r;
 
 	(void)state;
-	setup_run(&r, "Received: from x by y for <" OWNER ">;\n"
+	setup_run(&r,
+	    "Received: from x by y for <" OWNER ">;\n"
 	    " Mon, 7 Dec 2026 04:00:00 +0000\n" FROM_OWNER
-	    "Subject: mail " OWNER " here\n", "joe@example.org", OWNER);
+	    "Subject: mail " OWNER " here\n",
+	    "joe@example.org", OWNER);
 	make(&r);
 	assert_int_equal(r.st, PLAN_OK);
 	done(&r);

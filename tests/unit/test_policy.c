@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -14,17 +14,17 @@
 #include "rewriter/policy.h"
 
 struct row {
-	const char *correspondent;	/* as stored: lowercase */
+	const char *correspondent; /* as stored: lowercase */
 	const char *address;
 };
 
 struct fake {
 	const struct row *rows;
-	const char *default_address;	/* NULL: none */
-	const char *fail_key;		/* this lookup fails; "*" all */
+	const char *default_address; /* NULL: none */
+	const char *fail_key; /* this lookup fails; "*" all */
 	bool fail_default;
 	int lookups;
-	char keys[512];			/* every key asked, in order */
+	char keys[512]; /* every key asked, in order */
 };
 
 static enum lookup_result
@@ -36,8 +36,8 @@ fake_by_correspondent(void *arg, const char *key, char *out, size_t outlen)
 	f->lookups++;
 	snprintf(f->keys + used, sizeof(f->keys) - used, "%s%s",
 	    used > 0 ? " " : "", key);
-	if (f->fail_key != NULL && (strcmp(f->fail_key, "*") == 0 ||
-	    strcmp(f->fail_key, key) == 0))
+	if (f->fail_key != NULL &&
+	    (strcmp(f->fail_key, "*") == 0 || strcmp(f->fail_key, key) == 0))
 		return LOOKUP_ERROR;
 	for (const struct row *r = f->rows; r->correspondent != NULL; r++)
 		if (strcmp(r->correspondent, key) == 0) {
@@ -67,7 +67,7 @@ static const struct row table[] = {
 	{ "@shop.example", "mail-0004-k7@example.com" },
 	{ "bob@shop.example", "mail-0004-k7@example.com" },
 	{ "j\xc3\xb6rg@example.de", "mail-0005-zz@example.com" },
-	{ NULL, NULL }
+	{ NULL, NULL },
 };
 
 #define DEFAULT_ADDR "me@example.com"
@@ -152,15 +152,15 @@ test_all_same(void **state)
 	struct run r;
 
 	(void)state;
-	choose(&r, DEFAULT_ADDR, RCPTS("joe@example.org", "JOE@example.org",
-	    "<joe@EXAMPLE.org>"));
+	choose(&r, DEFAULT_ADDR,
+	    RCPTS("joe@example.org", "JOE@example.org", "<joe@EXAMPLE.org>"));
 	expect(&r, POLICY_CORRESPONDENT, "mail-0001-q3@example.com");
 	/* Two people of one domain without their own addresses. */
 	choose(&r, DEFAULT_ADDR, RCPTS("x@example.org", "y@example.org"));
 	expect(&r, POLICY_DOMAIN, "mail-0003-c8@example.com");
 	/* Same address by different routes: bob's own and his domain's. */
-	choose(&r, DEFAULT_ADDR, RCPTS("bob@shop.example",
-	    "sales@shop.example"));
+	choose(&r, DEFAULT_ADDR,
+	    RCPTS("bob@shop.example", "sales@shop.example"));
 	expect(&r, POLICY_CORRESPONDENT, "mail-0004-k7@example.com");
 }
 
@@ -176,11 +176,11 @@ test_different(void **state)
 	choose(&r, DEFAULT_ADDR, RCPTS("joe@example.org", "x@example.org"));
 	expect(&r, POLICY_DEFAULT, DEFAULT_ADDR);
 	/* One known, one unknown: the default. */
-	choose(&r, DEFAULT_ADDR, RCPTS("joe@example.org",
-	    "stranger@elsewhere.net"));
+	choose(&r, DEFAULT_ADDR,
+	    RCPTS("joe@example.org", "stranger@elsewhere.net"));
 	expect(&r, POLICY_DEFAULT, DEFAULT_ADDR);
-	choose(&r, DEFAULT_ADDR, RCPTS("stranger@elsewhere.net",
-	    "joe@example.org"));
+	choose(&r, DEFAULT_ADDR,
+	    RCPTS("stranger@elsewhere.net", "joe@example.org"));
 	expect(&r, POLICY_DEFAULT, DEFAULT_ADDR);
 }
 
@@ -209,8 +209,7 @@ test_no_default(void **state)
 	assert_int_equal(r.res.how, POLICY_NONE);
 	assert_string_equal(r.res.address, "");
 	assert_true(r.res.want_new);
-	assert_string_equal(r.res.new_correspondent,
-	    "stranger@elsewhere.net");
+	assert_string_equal(r.res.new_correspondent, "stranger@elsewhere.net");
 	/* Two: nothing, and no new address (whose would it be?). */
 	choose(&r, NULL, RCPTS("a@elsewhere.net", "b@elsewhere.net"));
 	expect(&r, POLICY_NONE, "");
@@ -252,9 +251,9 @@ test_malformed(void **state)
 	struct run r;
 
 	(void)state;
-	static const char *const bad[] = { "joe@", "@example.org", "@",
-	    "", "joe", "a b@example.org", "joe@@example.org",
-	    "joe@example..org" };
+	static const char *const bad[] = { "joe@", "@example.org", "@", "",
+		"joe", "a b@example.org", "joe@@example.org",
+		"joe@example..org" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		choose(&r, DEFAULT_ADDR, RCPTS(bad[i]));
@@ -288,8 +287,9 @@ test_lookup_error(void **state)
 	/* And the default's. */
 	r.fake.fail_key = NULL;
 	r.fake.fail_default = true;
-	r.rc = policy_choose(&r.src, (const char *const[]){ "q@nowhere.net",
-	    NULL }, 1, &r.res, r.err, sizeof(r.err));
+	r.rc = policy_choose(&r.src,
+	    (const char *const[]){ "q@nowhere.net", NULL }, 1, &r.res, r.err,
+	    sizeof(r.err));
 	assert_int_equal(r.rc, -1);
 	assert_non_null(strstr(r.err, "default"));
 	/* A found address does not need the default. */

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -18,39 +18,38 @@
 
 /* A RCPT request as Postfix 3.6 writes it (SMTPD_POLICY_README's list,
  * in Postfix's order), with the values a real session gives. */
-static const char rcpt_request[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=RCPT\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.7\n"
-    "client_name=mail.example.net\n"
-    "client_port=41234\n"
-    "reverse_client_name=mail.example.net\n"
-    "server_address=192.0.2.1\n"
-    "server_port=25\n"
-    "helo_name=mail.example.net\n"
-    "sender=joe@example.net\n"
-    "recipient=shop.x7k2@example.org\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=1f2e.65a1b2c3.8d4e5.0\n"
-    "size=12345\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=\n"
-    "sasl_username=\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=TLSv1.3\n"
-    "encryption_cipher=TLS_AES_256_GCM_SHA384\n"
-    "encryption_keysize=256\n"
-    "policy_context=\n"
-    "compatibility_level=3.6\n"
-    "mail_version=3.6.4\n"
-    "\n";
+static const char rcpt_request[] = "request=smtpd_access_policy\n"
+				   "protocol_state=RCPT\n"
+				   "protocol_name=ESMTP\n"
+				   "client_address=192.0.2.7\n"
+				   "client_name=mail.example.net\n"
+				   "client_port=41234\n"
+				   "reverse_client_name=mail.example.net\n"
+				   "server_address=192.0.2.1\n"
+				   "server_port=25\n"
+				   "helo_name=mail.example.net\n"
+				   "sender=joe@example.net\n"
+				   "recipient=shop.x7k2@example.org\n"
+				   "recipient_count=0\n"
+				   "queue_id=\n"
+				   "instance=1f2e.65a1b2c3.8d4e5.0\n"
+				   "size=12345\n"
+				   "etrn_domain=\n"
+				   "stress=\n"
+				   "sasl_method=\n"
+				   "sasl_username=\n"
+				   "sasl_sender=\n"
+				   "ccert_subject=\n"
+				   "ccert_issuer=\n"
+				   "ccert_fingerprint=\n"
+				   "ccert_pubkey_fingerprint=\n"
+				   "encryption_protocol=TLSv1.3\n"
+				   "encryption_cipher=TLS_AES_256_GCM_SHA384\n"
+				   "encryption_keysize=256\n"
+				   "policy_context=\n"
+				   "compatibility_level=3.6\n"
+				   "mail_version=3.6.4\n"
+				   "\n";
 
 static enum policy_parse
 parse(const char *buf, size_t len, size_t *used, struct policy_request *req)
@@ -112,7 +111,8 @@ test_whole_request(void **state)
 
 	(void)state;
 	assert_int_equal(parse(rcpt_request, strlen(rcpt_request), &used,
-	    &req), POLICY_REQUEST);
+			     &req),
+	    POLICY_REQUEST);
 	assert_int_equal(used, strlen(rcpt_request));
 	assert_string_equal(req.request, "smtpd_access_policy");
 	assert_string_equal(req.protocol_state, "RCPT");
@@ -135,23 +135,23 @@ test_bytewise(void **state)
 static void
 test_two_requests(void **state)
 {
-	const char *second = "request=smtpd_access_policy\n"
-	    "protocol_state=RCPT\nrecipient=b@example.org\n\n";
+	const char
+	    *second = "request=smtpd_access_policy\n"
+		      "protocol_state=RCPT\nrecipient=b@example.org\n\n";
 	struct policy_request req;
 	size_t l1 = strlen(rcpt_request), used;
 	char buf[4096];
 
 	(void)state;
 	snprintf(buf, sizeof(buf), "%s%s", rcpt_request, second);
-	assert_int_equal(parse(buf, strlen(buf), &used, &req),
-	    POLICY_REQUEST);
+	assert_int_equal(parse(buf, strlen(buf), &used, &req), POLICY_REQUEST);
 	assert_int_equal(used, l1);
 	assert_string_equal(req.recipient, "shop.x7k2@example.org");
 	assert_int_equal(parse(buf + used, strlen(buf) - used, &used, &req),
 	    POLICY_REQUEST);
 	assert_int_equal(used, strlen(second));
 	assert_string_equal(req.recipient, "b@example.org");
-	assert_string_equal(req.sender, "");	/* nothing carried over */
+	assert_string_equal(req.sender, ""); /* nothing carried over */
 	/* the first request and half of the second: the first, then MORE */
 	assert_int_equal(parse(buf, l1 + 10, &used, &req), POLICY_REQUEST);
 	assert_int_equal(parse(buf + l1, 10, &used, &req), POLICY_MORE);
@@ -161,10 +161,10 @@ static void
 test_crlf(void **state)
 {
 	const char *crlf = "request=smtpd_access_policy\r\n"
-	    "protocol_state=RCPT\r\n"
-	    "recipient=joe@example.org\r\n"
-	    "sender=x\r\r\n"
-	    "\r\n";
+			   "protocol_state=RCPT\r\n"
+			   "recipient=joe@example.org\r\n"
+			   "sender=x\r\r\n"
+			   "\r\n";
 	struct policy_request req;
 	size_t used;
 
@@ -183,7 +183,7 @@ static void
 test_empty_values(void **state)
 {
 	const char *s = "request=smtpd_access_policy\nsender=\n"
-	    "recipient=\ninstance=\n\n";
+			"recipient=\ninstance=\n\n";
 	struct policy_request req;
 	size_t used;
 
@@ -198,7 +198,7 @@ static void
 test_missing_recipient(void **state)
 {
 	const char *s = "request=smtpd_access_policy\n"
-	    "protocol_state=MAIL\nsender=joe@example.net\n\n";
+			"protocol_state=MAIL\nsender=joe@example.net\n\n";
 	struct policy_request req;
 	size_t used;
 
@@ -214,9 +214,10 @@ test_unknown_attributes(void **state)
 {
 	/* unknown names, even repeated, even ours in capitals, are
 	 * ignored; a name is what comes before the first '=' */
-	const char *s = "future_attribute=1\nrequest=smtpd_access_policy\n"
-	    "x=\nfuture_attribute=2\nrecipient_count=3\nRECIPIENT=a@b\n"
-	    "recipient=c@example.org\nx==y=\n\n";
+	const char
+	    *s = "future_attribute=1\nrequest=smtpd_access_policy\n"
+		 "x=\nfuture_attribute=2\nrecipient_count=3\nRECIPIENT=a@b\n"
+		 "recipient=c@example.org\nx==y=\n\n";
 	struct policy_request req;
 	size_t used;
 
@@ -232,10 +233,12 @@ test_unknown_attributes(void **state)
 static void
 test_duplicate(void **state)
 {
-	const char *s = "request=smtpd_access_policy\n"
-	    "recipient=a@example.org\nrecipient=b@example.org\n\n"
-	    "request=smtpd_access_policy\nrecipient=c@example.org\n\n";
-	size_t first = strlen("request=smtpd_access_policy\n"
+	const char
+	    *s = "request=smtpd_access_policy\n"
+		 "recipient=a@example.org\nrecipient=b@example.org\n\n"
+		 "request=smtpd_access_policy\nrecipient=c@example.org\n\n";
+	size_t first = strlen(
+	    "request=smtpd_access_policy\n"
 	    "recipient=a@example.org\nrecipient=b@example.org\n\n");
 	struct policy_request req;
 	char err[128];
@@ -243,7 +246,8 @@ test_duplicate(void **state)
 
 	(void)state;
 	assert_int_equal(policy_parse(s, strlen(s), &used, &req, err,
-	    sizeof(err)), POLICY_BAD);
+			     sizeof(err)),
+	    POLICY_BAD);
 	assert_int_equal(used, first);
 	assert_non_null(strstr(err, "recipient given twice"));
 	assert_int_equal(parse(s + used, strlen(s) - used, &used, &req),
@@ -255,10 +259,12 @@ test_duplicate(void **state)
 static void
 test_missing_equals(void **state)
 {
-	const char *s = "request=smtpd_access_policy\n"
-	    "garbage \x1b[31m line\nrecipient=a@example.org\n\n"
-	    "request=smtpd_access_policy\nrecipient=d@example.org\n\n";
-	size_t first = strlen("request=smtpd_access_policy\n"
+	const char
+	    *s = "request=smtpd_access_policy\n"
+		 "garbage \x1b[31m line\nrecipient=a@example.org\n\n"
+		 "request=smtpd_access_policy\nrecipient=d@example.org\n\n";
+	size_t first = strlen(
+	    "request=smtpd_access_policy\n"
 	    "garbage \x1b[31m line\nrecipient=a@example.org\n\n");
 	struct policy_request req;
 	char err[128];
@@ -266,7 +272,8 @@ test_missing_equals(void **state)
 
 	(void)state;
 	assert_int_equal(policy_parse(s, strlen(s), &used, &req, err,
-	    sizeof(err)), POLICY_BAD);
+			     sizeof(err)),
+	    POLICY_BAD);
 	assert_int_equal(used, first);
 	assert_string_equal(err, "line 2: no '=' in attribute line");
 	assert_int_equal(parse(s + used, strlen(s) - used, &used, &req),
@@ -314,7 +321,8 @@ test_value_limits(void **state)
 	/* one more byte: bad, never cut */
 	snprintf(s, sizeof(s), "recipient=a%s\n\n", addr);
 	assert_int_equal(policy_parse(s, strlen(s), &used, &req, err,
-	    sizeof(err)), POLICY_BAD);
+			     sizeof(err)),
+	    POLICY_BAD);
 	assert_int_equal(used, strlen(s));
 	assert_string_equal(err, "line 1: recipient longer than 319 bytes");
 	/* the same for a short field */
@@ -354,8 +362,7 @@ test_line_limit(void **state)
 	/* POLICY_LINE_MAX bytes and no LF: fatal at once */
 	s[POLICY_LINE_MAX - 2] = 'v';
 	s[POLICY_LINE_MAX - 1] = 'v';
-	assert_int_equal(parse(s, POLICY_LINE_MAX, &used, &req),
-	    POLICY_FATAL);
+	assert_int_equal(parse(s, POLICY_LINE_MAX, &used, &req), POLICY_FATAL);
 	/* a line of POLICY_LINE_MAX + 1 bytes with its LF: fatal as well */
 	s[POLICY_LINE_MAX] = '\n';
 	s[POLICY_LINE_MAX + 1] = '\n';
@@ -383,7 +390,8 @@ test_overlong_recipient(void **state)
 	/* over the line limit, as a client that never stops: FATAL */
 	memset(s + n, 'r', POLICY_LINE_MAX + 64 - n);
 	assert_int_equal(policy_parse(s, POLICY_LINE_MAX + 64, &used, &req,
-	    err, sizeof(err)), POLICY_FATAL);
+			     err, sizeof(err)),
+	    POLICY_FATAL);
 	assert_non_null(strstr(err, "line longer"));
 	free(s);
 }
@@ -401,7 +409,8 @@ test_request_limit(void **state)
 	assert_non_null(s);
 	for (size_t i = 0; i < POLICY_REQUEST_MAX - 1; i += 1000) {
 		size_t l = POLICY_REQUEST_MAX - 1 - i < 1000 ?
-		    POLICY_REQUEST_MAX - 1 - i : 1000;
+		    POLICY_REQUEST_MAX - 1 - i :
+		    1000;
 
 		memset(s + i, 'v', l);
 		memcpy(s + i, "x=", 2);
@@ -449,7 +458,7 @@ static void
 test_nul(void **state)
 {
 	const char s[] = "request=smtpd_access_policy\n"
-	    "recipient=a\0b@example.org\n\n";
+			 "recipient=a\0b@example.org\n\n";
 	const char t[] = "recipient=a@example.org\n\nrecip\0ent=x\n\n";
 	struct policy_request req;
 	size_t used;
@@ -460,13 +469,11 @@ test_nul(void **state)
 	assert_int_equal(parse(s, 40, &used, &req), POLICY_FATAL);
 	feed_bytewise(s, sizeof(s) - 1, POLICY_FATAL, 0);
 	/* a NUL in the next request is the next request's */
-	assert_int_equal(parse(t, sizeof(t) - 1, &used, &req),
-	    POLICY_REQUEST);
+	assert_int_equal(parse(t, sizeof(t) - 1, &used, &req), POLICY_REQUEST);
 	assert_int_equal(parse(t + used, sizeof(t) - 1 - used, &used, &req),
 	    POLICY_FATAL);
 	/* a bad line before it does not hide it */
-	assert_int_equal(parse("junk\nx\0\n\n", 9, &used, &req),
-	    POLICY_FATAL);
+	assert_int_equal(parse("junk\nx\0\n\n", 9, &used, &req), POLICY_FATAL);
 }
 
 static void
@@ -478,7 +485,7 @@ test_answer(void **state)
 	assert_int_equal(policy_answer(out, sizeof(out), "DUNNO"), 14);
 	assert_string_equal(out, "action=DUNNO\n\n");
 	assert_int_equal(policy_answer(out, sizeof(out),
-	    "550 5.1.1 This address has been retired"),
+			     "550 5.1.1 This address has been retired"),
 	    strlen("action=550 5.1.1 This address has been retired\n\n"));
 	assert_string_equal(out,
 	    "action=550 5.1.1 This address has been retired\n\n");

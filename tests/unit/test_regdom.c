@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -34,8 +34,8 @@ check(const struct want *w, size_t n)
 		kind = regdom_of(w[i].in, out, sizeof(out));
 		if (kind != w[i].kind || strcmp(out, w[i].out) != 0)
 			fail_msg("case %zu \"%s\": got %d \"%s\", want %d "
-			    "\"%s\"", i, w[i].in, kind, out, w[i].kind,
-			    w[i].out);
+				 "\"%s\"",
+			    i, w[i].in, kind, out, w[i].kind, w[i].out);
 	}
 }
 
@@ -50,7 +50,8 @@ race(void *arg)
 	*ok = 1;
 	for (int i = 0; i < 200; i++)
 		if (regdom_of("news.shop.co.uk", out, sizeof(out)) !=
-		    REGDOM_FOUND || strcmp(out, "shop.co.uk") != 0)
+			REGDOM_FOUND ||
+		    strcmp(out, "shop.co.uk") != 0)
 			*ok = 0;
 	return NULL;
 }
@@ -119,11 +120,13 @@ test_idn(void **state)
 		/* decomposed u + combining diaeresis: NFC first */
 		{ "mu\xcc\x88nchen.de", REGDOM_FOUND, "xn--mnchen-3ya.de" },
 		/* non-transitional: sharp s stays itself */
-		{ "stra\xc3\x9f" "e.de", REGDOM_FOUND, "xn--strae-oqa.de" },
+		{ "stra\xc3\x9f"
+		  "e.de",
+		    REGDOM_FOUND, "xn--strae-oqa.de" },
 		/* an IDN TLD and an IDN suffix under it */
 		{ "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80."
-		    "\xd1\x80\xd1\x84", REGDOM_FOUND,
-		    "xn--e1afmkfd.xn--p1ai" },
+		  "\xd1\x80\xd1\x84",
+		    REGDOM_FOUND, "xn--e1afmkfd.xn--p1ai" },
 		{ "foo.\xe5\x80\x8b\xe4\xba\xba.\xe9\xa6\x99\xe6\xb8\xaf",
 		    REGDOM_FOUND, "foo.xn--gmqw5a.xn--j6w193g" },
 		{ "foo.xn--gmqw5a.xn--j6w193g", REGDOM_FOUND,
@@ -156,7 +159,8 @@ test_self(void **state)
 		{ "[192.0.2.1]", REGDOM_SELF, "[192.0.2.1]" },
 		{ "192.0.2.1", REGDOM_SELF, "[192.0.2.1]" },
 		{ "[192.0.2.1].", REGDOM_SELF, "[192.0.2.1]" },
-		{ "[IPv6:2001:DB8:0:0::1]", REGDOM_SELF, "[ipv6:2001:db8::1]" },
+		{ "[IPv6:2001:DB8:0:0::1]", REGDOM_SELF,
+		    "[ipv6:2001:db8::1]" },
 		{ "[ipv6:2001:db8::1]", REGDOM_SELF, "[ipv6:2001:db8::1]" },
 		{ "[IPv6:::1]", REGDOM_SELF, "[ipv6:::1]" },
 		{ "[IPv6:::ffff:192.0.2.1]", REGDOM_SELF,
@@ -189,7 +193,9 @@ test_invalid(void **state)
 		{ "\xff.org", REGDOM_INVALID, "" },
 		{ "example.\xc3", REGDOM_INVALID, "" },
 		/* IDNA refuses a symbol */
-		{ "a\xe2\x98\x83" "b.de", REGDOM_INVALID, "" },
+		{ "a\xe2\x98\x83"
+		  "b.de",
+		    REGDOM_INVALID, "" },
 		/* literals that are none */
 		{ "[192.0.2.256]", REGDOM_INVALID, "" },
 		{ "[192.0.2.1", REGDOM_INVALID, "" },
@@ -229,8 +235,8 @@ test_lengths(void **state)
 
 	/* 253 is the longest name (3 * 64 + 61), 254 too long; the one
 	 * trailing dot does not count */
-	n = snprintf(in, sizeof(in), "%s.%s.%s.%.57s.com", label, label,
-	    label, label);
+	n = snprintf(in, sizeof(in), "%s.%s.%s.%.57s.com", label, label, label,
+	    label);
 	assert_int_equal(n, 253);
 	snprintf(want, sizeof(want), "%.57s.com", label);
 	assert_int_equal(regdom_of(in, out, sizeof(out)), REGDOM_FOUND);
@@ -238,8 +244,8 @@ test_lengths(void **state)
 	strcat(in, ".");
 	assert_int_equal(regdom_of(in, out, sizeof(out)), REGDOM_FOUND);
 	assert_string_equal(out, want);
-	n = snprintf(in, sizeof(in), "%s.%s.%s.%.58s.com", label, label,
-	    label, label);
+	n = snprintf(in, sizeof(in), "%s.%s.%s.%.58s.com", label, label, label,
+	    label);
 	assert_int_equal(n, 254);
 	assert_int_equal(regdom_of(in, out, sizeof(out)), REGDOM_INVALID);
 
@@ -296,7 +302,10 @@ test_same(void **state)
 		{ "xn--mnchen-3ya.de", "m\xc3\xbcnchen.de", true },
 		{ "www.M\xc3\x9cNCHEN.de", "xn--mnchen-3ya.de", true },
 		{ "muenchen.de", "m\xc3\xbcnchen.de", false },
-		{ "strasse.de", "stra\xc3\x9f" "e.de", false },
+		{ "strasse.de",
+		    "stra\xc3\x9f"
+		    "e.de",
+		    false },
 		{ "foo.invalid", "bar.foo.invalid", true },
 		/* a public suffix and a literal are themselves only */
 		{ "co.uk", "co.uk", true },

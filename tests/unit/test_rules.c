@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -23,9 +23,9 @@
 #include "common/template.h"
 #include "db/store_int.h"
 
-#define NOW	((time_t)1700000000)
-#define DOMAIN	"example.com"
-#define DAY	86400
+#define NOW ((time_t)1700000000)
+#define DOMAIN "example.com"
+#define DAY 86400
 
 struct fixture {
 	char dir[4096];
@@ -197,8 +197,8 @@ listed(struct store *s, enum store_filter filter, time_t now, int64_t id)
 /* The C rule (store_row), the correspondent lookup and the lists agree
  * on one address at one time. */
 static void
-assert_expiry(struct fixture *f, const struct store_address *made,
-    time_t now, enum expiry want)
+assert_expiry(struct fixture *f, const struct store_address *made, time_t now,
+    enum expiry want)
 {
 	struct store_address a = by_id(f, made->id, now), c;
 	enum store_status st;
@@ -207,8 +207,8 @@ assert_expiry(struct fixture *f, const struct store_address *made,
 		fail_msg("%s at now+%lld: expired by \"%s\", wanted \"%s\"",
 		    a.address, (long long)(now - NOW),
 		    store_expiry_name(a.expired_by), store_expiry_name(want));
-	assert_int_equal(a.state, want == EXPIRY_NONE ? STATE_ACTIVE :
-	    STATE_EXPIRED);
+	assert_int_equal(a.state,
+	    want == EXPIRY_NONE ? STATE_ACTIVE : STATE_EXPIRED);
 	st = store_find_correspondent(f->s, made->correspondent, now, &c);
 	if (want == EXPIRY_NONE) {
 		assert_int_equal(st, STORE_OK);
@@ -234,13 +234,16 @@ test_names(void **state)
 
 	(void)state;
 	for (int i = LOCK_NONE; i <= LOCK_SENDER; i++) {
-		assert_int_equal(store_lock_parse(store_lock_name(
-		    (enum lock_mode)i), &m), 0);
+		assert_int_equal(
+		    store_lock_parse(store_lock_name((enum lock_mode)i), &m),
+		    0);
 		assert_int_equal(m, i);
 	}
 	for (int i = REFUSE_REJECT; i <= REFUSE_TEMPFAIL; i++) {
 		assert_int_equal(store_refuse_parse(store_refuse_name(
-		    (enum refuse_action)i), &r), 0);
+							(enum refuse_action)i),
+				     &r),
+		    0);
 		assert_int_equal(r, i);
 	}
 	assert_string_equal(store_lock_name(LOCK_DOMAIN), "domain");
@@ -284,8 +287,10 @@ test_rules_round_trip(void **state)
 	b = by_id(f, a.id, NOW);
 	assert_int_equal(b.rules.on_refuse, REFUSE_TEMPFAIL);
 	assert_int_equal(b.rules.max_mails, 0);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address "
-	    "WHERE max_mails IS NULL AND idle IS NULL"), 1);
+	assert_int_equal(raw_int(f->s->db,
+			     "SELECT count(*) FROM address "
+			     "WHERE max_mails IS NULL AND idle IS NULL"),
+	    1);
 
 	bad = (struct store_rules){ (enum lock_mode)3, REFUSE_REJECT, 0, 0 };
 	assert_int_equal(store_set_rules(f->s, a.id, &bad), STORE_INVALID);
@@ -340,8 +345,7 @@ test_insert_rules(void **state)
 	snprintf(a.domain, sizeof(a.domain), DOMAIN);
 	a.seq = -1;
 	a.created = NOW;
-	a.rules = (struct store_rules){ LOCK_DOMAIN, REFUSE_DISCARD, 10,
-	    DAY };
+	a.rules = (struct store_rules){ LOCK_DOMAIN, REFUSE_DISCARD, 10, DAY };
 	a.learned = true;
 	assert_int_equal(store_insert(f->s, &a), STORE_OK);
 	assert_int_equal(store_find(f->s, "shop", DOMAIN, NOW, &b), STORE_OK);
@@ -443,16 +447,19 @@ test_correspondent_skips_expired(void **state)
 	create_ok(f, NULL, "joe@example.org", 0, NOW, &old);
 	create_ok(f, NULL, "joe@example.org", 0, NOW + 1, &young);
 	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW + 2, &c), STORE_OK);
+			     NOW + 2, &c),
+	    STORE_OK);
 	assert_int_equal(c.id, young.id);
 	rules_ok(f, young.id, LOCK_NONE, REFUSE_REJECT, 1, 0);
 	count_ok(f, young.id, NOW + 2, NULL, false, false);
 	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW + 3, &c), STORE_OK);
+			     NOW + 3, &c),
+	    STORE_OK);
 	assert_int_equal(c.id, old.id);
 	rules_ok(f, old.id, LOCK_NONE, REFUSE_REJECT, 0, 10);
 	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW + 10, &c), STORE_NOTFOUND);
+			     NOW + 10, &c),
+	    STORE_NOTFOUND);
 }
 
 /*
@@ -508,13 +515,17 @@ test_allow(void **state)
 	create_ok(f, NULL, "shop.co.uk", 0, NOW, &a);
 	create_ok(f, NULL, NULL, 0, NOW, &b);
 	assert_int_equal(store_allow_add(f->s, a.id, "News.Mailer.example",
-	    "mailer.example"), STORE_OK);
+			     "mailer.example"),
+	    STORE_OK);
 	assert_int_equal(store_allow_add(f->s, a.id, "ann@list.example",
-	    "ann@list.example"), STORE_OK);
+			     "ann@list.example"),
+	    STORE_OK);
 	assert_int_equal(store_allow_add(f->s, a.id, NULL_SENDER_ITEM,
-	    NULL_SENDER_ITEM), STORE_OK);
+			     NULL_SENDER_ITEM),
+	    STORE_OK);
 	assert_int_equal(store_allow_add(f->s, a.id, "mailer.example",
-	    "mailer.example"), STORE_EXISTS);
+			     "mailer.example"),
+	    STORE_EXISTS);
 	/* Kept as given, in key order. */
 	assert_int_equal(allow_items(f, a.id, it), 3);
 	assert_string_equal(it->keys[0], NULL_SENDER_ITEM);
@@ -538,9 +549,11 @@ test_allow(void **state)
 	assert_int_equal(store_allow_add(f->s, a.id, "x", NULL),
 	    STORE_INVALID);
 	assert_int_equal(store_allow_add(f->s, a.id, "e\x1b.example",
-	    "e\x1b.example"), STORE_INVALID);
+			     "e\x1b.example"),
+	    STORE_INVALID);
 	assert_int_equal(store_allow_add(f->s, a.id + 99, "x.example",
-	    "x.example"), STORE_NOTFOUND);
+			     "x.example"),
+	    STORE_NOTFOUND);
 
 	/* Remove. */
 	assert_int_equal(store_allow_remove(f->s, a.id, "mailer.example"),
@@ -560,10 +573,12 @@ test_allow(void **state)
 	}
 	assert_int_equal(allow_items(f, a.id, it), ALLOW_MAX);
 	assert_int_equal(store_allow_add(f->s, a.id, "one.more.example",
-	    "more.example"), STORE_INVALID);
+			     "more.example"),
+	    STORE_INVALID);
 	assert_non_null(strstr(store_error(f->s), "full"));
 	assert_int_equal(store_allow_add(f->s, a.id, "d050.example",
-	    "d050.example"), STORE_EXISTS);
+			     "d050.example"),
+	    STORE_EXISTS);
 	assert_int_equal(allow_items(f, a.id, it), ALLOW_MAX);
 
 	/* Copy: all to an empty list, never past the bound to a full one. */
@@ -573,8 +588,8 @@ test_allow(void **state)
 	    STORE_OK);
 	assert_int_equal(store_allow_remove(f->s, b.id, "d051.example"),
 	    STORE_OK);
-	assert_int_equal(store_allow_add(f->s, b.id, "z.example",
-	    "z.example"), STORE_OK);
+	assert_int_equal(store_allow_add(f->s, b.id, "z.example", "z.example"),
+	    STORE_OK);
 	assert_int_equal(store_allow_copy(f->s, a.id, b.id), STORE_OK);
 	assert_int_equal(allow_items(f, b.id, it), ALLOW_MAX);
 	assert_int_equal(store_allow_copy(f->s, a.id, a.id + 99),
@@ -706,8 +721,7 @@ test_sightings(void **state)
 	assert_int_equal(ss->s[3].last, NOW + 30);
 	assert_int_equal(ss->s[3].messages, 3);
 	/* The address as show would print it. */
-	assert_string_equal(ss->s[3].address.correspondent,
-	    "joe@example.org");
+	assert_string_equal(ss->s[3].address.correspondent, "joe@example.org");
 	assert_int_equal(ss->s[1].address.rules.lock, LOCK_DOMAIN);
 	assert_int_equal(ss->s[1].address.state, STATE_ACTIVE);
 	assert_int_equal(ss->s[0].address.messages, 7);
@@ -734,11 +748,13 @@ test_sightings_trim(void **state)
 	create_ok(f, NULL, NULL, 0, NOW, &a);
 	create_ok(f, NULL, NULL, 0, NOW, &b);
 	/* A flood of organisations, written straight in. */
-	snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 0 "
+	snprintf(sql, sizeof(sql),
+	    "WITH RECURSIVE n(i) AS (SELECT 0 "
 	    "UNION ALL SELECT i + 1 FROM n WHERE i < 1199) "
 	    "INSERT INTO sighting (address, domain, first, last, messages) "
 	    "SELECT %lld, printf('s%%05d.example', i), %lld + i, %lld + i, 1 "
-	    "FROM n", (long long)a.id, (long long)NOW, (long long)NOW);
+	    "FROM n",
+	    (long long)a.id, (long long)NOW, (long long)NOW);
 	assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL),
 	    SQLITE_OK);
 	count_ok(f, b.id, NOW + 5000, "other.example", true, false);
@@ -747,14 +763,20 @@ test_sightings_trim(void **state)
 	    1201);
 	/* One more sighting: the newest SIGHTINGS_MAX are kept. */
 	count_ok(f, a.id, NOW + 5000, "new.example", true, false);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sighting WHERE "
-	    "address = %lld", (long long)a.id);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sighting WHERE "
+	    "address = %lld",
+	    (long long)a.id);
 	assert_int_equal(raw_int(f->s->db, sql), SIGHTINGS_MAX);
-	snprintf(sql, sizeof(sql), "SELECT min(last) - %lld FROM sighting "
-	    "WHERE address = %lld", (long long)NOW, (long long)a.id);
+	snprintf(sql, sizeof(sql),
+	    "SELECT min(last) - %lld FROM sighting "
+	    "WHERE address = %lld",
+	    (long long)NOW, (long long)a.id);
 	assert_int_equal(raw_int(f->s->db, sql), 201);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM sighting "
-	    "WHERE domain = 'new.example'"), 1);
+	assert_int_equal(raw_int(f->s->db,
+			     "SELECT count(*) FROM sighting "
+			     "WHERE domain = 'new.example'"),
+	    1);
 }
 
 /*
@@ -771,17 +793,21 @@ test_replace(void **state)
 	assert_non_null(it);
 	created(f);
 	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN,
-	    "joe@example.org", NOW + 90 * DAY, "the plumber", NOW, &a),
+			     "joe@example.org", NOW + 90 * DAY, "the plumber",
+			     NOW, &a),
 	    STORE_OK);
 	rules_ok(f, a.id, LOCK_DOMAIN, REFUSE_DISCARD, 50, 30 * DAY);
 	assert_int_equal(store_allow_add(f->s, a.id, "mailer.example",
-	    "mailer.example"), STORE_OK);
+			     "mailer.example"),
+	    STORE_OK);
 	assert_int_equal(store_allow_add(f->s, a.id, NULL_SENDER_ITEM,
-	    NULL_SENDER_ITEM), STORE_OK);
+			     NULL_SENDER_ITEM),
+	    STORE_OK);
 	count_ok(f, a.id, NOW + 1, "example.org", false, false);
 
 	assert_int_equal(store_replace(f->s, f->t, a.id,
-	    "Leaked to spam.example", NOW + 10, &n), STORE_OK);
+			     "Leaked to spam.example", NOW + 10, &n),
+	    STORE_OK);
 	assert_int_not_equal(n.id, a.id);
 	assert_string_not_equal(n.address, a.address);
 	assert_int_equal(n.seq, a.seq + 1);
@@ -807,7 +833,8 @@ test_replace(void **state)
 	assert_int_equal(old.retired, NOW + 10);
 	assert_int_equal(allow_items(f, a.id, it), 2);
 	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW + 11, &c), STORE_OK);
+			     NOW + 11, &c),
+	    STORE_OK);
 	assert_int_equal(c.id, n.id);
 
 	/* Replacing a retired address keeps its reason unless given one. */
@@ -819,12 +846,14 @@ test_replace(void **state)
 
 	/* A missing id: nothing changes, no number is used. */
 	assert_int_equal(store_replace(f->s, f->t, a.id + 99, NULL, NOW + 30,
-	    &c), STORE_NOTFOUND);
+			     &c),
+	    STORE_NOTFOUND);
 	assert_true(sqlite3_get_autocommit(f->s->db));
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"),
-	    3);
-	assert_int_equal(raw_int(f->s->db, "SELECT CAST(value AS INTEGER) "
-	    "FROM setting WHERE key = 'next_seq'"), 4);
+	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 3);
+	assert_int_equal(raw_int(f->s->db,
+			     "SELECT CAST(value AS INTEGER) "
+			     "FROM setting WHERE key = 'next_seq'"),
+	    4);
 	free(it);
 }
 
@@ -860,14 +889,14 @@ test_replace_named_atomic(void **state)
 	 * transaction fails and takes it out again. */
 	create_ok(f, "amazon", NULL, 0, NOW, &a);
 	assert_int_equal(store_set_setting(f->s, "next_seq",
-	    "9223372036854775807"), STORE_OK);
+			     "9223372036854775807"),
+	    STORE_OK);
 	assert_int_equal(store_replace(f->s, f->t, a.id, "gone", NOW + 3, &c),
 	    STORE_INVALID);
 	assert_true(sqlite3_get_autocommit(f->s->db));
 	c = by_id(f, a.id, NOW + 3);
 	assert_int_equal(c.state, STATE_ACTIVE);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"),
-	    3);
+	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 3);
 
 	/* Inside the caller's transaction it joins it. */
 	assert_int_equal(store_set_setting(f->s, "next_seq", "10"), STORE_OK);
@@ -877,8 +906,7 @@ test_replace_named_atomic(void **state)
 	assert_false(sqlite3_get_autocommit(f->s->db));
 	store_rollback(f->s);
 	assert_int_equal(by_id(f, a.id, NOW + 4).state, STATE_ACTIVE);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"),
-	    3);
+	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 3);
 	free(it);
 }
 
@@ -919,13 +947,16 @@ make_v1(struct fixture *f)
 	char pragma[64];
 	sqlite3 *db;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(f->path, &db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL,
-	    NULL, NULL), SQLITE_OK);
+			     NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL,
-	    NULL, NULL), SQLITE_OK);
+			     NULL, NULL),
+	    SQLITE_OK);
 	/* sql-lint: constant: APPLICATION_ID is a compile-time integer */
 	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
 	    APPLICATION_ID);
@@ -942,7 +973,8 @@ user_version(struct fixture *f)
 	int v;
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
+			     NULL),
+	    SQLITE_OK);
 	v = raw_int(db, "PRAGMA user_version");
 	sqlite3_close(db);
 	return v;
@@ -981,21 +1013,26 @@ test_migrate_v1(void **state)
 	/* aliasd, aliasctl and alias-sendmail open with upgrade: the first
 	 * of them after an update migrates, with no step of the admin's. */
 	{
-		struct store_options o = { .upgrade = true, .busy_ms = 1000,
-		    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+		struct store_options o = { .upgrade = true,
+			.busy_ms = 1000,
+			.uid = (uid_t)-1,
+			.gid = (gid_t)-1 };
 
 		assert_int_equal(store_open(f->path, &o, &f->s, f->err,
-		    sizeof(f->err)), STORE_OK);
+				     sizeof(f->err)),
+		    STORE_OK);
 	}
 	assert_false(store_created(f->s));
 	assert_int_equal(user_version(f), 2);
 	assert_int_equal(raw_int(f->s->db, "PRAGMA application_id"),
 	    APPLICATION_ID);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"),
-	    5);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM "
-	    "sqlite_master WHERE name IN ('allow', 'sighting', "
-	    "'sighting_last')"), 3);
+	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 5);
+	assert_int_equal(
+	    raw_int(f->s->db,
+		"SELECT count(*) FROM "
+		"sqlite_master WHERE name IN ('allow', 'sighting', "
+		"'sighting_last')"),
+	    3);
 
 	/* Every row as it was, with the default rules. */
 	for (int64_t id = 1; id <= 5; id++) {
@@ -1037,10 +1074,12 @@ test_migrate_v1(void **state)
 	assert_string_equal(a.reason, "Leaked to spammers");
 	assert_int_equal(a.retired, NOW + 500);
 	assert_int_equal(store_get_setting(f->s, "next_seq", value,
-	    sizeof(value)), STORE_OK);
+			     sizeof(value)),
+	    STORE_OK);
 	assert_string_equal(value, "5");
-	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW, &a), STORE_OK);
+	assert_int_equal(store_find_correspondent(f->s, "joe@example.org", NOW,
+			     &a),
+	    STORE_OK);
 	assert_int_equal(a.id, 1);
 
 	/* And it works as a new store does. */
@@ -1094,8 +1133,8 @@ test_plans(void **state)
 {
 	struct fixture *f = *state;
 	static const enum stmt_id searches[] = { ST_ALLOW_MATCH,
-		ST_ALLOW_STATE, ST_ALLOW_LIST, ST_SIGHTINGS_OVER,
-		ST_LEARN, ST_SET_RULES };
+		ST_ALLOW_STATE, ST_ALLOW_LIST, ST_SIGHTINGS_OVER, ST_LEARN,
+		ST_SET_RULES };
 	char plan[4096];
 
 	created(f);

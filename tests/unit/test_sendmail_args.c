@@ -1,7 +1,7 @@
 /* test_sendmail_args.c: the sendmail command line alias-sendmail takes. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -81,7 +81,8 @@ test_attached_and_combined(void **state)
 	assert_true(a.dry_run);
 	assert_string_equal(a.sender, "me@x.example");
 	assert_int_equal(a.nrcpts, 1);
-	assert_built(&a, "s@example.com", "/usr/sbin/sendmail -f s@example.com "
+	assert_built(&a, "s@example.com",
+	    "/usr/sbin/sendmail -f s@example.com "
 	    "-ti -FMe Myself -oem -N never a@b.example");
 	sendmail_args_free(&a);
 }
@@ -126,8 +127,8 @@ test_missing_value(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(sendmail_args_parse(ARGC(v), v, &a, err,
-	    sizeof(err)), -1);
+	assert_int_equal(sendmail_args_parse(ARGC(v), v, &a, err, sizeof(err)),
+	    -1);
 	assert_string_equal(err, "option -f needs a value");
 }
 
@@ -151,10 +152,10 @@ parse_bad(int argc, char **argv, const char *want)
 	struct sendmail_args a;
 	char err[128];
 
-	assert_int_equal(sendmail_args_parse(argc, argv, &a, err,
-	    sizeof(err)), -1);
+	assert_int_equal(sendmail_args_parse(argc, argv, &a, err, sizeof(err)),
+	    -1);
 	assert_string_equal(err, want);
-	sendmail_args_free(&a);	/* harmless after an error */
+	sendmail_args_free(&a); /* harmless after an error */
 }
 
 /* Issue 11: the file name of -D was taken for a recipient. */
@@ -190,7 +191,8 @@ test_macro(void **state)
 	parse_ok(ARGC(att), att, &a);
 	assert_null(a.sender);
 	assert_rcpts(&a, "joe@example.org");
-	assert_built(&a, "s@example.com", "/usr/sbin/sendmail -f "
+	assert_built(&a, "s@example.com",
+	    "/usr/sbin/sendmail -f "
 	    "s@example.com -MJfoo@x.example joe@example.org");
 	sendmail_args_free(&a);
 	parse_ok(ARGC(sep), sep, &a);
@@ -217,7 +219,7 @@ test_every_value_option(void **state)
 	(void)state;
 	for (const char *l = letters; *l != '\0'; l++) {
 		char *sep[] = { "sendmail", opt, "v-1", "joe@example.org",
-		    NULL };
+			NULL };
 		char *one[] = { "sendmail", att, "joe@example.org", NULL };
 
 		snprintf(opt, sizeof(opt), "-%c", *l);
@@ -226,14 +228,18 @@ test_every_value_option(void **state)
 		assert_true(a.deliver);
 		assert_null(a.sender);
 		assert_rcpts(&a, "joe@example.org");
-		snprintf(want, sizeof(want), "/usr/sbin/sendmail -f s@e.com "
-		    "-%c v-1 joe@example.org", *l);
+		snprintf(want, sizeof(want),
+		    "/usr/sbin/sendmail -f s@e.com "
+		    "-%c v-1 joe@example.org",
+		    *l);
 		assert_built(&a, "s@e.com", want);
 		sendmail_args_free(&a);
 		parse_ok(3, one, &a);
 		assert_rcpts(&a, "joe@example.org");
-		snprintf(want, sizeof(want), "/usr/sbin/sendmail "
-		    "-%cv-1 joe@example.org", *l);
+		snprintf(want, sizeof(want),
+		    "/usr/sbin/sendmail "
+		    "-%cv-1 joe@example.org",
+		    *l);
 		assert_built(&a, NULL, want);
 		sendmail_args_free(&a);
 		/* -C alone is -Csendmail.cf: tested with the modes. */
@@ -265,7 +271,8 @@ test_sender(void **state)
 	(void)state;
 	parse_ok(ARGC(r), r, &a);
 	assert_string_equal(a.sender, "me@example.net");
-	assert_built(&a, "s@e.com", "/usr/sbin/sendmail -f s@e.com "
+	assert_built(&a, "s@e.com",
+	    "/usr/sbin/sendmail -f s@e.com "
 	    "joe@example.org");
 	sendmail_args_free(&a);
 	parse_ok(ARGC(att), att, &a);
@@ -273,13 +280,14 @@ test_sender(void **state)
 	assert_rcpts(&a, "joe@example.org");
 	sendmail_args_free(&a);
 	parse_ok(ARGC(empty), empty, &a);
-	assert_string_equal(a.sender, "");	/* the null sender, <> */
+	assert_string_equal(a.sender, ""); /* the null sender, <> */
 	assert_rcpts(&a, "joe@example.org");
 	sendmail_args_free(&a);
 	parse_ok(ARGC(late), late, &a);
 	assert_string_equal(a.sender, "me@example.net");
 	assert_rcpts(&a, "joe@example.org");
-	assert_built(&a, "s@e.com", "/usr/sbin/sendmail -f s@e.com "
+	assert_built(&a, "s@e.com",
+	    "/usr/sbin/sendmail -f s@e.com "
 	    "joe@example.org -oi");
 	sendmail_args_free(&a);
 }
@@ -289,7 +297,8 @@ test_bundled_flags(void **state)
 {
 	char **ti = ARGV("-ti");
 	char **oi_t = ARGV("-oi", "-t");
-	char **many = ARGV("-vtiGUx", "-em", "-oem", "-h", "20", "a@b.example");
+	char **many = ARGV("-vtiGUx", "-em", "-oem", "-h", "20",
+	    "a@b.example");
 	char **value_last = ARGV("-tiN", "never", "a@b.example");
 	struct sendmail_args a;
 
@@ -321,9 +330,9 @@ test_bundled_flags(void **state)
 static void
 test_mode_letters(void **state)
 {
-	static const char *not_mail[] = { "-bp", "-bt", "-bv", "-bi",
-	    "-bD", "-bd", "-bh", "-bH", "-bP", "-bC", "-q", "-q1h",
-	    "-qRexample.org", "-qIabc", "-Q", "-Qreason", "-I", "-vbp" };
+	static const char *not_mail[] = { "-bp", "-bt", "-bv", "-bi", "-bD",
+		"-bd", "-bh", "-bH", "-bP", "-bC", "-q", "-q1h",
+		"-qRexample.org", "-qIabc", "-Q", "-Qreason", "-I", "-vbp" };
 	char **sep = ARGV("-b", "s");
 	char **last = ARGV("-bp", "-bm", "joe@example.org");
 	char **arpa = ARGV("-ba", "joe@example.org");
@@ -346,10 +355,10 @@ test_mode_letters(void **state)
 	assert_true(a.smtp);
 	assert_false(a.deliver);
 	sendmail_args_free(&a);
-	parse_ok(ARGC(last), last, &a);	/* the last -b counts */
+	parse_ok(ARGC(last), last, &a); /* the last -b counts */
 	assert_true(a.deliver);
 	sendmail_args_free(&a);
-	parse_ok(ARGC(arpa), arpa, &a);	/* a message too: rewritten */
+	parse_ok(ARGC(arpa), arpa, &a); /* a message too: rewritten */
 	assert_true(a.deliver);
 	assert_rcpts(&a, "joe@example.org");
 	sendmail_args_free(&a);
@@ -357,10 +366,10 @@ test_mode_letters(void **state)
 	assert_false(a.deliver);
 	assert_built(&a, NULL, "/usr/sbin/sendmail -q -v");
 	sendmail_args_free(&a);
-	parse_ok(ARGC(dbare), dbare, &a);	/* sendmail: -d0-99.1 */
+	parse_ok(ARGC(dbare), dbare, &a); /* sendmail: -d0-99.1 */
 	assert_rcpts(&a, "joe@example.org");
 	sendmail_args_free(&a);
-	parse_ok(ARGC(cbare), cbare, &a);	/* sendmail: -Csendmail.cf */
+	parse_ok(ARGC(cbare), cbare, &a); /* sendmail: -Csendmail.cf */
 	assert_true(a.extract);
 	sendmail_args_free(&a);
 	parse_bad(ARGC(ARGV("-bz")), ARGV("-bz"), "unknown mode -bz");

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -26,8 +26,9 @@ parse_is(const char *in, enum smtpaddr_result st, const char *want)
 	got = smtpaddr_parse(in, out, sizeof(out));
 	if (got != st)
 		fail_msg("\"%.80s\": result %d, want %d (out \"%.80s\")", in,
-		    (int)got, (int)st, memchr(out, '\0', sizeof(out)) != NULL ?
-		    out : "(unterminated)");
+		    (int)got, (int)st,
+		    memchr(out, '\0', sizeof(out)) != NULL ? out :
+							     "(unterminated)");
 	assert_non_null(memchr(out, '\0', sizeof(out)));
 	if (want != NULL)
 		assert_string_equal(out, want);
@@ -53,7 +54,8 @@ test_plain(void **state)
 	ok("x@example.com", "x@example.com");
 	ok(" <x@example.com> ", "x@example.com");
 	ok("<mail-0001-q3@example.com>", "mail-0001-q3@example.com");
-	ok("<first.last+tag@sub.example.com>", "first.last+tag@sub.example.com");
+	ok("<first.last+tag@sub.example.com>",
+	    "first.last+tag@sub.example.com");
 }
 
 static void
@@ -105,10 +107,10 @@ static void
 test_quoted_bad(void **state)
 {
 	(void)state;
-	bad("\"x@example.com");		/* no closing quote */
+	bad("\"x@example.com"); /* no closing quote */
 	bad("<\"x>");
-	bad("\"x\\\"@example.com");	/* the only quote is escaped */
-	bad("\"x\"y@example.com");	/* text after the quote */
+	bad("\"x\\\"@example.com"); /* the only quote is escaped */
+	bad("\"x\"y@example.com"); /* text after the quote */
 }
 
 static void
@@ -194,7 +196,7 @@ test_overlong(void **state)
 	snprintf(in, sizeof(in), "\"%.31s %.31s\"@example.com", local, local);
 	bad(in);
 	snprintf(in, sizeof(in), "%s", local);
-	bad(in);			/* a bare local part too long */
+	bad(in); /* a bare local part too long */
 	/* a label of 64 */
 	snprintf(in, sizeof(in), "x@%sb.com", label);
 	bad(in);
@@ -234,13 +236,17 @@ test_not_text(void **state)
 {
 	static const char *const refused[] = {
 		"<j\xf6rg@example.com>", /* Latin-1 */
-		"<x@b\xfc" "cher.example>",
+		"<x@b\xfc"
+		"cher.example>",
 		"<\xc0\xafx@example.com>", /* overlong */
-		"<x@\xe0\x80\xae" "example.com>",
+		"<x@\xe0\x80\xae"
+		"example.com>",
 		"<\xed\xa0\x80@example.com>", /* surrogate */
 		"<x\xc2\x85@example.com>", /* C1 NEL */
-		"<x@ex\xc2\x9b" "31m.example>", /* C1 CSI */
-		"<x\x9b" "31m@example.com>", /* raw C1 byte */
+		"<x@ex\xc2\x9b"
+		"31m.example>", /* C1 CSI */
+		"<x\x9b"
+		"31m@example.com>", /* raw C1 byte */
 		"<x\xe2\x82@example.com>", /* truncated */
 		"<x@example.com\xf0\x9f>",
 		"<\xf4\x90\x80\x80@example.com>", /* > U+10FFFF */
@@ -257,8 +263,7 @@ test_not_text(void **state)
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		parse_is(refused[i], SMTPADDR_BAD, "");
 	/* Valid UTF-8 stays welcome, quoted or not. */
-	ok("<\"j\xc3\xb6rg r\"@example.com>",
-	    "\"j\xc3\xb6rg r\"@example.com");
+	ok("<\"j\xc3\xb6rg r\"@example.com>", "\"j\xc3\xb6rg r\"@example.com");
 	ok("<\xf4\x8f\xbf\xbf@example.com>", "\xf4\x8f\xbf\xbf@example.com");
 }
 
@@ -296,7 +301,8 @@ guess_is(const char *in, const char *want)
 		return;
 	}
 	if (rc != 0)
-		fail_msg("\"%.80s\": no domain guessed, want \"%s\"", in, want);
+		fail_msg("\"%.80s\": no domain guessed, want \"%s\"", in,
+		    want);
 	assert_string_equal(out, want);
 }
 
@@ -324,7 +330,7 @@ test_guess_domain(void **state)
 	in[1000] = '\0';
 	guess_is(in, NULL);
 	in[10] = '@';
-	guess_is(in, NULL);		/* 989 bytes: too long */
+	guess_is(in, NULL); /* 989 bytes: too long */
 }
 
 /* Found by fuzzing: an unquoted dot-atom was copied without checking

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -22,12 +22,12 @@
 #include "common/template.h"
 #include "db/store_int.h"
 
-#define NOW	((time_t)1700000000)
-#define DOMAIN	"example.com"
+#define NOW ((time_t)1700000000)
+#define DOMAIN "example.com"
 
 struct fixture {
 	char dir[4096];
-	char path[4200];		/* DIR/sub/aliases.db */
+	char path[4200]; /* DIR/sub/aliases.db */
 	struct store *s;
 	struct template *t;
 	char err[512];
@@ -163,21 +163,26 @@ test_create_file(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0700);
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
+			     NULL),
+	    SQLITE_OK);
 	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
 	assert_int_equal(raw_int(db, "PRAGMA application_id"), APPLICATION_ID);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name IN ('address', 'setting', 'counter', "
-	    "'sender_domain', 'address_correspondent')"), 5);
+	assert_int_equal(raw_int(db,
+			     "SELECT count(*) FROM sqlite_master "
+			     "WHERE name IN ('address', 'setting', 'counter', "
+			     "'sender_domain', 'address_correspondent')"),
+	    5);
 	sqlite3_close(db);
 	/* journal_mode is kept in the file. */
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
+			     NULL),
+	    SQLITE_OK);
 	{
 		sqlite3_stmt *st;
 
 		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode",
-		    -1, &st, NULL), SQLITE_OK);
+				     -1, &st, NULL),
+		    SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_string_equal((const char *)sqlite3_column_text(st, 0),
 		    "wal");
@@ -263,8 +268,11 @@ test_open_foreign(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	/* Some other program's SQLite database. */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x); "
-	    "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+			     "CREATE TABLE t (x); "
+			     "INSERT INTO t VALUES (1)",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f, false, false, 100, &f->s),
 	    STORE_INVALID);
@@ -279,8 +287,9 @@ test_open_foreign(void **state)
 	/* Another application_id. */
 	unlink(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id = 42",
-	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id = 42", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f, false, false, 100, &f->s),
 	    STORE_INVALID);
@@ -310,8 +319,9 @@ test_open_newer_schema(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99",
-	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f, false, false, 100, &f->s),
 	    STORE_INVALID);
@@ -393,7 +403,8 @@ test_insert_raises_sequence(void **state)
 	assert_int_equal(store_find(f->s, in.local, DOMAIN, NOW, &a),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_get_setting(f->s, "next_seq", value,
-	    sizeof(value)), STORE_OK);
+			     sizeof(value)),
+	    STORE_OK);
 	assert_string_equal(value, "503");
 }
 
@@ -408,11 +419,13 @@ test_named(void **state)
 	assert_string_equal(a.address, "ebay@" DOMAIN);
 	assert_string_equal(a.correspondent, "");
 	assert_int_equal(store_create(f->s, f->t, "ebay", DOMAIN, NULL, 0,
-	    NULL, NOW, &b), STORE_EXISTS);
+			     NULL, NOW, &b),
+	    STORE_EXISTS);
 	assert_non_null(strstr(store_error(f->s), "ebay@" DOMAIN));
 	/* The same local part in another domain is another address. */
-	assert_int_equal(store_create(f->s, f->t, "ebay", "example.net",
-	    NULL, 0, "note", NOW, &b), STORE_OK);
+	assert_int_equal(store_create(f->s, f->t, "ebay", "example.net", NULL,
+			     0, "note", NOW, &b),
+	    STORE_OK);
 	assert_string_equal(b.note, "note");
 	assert_int_equal(count_all(f->s), 2);
 	/* A failed create leaves no open transaction behind. */
@@ -469,29 +482,36 @@ test_find_correspondent(void **state)
 	create_ok(f, NULL, "@example.org", 0, NOW, &d);
 	create_ok(f, NULL, "ann@example.org", 0, NOW, &a3);
 	/* The newest active one. */
-	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW, &b), STORE_OK);
+	assert_int_equal(store_find_correspondent(f->s, "joe@example.org", NOW,
+			     &b),
+	    STORE_OK);
 	assert_int_equal(b.id, a2.id);
 	/* Retired ones are skipped. */
 	assert_int_equal(store_retire(f->s, a2.id, "leaked", NOW), STORE_OK);
-	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW, &b), STORE_OK);
+	assert_int_equal(store_find_correspondent(f->s, "joe@example.org", NOW,
+			     &b),
+	    STORE_OK);
 	assert_int_equal(b.id, a1.id);
 	/* So are expired ones, exactly from their expiry on. */
 	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW + 999, &b), STORE_OK);
+			     NOW + 999, &b),
+	    STORE_OK);
 	assert_int_equal(b.id, a1.id);
 	assert_int_equal(store_find_correspondent(f->s, "joe@example.org",
-	    NOW + 1000, &b), STORE_NOTFOUND);
+			     NOW + 1000, &b),
+	    STORE_NOTFOUND);
 	/* A domain is a correspondent like any other. */
 	assert_int_equal(store_find_correspondent(f->s, "@example.org", NOW,
-	    &b), STORE_OK);
+			     &b),
+	    STORE_OK);
 	assert_int_equal(b.id, d.id);
-	assert_int_equal(store_find_correspondent(f->s, "ann@example.org",
-	    NOW, &b), STORE_OK);
+	assert_int_equal(store_find_correspondent(f->s, "ann@example.org", NOW,
+			     &b),
+	    STORE_OK);
 	assert_int_equal(b.id, a3.id);
-	assert_int_equal(store_find_correspondent(f->s, "bob@example.org",
-	    NOW, &b), STORE_NOTFOUND);
+	assert_int_equal(store_find_correspondent(f->s, "bob@example.org", NOW,
+			     &b),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_find_correspondent(f->s, "", NOW, &b),
 	    STORE_NOTFOUND);
 }
@@ -501,8 +521,9 @@ insert_named(struct fixture *f, const char *local, const char *domain)
 {
 	struct store_address a;
 
-	assert_int_equal(store_create(f->s, f->t, local, domain, NULL, 0,
-	    NULL, NOW, &a), STORE_OK);
+	assert_int_equal(store_create(f->s, f->t, local, domain, NULL, 0, NULL,
+			     NOW, &a),
+	    STORE_OK);
 }
 
 static void
@@ -523,55 +544,72 @@ test_resolve(void **state)
 	insert_named(f, "news", "example.net");
 
 	assert_int_equal(store_resolve(f->s, "mail-0003-c8@example.com", NOW,
-	    &a, cand, sizeof(cand)), STORE_OK);
+			     &a, cand, sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.address, "mail-0003-c8@example.com");
 	assert_int_equal(store_resolve(f->s, "MAIL-0003-C8@Example.COM", NOW,
-	    &a, cand, sizeof(cand)), STORE_OK);
+			     &a, cand, sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.address, "mail-0003-c8@example.com");
 	assert_int_equal(store_resolve(f->s, "mail-0003-c8@example.net", NOW,
-	    &a, cand, sizeof(cand)), STORE_NOTFOUND);
+			     &a, cand, sizeof(cand)),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_resolve(f->s, "mail-0003-c8", NOW, &a, cand,
-	    sizeof(cand)), STORE_OK);
+			     sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.local, "mail-0003-c8");
 	assert_int_equal(store_resolve(f->s, "mail-0003", NOW, &a, cand,
-	    sizeof(cand)), STORE_OK);
+			     sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.local, "mail-0003-c8");
 	assert_int_equal(store_resolve(f->s, "Mail-0002", NOW, &a, cand,
-	    sizeof(cand)), STORE_OK);
+			     sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.local, "mail-0002-a4");
 	/* Ambiguous: the candidates are named, in order. */
 	assert_int_equal(store_resolve(f->s, "mail-000", NOW, &a, cand,
-	    sizeof(cand)), STORE_AMBIGUOUS);
-	assert_string_equal(cand, "mail-0001-q3@example.com, "
+			     sizeof(cand)),
+	    STORE_AMBIGUOUS);
+	assert_string_equal(cand,
+	    "mail-0001-q3@example.com, "
 	    "mail-0002-a4@example.com, mail-0003-c8@example.com");
 	assert_int_equal(store_resolve(f->s, "mail-", NOW, &a, cand,
-	    sizeof(cand)), STORE_AMBIGUOUS);
+			     sizeof(cand)),
+	    STORE_AMBIGUOUS);
 	assert_non_null(strstr(cand, "mail-0013-k9@example.com"));
 	/* An exact local part beats the longer ones it begins. */
 	assert_int_equal(store_resolve(f->s, "shop", NOW, &a, cand,
-	    sizeof(cand)), STORE_OK);
+			     sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.local, "shop");
 	assert_int_equal(store_resolve(f->s, "shopp", NOW, &a, cand,
-	    sizeof(cand)), STORE_OK);
+			     sizeof(cand)),
+	    STORE_OK);
 	assert_string_equal(a.local, "shopping");
 	/* One local part in two domains. */
 	assert_int_equal(store_resolve(f->s, "news", NOW, &a, cand,
-	    sizeof(cand)), STORE_AMBIGUOUS);
+			     sizeof(cand)),
+	    STORE_AMBIGUOUS);
 	assert_string_equal(cand, "news@example.com, news@example.net");
-	assert_int_equal(store_resolve(f->s, "news@example.net", NOW, &a,
-	    cand, sizeof(cand)), STORE_OK);
+	assert_int_equal(store_resolve(f->s, "news@example.net", NOW, &a, cand,
+			     sizeof(cand)),
+	    STORE_OK);
 	/* Unknown. */
 	assert_int_equal(store_resolve(f->s, "mail-0004", NOW, &a, cand,
-	    sizeof(cand)), STORE_NOTFOUND);
+			     sizeof(cand)),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_resolve(f->s, "zzz", NOW, &a, cand,
-	    sizeof(cand)), STORE_NOTFOUND);
-	assert_int_equal(store_resolve(f->s, "", NOW, &a, cand,
-	    sizeof(cand)), STORE_NOTFOUND);
+			     sizeof(cand)),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_resolve(f->s, "", NOW, &a, cand, sizeof(cand)),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_resolve(f->s, "@example.com", NOW, &a, cand,
-	    sizeof(cand)), STORE_NOTFOUND);
+			     sizeof(cand)),
+	    STORE_NOTFOUND);
 	/* A prefix ending in the highest byte. */
 	assert_int_equal(store_resolve(f->s, "\xff\xff", NOW, &a, cand,
-	    sizeof(cand)), STORE_NOTFOUND);
+			     sizeof(cand)),
+	    STORE_NOTFOUND);
 }
 
 static void
@@ -586,16 +624,18 @@ test_resolve_many(void **state)
 		snprintf(local, sizeof(local), "x%d", i);
 		insert_named(f, local, DOMAIN);
 	}
-	assert_int_equal(store_resolve(f->s, "x", NOW, &a, cand,
-	    sizeof(cand)), STORE_AMBIGUOUS);
-	assert_string_equal(cand, "x0@example.com, x1@example.com, "
+	assert_int_equal(store_resolve(f->s, "x", NOW, &a, cand, sizeof(cand)),
+	    STORE_AMBIGUOUS);
+	assert_string_equal(cand,
+	    "x0@example.com, x1@example.com, "
 	    "x2@example.com, x3@example.com, x4@example.com, ...");
 	/* A small buffer holds what fits, terminated. */
 	assert_int_equal(store_resolve(f->s, "x", NOW, &a, small,
-	    sizeof(small)), STORE_AMBIGUOUS);
+			     sizeof(small)),
+	    STORE_AMBIGUOUS);
 	assert_true(strlen(small) < sizeof(small));
-	assert_int_equal(strncmp(small, "x0@example.com, x1@example.com",
-	    30), 0);
+	assert_int_equal(strncmp(small, "x0@example.com, x1@example.com", 30),
+	    0);
 }
 
 static void
@@ -606,8 +646,11 @@ test_retire_revive(void **state)
 
 	created(f);
 	create_ok(f, NULL, "joe@example.org", NOW + 10, NOW, &a);
-	assert_int_equal(store_retire(f->s, a.id, "Spammers found this "
-	    "address", NOW + 5), STORE_OK);
+	assert_int_equal(store_retire(f->s, a.id,
+			     "Spammers found this "
+			     "address",
+			     NOW + 5),
+	    STORE_OK);
 	assert_int_equal(store_find(f->s, a.local, DOMAIN, NOW, &b), STORE_OK);
 	assert_int_equal(b.state, STATE_RETIRED);
 	assert_string_equal(b.reason, "Spammers found this address");
@@ -670,8 +713,8 @@ test_default(void **state)
 
 /* List with a filter; the locals, comma-separated, into out. */
 static void
-list_locals(struct store *s, enum store_filter filter, time_t now,
-    char *out, size_t len)
+list_locals(struct store *s, enum store_filter filter, time_t now, char *out,
+    size_t len)
 {
 	struct store_iter *it;
 	struct store_address a;
@@ -697,29 +740,34 @@ test_list(void **state)
 	char out[1024];
 
 	created(f);
-	assert_int_equal(store_create(f->s, f->t, "b", "z.org", NULL, 0,
-	    NULL, NOW, &a), STORE_OK);
-	create_ok(f, "c", NULL, NOW + 100, NOW, &a);	/* expires */
+	assert_int_equal(store_create(f->s, f->t, "b", "z.org", NULL, 0, NULL,
+			     NOW, &a),
+	    STORE_OK);
+	create_ok(f, "c", NULL, NOW + 100, NOW, &a); /* expires */
 	create_ok(f, "d", NULL, 0, NOW, &a);
 	assert_int_equal(store_retire(f->s, a.id, NULL, NOW), STORE_OK);
 	create_ok(f, "a", NULL, 0, NOW, &a);
 	create_ok(f, "b", NULL, 0, NOW, &a);
 
 	list_locals(f->s, FILTER_ALL, NOW, out, sizeof(out));
-	assert_string_equal(out, "a@example.com:active,"
+	assert_string_equal(out,
+	    "a@example.com:active,"
 	    "b@example.com:active,b@z.org:active,c@example.com:active,"
 	    "d@example.com:retired");
 	list_locals(f->s, FILTER_ACTIVE, NOW, out, sizeof(out));
-	assert_string_equal(out, "a@example.com:active,"
+	assert_string_equal(out,
+	    "a@example.com:active,"
 	    "b@example.com:active,b@z.org:active,c@example.com:active");
 	list_locals(f->s, FILTER_RETIRED, NOW, out, sizeof(out));
 	assert_string_equal(out, "d@example.com:retired");
 	/* Once c has expired it counts as retired. */
 	list_locals(f->s, FILTER_ACTIVE, NOW + 100, out, sizeof(out));
-	assert_string_equal(out, "a@example.com:active,"
+	assert_string_equal(out,
+	    "a@example.com:active,"
 	    "b@example.com:active,b@z.org:active");
 	list_locals(f->s, FILTER_RETIRED, NOW + 100, out, sizeof(out));
-	assert_string_equal(out, "c@example.com:expired,"
+	assert_string_equal(out,
+	    "c@example.com:expired,"
 	    "d@example.com:retired");
 	list_locals(f->s, FILTER_ALL, NOW + 100, out, sizeof(out));
 	assert_non_null(strstr(out, "c@example.com:expired"));
@@ -817,19 +865,23 @@ test_settings(void **state)
 
 	created(f);
 	assert_int_equal(store_get_setting(f->s, "colour", value,
-	    sizeof(value)), STORE_NOTFOUND);
+			     sizeof(value)),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_set_setting(f->s, "colour", "blue"), STORE_OK);
 	assert_int_equal(store_get_setting(f->s, "colour", value,
-	    sizeof(value)), STORE_OK);
+			     sizeof(value)),
+	    STORE_OK);
 	assert_string_equal(value, "blue");
 	assert_int_equal(store_set_setting(f->s, "colour", "it's 'red'; --"),
 	    STORE_OK);
 	assert_int_equal(store_get_setting(f->s, "colour", value,
-	    sizeof(value)), STORE_OK);
+			     sizeof(value)),
+	    STORE_OK);
 	assert_string_equal(value, "it's 'red'; --");
 	assert_int_equal(store_set_setting(f->s, "colour", NULL), STORE_OK);
 	assert_int_equal(store_get_setting(f->s, "colour", value,
-	    sizeof(value)), STORE_NOTFOUND);
+			     sizeof(value)),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_set_setting(f->s, "colour", NULL), STORE_OK);
 	/* Settings survive a reopen. */
 	assert_int_equal(store_set_setting(f->s, "k", "v"), STORE_OK);
@@ -895,10 +947,12 @@ test_busy(void **state)
 	/* Another writer holds the lock. */
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL), SQLITE_OK);
+			     NULL),
+	    SQLITE_OK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN, NULL, 0,
-	    NULL, NOW, &a), STORE_BUSY);
+	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN, NULL, 0, NULL,
+			     NOW, &a),
+	    STORE_BUSY);
 	ms = elapsed_ms(&t0);
 	assert_true(ms >= 90);
 	assert_true(ms < 5000);
@@ -914,7 +968,8 @@ test_busy(void **state)
 	/* Nothing changed, and the handle still works. */
 	assert_int_equal(count_all(f->s), 1);
 	assert_int_equal(store_get_setting(f->s, "next_seq", value,
-	    sizeof(value)), STORE_OK);
+			     sizeof(value)),
+	    STORE_OK);
 	assert_string_equal(value, "2");
 	assert_int_equal(store_get_default(f->s, NOW, &a), STORE_NOTFOUND);
 	assert_int_equal(store_find(f->s, "mail-0001", DOMAIN, NOW, &a),
@@ -936,8 +991,9 @@ test_readonly(void **state)
 	/* Opened read-only: reads work, every write says READONLY. */
 	assert_int_equal(open_store(f, false, true, 100, &f->s), STORE_OK);
 	assert_int_equal(store_find(f->s, a.local, DOMAIN, NOW, &b), STORE_OK);
-	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN, NULL, 0,
-	    NULL, NOW, &b), STORE_READONLY);
+	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN, NULL, 0, NULL,
+			     NOW, &b),
+	    STORE_READONLY);
 	assert_int_equal(store_retire(f->s, a.id, NULL, NOW), STORE_READONLY);
 	assert_int_equal(store_set_setting(f->s, "k", "v"), STORE_READONLY);
 	assert_int_equal(count_all(f->s), 1);
@@ -951,7 +1007,8 @@ test_readonly(void **state)
 		assert_int_equal(open_store(f, false, false, 100, &f->s),
 		    STORE_OK);
 		assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN, NULL,
-		    0, NULL, NOW, &b), STORE_READONLY);
+				     0, NULL, NOW, &b),
+		    STORE_READONLY);
 		chmod(f->path, 0600);
 	}
 }
@@ -980,8 +1037,10 @@ domain_rows(struct store *s, int64_t id)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sender_domain WHERE "
-	    "address = %lld", (long long)id);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sender_domain WHERE "
+	    "address = %lld",
+	    (long long)id);
 	return raw_int(s->db, sql);
 }
 
@@ -990,8 +1049,10 @@ domain_last(struct store *s, int64_t id, const char *which)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "SELECT %s(last) - %lld FROM sender_domain "
-	    "WHERE address = %lld", which, (long long)NOW, (long long)id);
+	snprintf(sql, sizeof(sql),
+	    "SELECT %s(last) - %lld FROM sender_domain "
+	    "WHERE address = %lld",
+	    which, (long long)NOW, (long long)id);
 	return raw_int(s->db, sql);
 }
 
@@ -1000,8 +1061,10 @@ domain_kept(struct store *s, int64_t id, const char *domain)
 {
 	char sql[256];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sender_domain WHERE "
-	    "address = %lld AND domain = '%s'", (long long)id, domain);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sender_domain WHERE "
+	    "address = %lld AND domain = '%s'",
+	    (long long)id, domain);
 	return raw_int(s->db, sql) == 1;
 }
 
@@ -1069,7 +1132,8 @@ test_sender_domains_bound(void **state)
 	assert_int_equal(store_find(f->s, a.local, DOMAIN, NOW, &r), STORE_OK);
 	assert_int_equal(r.messages, 50000);
 	assert_int_equal(store_sender_domains(f->s, a.id, first_domain_cb,
-	    &seen), STORE_OK);
+			     &seen),
+	    STORE_OK);
 	assert_int_equal(seen.n, SENDER_DOMAINS_MAX);
 	assert_string_equal(seen.first, "d49999.example");
 
@@ -1113,18 +1177,21 @@ test_sender_domains_old_store(void **state)
 	create_ok(f, NULL, NULL, 0, NOW, &a);
 	create_ok(f, NULL, NULL, 0, NOW, &b);
 	for (int k = 0; k < 2; k++) {
-		snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 0 "
+		snprintf(sql, sizeof(sql),
+		    "WITH RECURSIVE n(i) AS (SELECT 0 "
 		    "UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
 		    "INSERT INTO sender_domain (address, domain, messages, "
 		    "last) SELECT %lld, printf('old%%05d.example', i), 1, "
-		    "%lld + i FROM n", k == 0 ? 1499 : 1199,
-		    (long long)(k == 0 ? a.id : b.id), (long long)NOW);
+		    "%lld + i FROM n",
+		    k == 0 ? 1499 : 1199, (long long)(k == 0 ? a.id : b.id),
+		    (long long)NOW);
 		assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL),
 		    SQLITE_OK);
 	}
 	assert_int_equal(domain_rows(f->s, a.id), 1500);
 	assert_int_equal(store_sender_domains(f->s, a.id, first_domain_cb,
-	    &seen), STORE_OK);
+			     &seen),
+	    STORE_OK);
 	assert_int_equal(seen.n, SENDER_DOMAINS_MAX);
 	assert_string_equal(seen.first, "old01499.example");
 	/* Reading writes nothing. */
@@ -1153,11 +1220,14 @@ static void
 test_counts_unclean_domain(void **state)
 {
 	static const char *const unclean[] = {
-		"ex\xc2\x85" "ample.org",	/* C1 NEL, as UTF-8 */
-		"\x9b" "31m.example",		/* a raw C1 byte */
-		"b\xfc" "cher.example",		/* Latin-1 */
-		"x\x1b[2J.example",		/* C0 */
-		"\xed\xa0\x80.example",		/* a surrogate */
+		"ex\xc2\x85"
+		"ample.org", /* C1 NEL, as UTF-8 */
+		"\x9b"
+		"31m.example", /* a raw C1 byte */
+		"b\xfc"
+		"cher.example", /* Latin-1 */
+		"x\x1b[2J.example", /* C0 */
+		"\xed\xa0\x80.example", /* a surrogate */
 	};
 	struct fixture *f = *state;
 	struct store_address a, r;
@@ -1190,11 +1260,14 @@ test_create_unclean(void **state)
 
 	created(f);
 	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN,
-	    "j\xf6rg@example.org", 0, NULL, NOW, &a), STORE_INVALID);
+			     "j\xf6rg@example.org", 0, NULL, NOW, &a),
+	    STORE_INVALID);
 	assert_int_equal(store_create(f->s, f->t, NULL, DOMAIN,
-	    "x\xc2\x85y@example.org", 0, NULL, NOW, &a), STORE_INVALID);
+			     "x\xc2\x85y@example.org", 0, NULL, NOW, &a),
+	    STORE_INVALID);
 	assert_int_equal(store_create(f->s, f->t, "bad\x1b", DOMAIN, NULL, 0,
-	    NULL, NOW, &a), STORE_INVALID);
+			     NULL, NOW, &a),
+	    STORE_INVALID);
 	assert_int_equal(count_all(f->s), 0);
 	create_ok(f, NULL, "j\xc3\xb6rg@example.org", 0, NOW, &a);
 	assert_int_equal(count_all(f->s), 1);
@@ -1257,7 +1330,7 @@ test_index_plans(void **state)
 		 * b-tree: a handful of rows, found by the primary key. */
 		if (strstr(plan, "SCAN") != NULL ||
 		    (lookups[i] != ST_SENDER_DOMAINS &&
-		    strstr(plan, "TEMP B-TREE") != NULL))
+			strstr(plan, "TEMP B-TREE") != NULL))
 			fail_msg("statement %d scans:\n%s", (int)lookups[i],
 			    plan);
 		assert_non_null(strstr(plan, "SEARCH"));
@@ -1269,13 +1342,16 @@ test_index_plans(void **state)
 
 	/* And they answer right at this size. */
 	assert_int_equal(store_find_correspondent(f->s, "c7@example.org",
-	    NOW + 30000, &a), STORE_OK);
+			     NOW + 30000, &a),
+	    STORE_OK);
 	assert_int_equal(a.seq, 15008);
 	assert_int_equal(store_resolve(f->s, "mail-12345", NOW, &a, cand,
-	    sizeof(cand)), STORE_OK);
+			     sizeof(cand)),
+	    STORE_OK);
 	assert_int_equal(a.seq, 12345);
 	assert_int_equal(store_resolve(f->s, "mail-1234", NOW, &a, cand,
-	    sizeof(cand)), STORE_AMBIGUOUS);
+			     sizeof(cand)),
+	    STORE_AMBIGUOUS);
 	assert_int_equal(count_all(f->s), 20000);
 }
 

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -66,7 +66,8 @@ test_default_shape(void **state)
 	(void)state;
 	assert_true(template_has_sequence(t));
 	assert_int_equal(regcomp(&re, "^mail-[0-9]{4}-[a-km-np-z2-9]{6}$",
-	    REG_EXTENDED | REG_NOSUB), 0);
+			     REG_EXTENDED | REG_NOSUB),
+	    0);
 	for (uint64_t seq = 0; seq < 200; seq++) {
 		render(t, seq, out, sizeof(out));
 		if (regexec(&re, out, 0, NULL, 0) != 0)
@@ -100,7 +101,8 @@ test_alphabet_use(void **state)
 		assert_int_equal(strlen(out), 3);
 		for (int j = 1; j < 3; j++) {
 			if (strchr(alphabet, out[j]) == NULL)
-				fail_msg("'%c' is not in the alphabet", out[j]);
+				fail_msg("'%c' is not in the alphabet",
+				    out[j]);
 			seen[(unsigned char)out[j]]++;
 			total++;
 		}
@@ -255,10 +257,10 @@ test_match(void **state)
 	assert_false(template_match(t, "mail-99999999999999999999-ab", &seq));
 	/* The random part is a syntax check only. */
 	assert_true(template_match(t, "mail-0001-aa", NULL));
-	assert_false(template_match(t, "mail-0001-a1", &seq));	/* 1 */
-	assert_false(template_match(t, "mail-0001-ao", &seq));	/* o */
-	assert_false(template_match(t, "mail-0001-al", &seq));	/* l */
-	assert_false(template_match(t, "mail-0001-a0", &seq));	/* 0 */
+	assert_false(template_match(t, "mail-0001-a1", &seq)); /* 1 */
+	assert_false(template_match(t, "mail-0001-ao", &seq)); /* o */
+	assert_false(template_match(t, "mail-0001-al", &seq)); /* l */
+	assert_false(template_match(t, "mail-0001-a0", &seq)); /* 0 */
 	assert_false(template_match(t, "mail-0001-aA", &seq));
 	assert_false(template_match(t, "mail-001-ab", &seq));
 	assert_false(template_match(t, "mail--ab", &seq));
@@ -340,8 +342,11 @@ test_random_bits(void **state)
 		const char *text;
 		unsigned int bits;
 	} cases[] = {
-		{ TEMPLATE_CLASSIC, 10 }, { TEMPLATE_DEFAULT, 30 },
-		{ "x%1r", 5 }, { "a%2r-%n-%3r", 25 }, { "%4r%2r", 30 },
+		{ TEMPLATE_CLASSIC, 10 },
+		{ TEMPLATE_DEFAULT, 30 },
+		{ "x%1r", 5 },
+		{ "a%2r-%n-%3r", 25 },
+		{ "%4r%2r", 30 },
 		{ "%8r", 40 },
 	};
 	char msg[512];
@@ -353,10 +358,12 @@ test_random_bits(void **state)
 		assert_int_equal(template_random_bits(t), cases[i].bits);
 		msg[0] = '\0';
 		assert_int_equal(template_weak(t, cases[i].text, msg,
-		    sizeof(msg)), cases[i].bits < 30);
+				     sizeof(msg)),
+		    cases[i].bits < 30);
 		if (cases[i].bits < 30) {
 			assert_non_null(strstr(msg, cases[i].text));
-			assert_non_null(strstr(msg, "template = mail-%04n-%6r"));
+			assert_non_null(
+			    strstr(msg, "template = mail-%04n-%6r"));
 		} else
 			assert_string_equal(msg, "");
 		template_free(t);

@@ -1,6 +1,6 @@
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -15,7 +15,7 @@
 
 #include "cli/when.h"
 
-#define NOW	((time_t)1700000000)	/* 2023-11-14T22:13:20Z */
+#define NOW ((time_t)1700000000) /* 2023-11-14T22:13:20Z */
 
 static time_t
 ok(const char *text)
@@ -42,10 +42,10 @@ test_dates(void **state)
 {
 	(void)state;
 	/* A date means through its end: midnight starting the next day. */
-	assert_int_equal(ok("2026-12-31"), 1798761600);	/* 2027-01-01 */
-	assert_int_equal(ok("2026-01-01"), 1767312000);	/* 2026-01-02 */
-	assert_int_equal(ok("2028-02-29"), 1835481600);	/* leap day */
-	assert_int_equal(ok("2026-02-28"), 1772323200);	/* to 03-01 */
+	assert_int_equal(ok("2026-12-31"), 1798761600); /* 2027-01-01 */
+	assert_int_equal(ok("2026-01-01"), 1767312000); /* 2026-01-02 */
+	assert_int_equal(ok("2028-02-29"), 1835481600); /* leap day */
+	assert_int_equal(ok("2026-02-28"), 1772323200); /* to 03-01 */
 	assert_int_equal(ok("2000-02-29"), 951868800);
 	assert_int_equal(ok("1970-01-01"), 86400);
 }
@@ -76,7 +76,7 @@ test_bad_dates(void **state)
 {
 	(void)state;
 	bad("2026-02-30");
-	bad("2026-02-29");		/* not a leap year */
+	bad("2026-02-29"); /* not a leap year */
 	bad("1900-02-29");
 	bad("2026-13-01");
 	bad("2026-00-10");
@@ -123,7 +123,7 @@ test_bad_spans(void **state)
 	bad(" 1d");
 	bad("+1d");
 	bad("99999999999999999999d");
-	bad("36601d");			/* past a century */
+	bad("36601d"); /* past a century */
 	bad("5300w");
 	bad("tomorrow");
 	bad("never");
@@ -151,7 +151,7 @@ test_span_alone(void **state)
 	assert_int_equal(span_parse("0h", &n), -1);
 	assert_int_equal(span_parse("none", &n), -1);
 	assert_int_equal(span_parse("9223372036854775807w", &n), -1);
-	assert_int_equal(n, 7);		/* untouched on failure */
+	assert_int_equal(n, 7); /* untouched on failure */
 }
 
 int
