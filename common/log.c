@@ -3,8 +3,12 @@
  * from any thread: syslog(3) and one fprintf per line are.  errno is
  * kept across every call.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <paths.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,9 @@ static bool to_stderr;
 static int verbosity;
 static const char *log_ident = "aliasd";
 static void (*fatal_hook)(int, const char *);
+/* Whether syslogd's socket is there, looked at most once a second. */
+static atomic_bool syslog_up = true;
+static atomic_llong syslog_next_look;
 
 void
 log_init(const char *ident, bool foreground, int verbose)
@@ -54,6 +61,26 @@ stderr_line(const char *line, const char *suffix)
 	    suffix != NULL ? suffix : "");
 }
 
+/*
+ * With no syslogd, syslog(3) tries to connect again for every line (a
+ * socket, a failed connect and a close, under glibc's syslog lock that
+ * every thread shares) and then drops the line.  Skip it instead while
+ * _PATH_LOG is missing, looking again once a second, so that a syslogd
+ * started later is found.
+ */
+static bool
+syslog_there(void)
+{
+	long long now = (long long)time(NULL), next;
+	struct stat sb;
+
+	next = atomic_load(&syslog_next_look);
+	if (now >= next &&
+	    atomic_compare_exchange_strong(&syslog_next_look, &next, now + 1))
+		atomic_store(&syslog_up, stat(_PATH_LOG, &sb) == 0);
+	return atomic_load(&syslog_up);
+}
+
 static void
 vlog(int priority, const char *fmt, va_list ap, const char *suffix)
 {
@@ -61,10 +88,12 @@ vlog(int priority, const char *fmt, va_list ap, const char *suffix)
 	int saved = errno;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (suffix != NULL)
-		syslog(priority, "%s: %s", line, suffix);
-	else
-		syslog(priority, "%s", line);
+	if (syslog_there()) {
+		if (suffix != NULL)
+			syslog(priority, "%s: %s", line, suffix);
+		else
+			syslog(priority, "%s", line);
+	}
 	if (to_stderr)
 		stderr_line(line, suffix);
 	errno = saved;

@@ -144,7 +144,7 @@ store_allow_match(struct store *s, int64_t id, const char *key1,
 	if ((ps = store_stmt(s, ST_ALLOW_MATCH, &st)) != STORE_OK)
 		return ps;
 	sqlite3_bind_int64(st, 1, id);
-	/* Unbound parameters are NULL, which IN never matches. */
+	/* Unbound parameters are NULL, which "=" never matches. */
 	if (key1 != NULL)
 		sqlite3_bind_text(st, 2, key1, -1, SQLITE_STATIC);
 	if (key2 != NULL)

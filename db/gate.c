@@ -168,9 +168,34 @@ judge_sender(struct store *s, const struct gate_query *q,
 	return STORE_OK;
 }
 
+static void decide(struct store *, const struct gate_query *,
+    struct gate_decision *, bool *);
+
+/*
+ * Every read of one decision in one read transaction: SQLite takes and
+ * drops a WAL read lock (a process-wide mutex and two fcntl calls) and
+ * checks the file's size around each transaction, which was one per
+ * statement: the address, then the allow list.
+ */
 void
 gate_decide(struct store *s, const struct gate_query *q,
     struct gate_decision *d)
+{
+	bool own;
+
+	if (store_read_begin(s, &own) != STORE_OK) {
+		memset(d, 0, sizeof(*d));
+		d->verdict = GATE_UNAVAILABLE;
+		snprintf(d->error, sizeof(d->error), "%s", store_error(s));
+		return;
+	}
+	decide(s, q, d, &own);
+	store_read_end(s, own);
+}
+
+static void
+decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
+    bool *own)
 {
 	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1];
 	struct store_address *a = &d->address;
@@ -197,9 +222,15 @@ gate_decide(struct store *s, const struct gate_query *q,
 	 * queued, while the writer cannot commit in between. */
 	if (a->state == STATE_ACTIVE && q->pending != NULL &&
 	    (a->rules.max_mails > 0 || a->rules.idle > 0)) {
+		/* A new snapshot, taken after the hold: one taken before
+		 * it could miss a batch the writer committed in between,
+		 * whose counts are no longer pending. */
+		store_read_end(s, *own);
 		if (q->hold != NULL)
 			q->hold(true);
-		st = store_find(s, local, domain, q->now, a);
+		st = store_read_begin(s, own);
+		if (st == STORE_OK)
+			st = store_find(s, local, domain, q->now, a);
 		pending = st == STORE_OK ? q->pending(a->id) : 0;
 		if (q->hold != NULL)
 			q->hold(false);

@@ -22,6 +22,8 @@
 /* clang-format off */
 static const char *const statements[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	/* Deferred: a read transaction from the first read to COMMIT. */
+	[ST_BEGIN_READ] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_FIND] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
@@ -86,9 +88,12 @@ static const char *const statements[ST_MAX] = {
 	    "key = ?2",
 	[ST_ALLOW_LIST] = "SELECT item, key FROM allow WHERE address = ?1 "
 	    "ORDER BY key LIMIT ?2",
-	/* A NULL key matches nothing. */
+	/* A NULL key matches nothing.  Two probes of the primary key, not
+	 * "key IN (?2, ?3)": SQLite builds a temporary b-tree of an IN list
+	 * at every run. */
 	[ST_ALLOW_MATCH] = "SELECT 1 FROM allow WHERE address = ?1 AND "
-	    "key IN (?2, ?3) LIMIT 1",
+	    "key = ?2 UNION ALL SELECT 1 FROM allow WHERE address = ?1 AND "
+	    "key = ?3 LIMIT 1",
 	/* The keys not there yet, never past ?3 items on the list copied
 	 * to. */
 	[ST_ALLOW_COPY] = "INSERT INTO allow (address, item, key) "
@@ -385,6 +390,26 @@ enum store_status
 store_begin(struct store *s)
 {
 	return run(s, ST_BEGIN, "cannot lock the store");
+}
+
+enum store_status
+store_read_begin(struct store *s, bool *own)
+{
+	enum store_status st = STORE_OK;
+
+	*own = false;
+	if (sqlite3_get_autocommit(s->db) != 0 &&
+	    (st = run(s, ST_BEGIN_READ, "cannot read the store")) == STORE_OK)
+		*own = true;
+	return st;
+}
+
+void
+store_read_end(struct store *s, bool own)
+{
+	/* Nothing was written: ending it loses nothing, whichever way. */
+	if (own && run(s, ST_COMMIT, "cannot end a read") != STORE_OK)
+		store_rollback(s);
 }
 
 enum store_status

@@ -131,6 +131,12 @@ bool store_created(const struct store *);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; the busy wait happens at begin. */
 enum store_status store_begin(struct store *);
+/* Several reads as one snapshot, under one WAL read lock (not one per
+ * statement).  *own is false when the caller already holds a
+ * transaction, which is then used as it is; store_read_end ends only
+ * our own. */
+enum store_status store_read_begin(struct store *, bool *own);
+void store_read_end(struct store *, bool own);
 enum store_status store_commit(struct store *);
 void store_rollback(struct store *);
 
