@@ -32,7 +32,7 @@ endif
 
 # The base's own: registered domains (common/regdom.c), with IDNA.
 PKGS_BASE = libpsl libidn2
-PKGS_STORE = sqlite3 libsodium
+PKGS_STORE = sqlite3 libpq libsodium
 PKGS_MIME = gmime-3.0
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_STORE) $(PKGS_MIME) 2>/dev/null)
 LIBS_BASE = $(shell $(PKG_CONFIG) --libs $(PKGS_BASE) 2>/dev/null)
@@ -43,7 +43,9 @@ LIBS_CMOCKA = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 COMMON_SRC = common/config.c common/cidr.c common/diag.c common/regdom.c
 PURE_SRC = common/address.c common/template.c
 STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/rules.c \
-	db/allow.c db/sighting.c
+	db/allow.c db/sighting.c db/copy.c $(SQL_SRC)
+# The SQL driver: one interface, SQLite and PostgreSQL (libpq) below it.
+SQL_SRC = db/sql.c db/sql_sqlite.c db/sql_pg.c
 # The decision at RCPT: the store's rules judged for one recipient.
 GATE_SRC = db/gate.c
 POLICY_SRC = rewriter/policy.c
@@ -63,7 +65,8 @@ CLI_SRC = cli/aliasctl.c cli/context.c cli/output.c cli/when.c \
 	cli/cmd_show.c cli/cmd_for.c cli/cmd_default.c cli/cmd_export.c \
 	cli/cmd_import.c cli/maps.c cli/cmd_mutt.c cli/muttquote.c \
 	cli/cmd_rewrite.c cli/cmd_check.c \
-	cli/rules.c cli/allow.c cli/cmd_set.c cli/cmd_replace.c cli/cmd_leaks.c
+	cli/rules.c cli/allow.c cli/cmd_set.c cli/cmd_replace.c cli/cmd_leaks.c \
+	cli/cmd_copy_store.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -86,7 +89,8 @@ UNIT_TESTS = $(B)/tests/test_address $(B)/tests/test_template \
 	$(B)/tests/test_smtpaddr $(B)/tests/test_sendmail_args \
 	$(B)/tests/test_harvest $(B)/tests/test_regdom $(B)/tests/test_allow \
 	$(B)/tests/test_plan \
-	$(B)/tests/test_policy_proto $(B)/tests/test_netstring
+	$(B)/tests/test_policy_proto $(B)/tests/test_netstring \
+	$(B)/tests/test_sql
 
 .PHONY: all deps deps-test check clean install uninstall demo bench deb
 all: $(PROGRAMS)
@@ -163,6 +167,7 @@ $(B)/tests/test_regdom: $(call obj,tests/unit/test_regdom.c common/regdom.c comm
 $(B)/tests/test_allow: $(call obj,tests/unit/test_allow.c cli/allow.c common/regdom.c common/address.c)
 $(B)/tests/test_policy_proto: $(call obj,tests/unit/test_policy_proto.c aliasd/policy_proto.c)
 $(B)/tests/test_netstring: $(call obj,tests/unit/test_netstring.c aliasd/netstring.c)
+$(B)/tests/test_sql: $(call obj,tests/unit/test_sql.c db/sql.c)
 $(UNIT_TESTS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS_BASE) $(LIBS_STORE) $(LIBS_MIME) $(LIBS_CMOCKA)
@@ -184,7 +189,7 @@ MAN1 = doc/aliasctl.1 doc/alias-sendmail.1
 MAN5 = doc/aliasd.conf.5
 MAN8 = doc/aliasd.8
 DOCS = contrib/mutt/muttrc.aliasd doc/aliasd.conf.sample doc/postfix.md \
-	doc/sendmail.md
+	doc/sendmail.md doc/postgresql.md
 INSTALLED = $(BINDIR)/aliasctl $(BINDIR)/alias-sendmail $(SBINDIR)/aliasd \
 	$(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) \
 	$(addprefix $(MANDIR)/man5/,$(notdir $(MAN5))) \

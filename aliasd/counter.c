@@ -3,7 +3,9 @@
  *
  * The queue is bounded: under a flood that the store cannot absorb we
  * drop counts rather than grow without end.  Counts are statistics; the
- * mail never waits for them.
+ * mail never waits for them.  A batch the store could not take (locked,
+ * gone, its server down) goes back to the head of the queue and is
+ * tried again a second later, as long as there is room.
  */
 #include <sys/stat.h>
 
@@ -89,7 +91,54 @@ counter_pending(int64_t id)
 	return n;
 }
 
+/*
+ * Put a batch that could not be written back at the head of the queue,
+ * in the same step that ends its being in flight, so that
+ * counter_pending() sees each count once throughout.  What does not fit
+ * beside the counts queued since, or belongs to a store no longer
+ * configured, is dropped.
+ */
 static void
+requeue(const char *db, const struct store_count *c, size_t n)
+{
+	size_t keep = 0;
+
+	pthread_mutex_lock(&lock);
+	if (queue != NULL && !stopping && strcmp(queue_db, db) == 0) {
+		keep = QUEUE_MAX - nqueue < n ? QUEUE_MAX - nqueue : n;
+		memmove(queue + keep, queue, nqueue * sizeof(*queue));
+		memcpy(queue, c, keep * sizeof(*queue));
+		nqueue += keep;
+	}
+	ninflight = 0;
+	pthread_mutex_unlock(&lock);
+	if (keep < n)
+		log_warnx("counter: %zu counts dropped (queue full)",
+		    n - keep);
+}
+
+/* A store that stays unwritable would log every second: the first
+ * failure is logged, then one a minute, and the recovery. */
+#define FAIL_LOG_SECONDS 60
+static time_t fail_logged;
+static bool failing;
+
+static void
+write_failed(size_t n, const char *err)
+{
+	time_t now = time(NULL);
+
+	if (!failing || now - fail_logged >= FAIL_LOG_SECONDS) {
+		log_warnx("counter: cannot write %zu counts, keeping them "
+			  "for the next try: %s",
+		    n, err);
+		fail_logged = now;
+	}
+	failing = true;
+}
+
+/* Write one batch: true when it was committed. */
+static bool
 write_batch(struct store **s, char *open_db, const char *db,
     const struct store_count *c, size_t n)
 {
@@ -103,15 +152,17 @@ write_batch(struct store **s, char *open_db, const char *db,
 
 	/* Reopen when the store moved, or its file was replaced. */
 	if (*s != NULL &&
-	    (strcmp(open_db, db) != 0 || stat(db, &sb) == -1 ||
-		sb.st_dev != open_dev || sb.st_ino != open_ino)) {
+	    (strcmp(open_db, db) != 0 ||
+		(!store_is_url(db) &&
+		    (stat(db, &sb) == -1 || sb.st_dev != open_dev ||
+			sb.st_ino != open_ino)))) {
 		store_close(*s);
 		*s = NULL;
 	}
 	if (*s == NULL) {
 		if (store_open(db, &o, s, err, sizeof(err)) != STORE_OK) {
-			log_warnx("counter: %zu counts dropped: %s", n, err);
-			return;
+			write_failed(n, err);
+			return false;
 		}
 		snprintf(open_db, 4096, "%s", db);
 		if (stat(db, &sb) == 0) {
@@ -133,13 +184,18 @@ write_batch(struct store **s, char *open_db, const char *db,
 		pthread_mutex_unlock(&commit_lock);
 	}
 	if (st != STORE_OK) {
-		log_warnx("counter: %zu counts dropped: %s", n,
-		    store_error(*s));
+		write_failed(n, store_error(*s));
 		store_rollback(*s);
 		/* A fresh handle next time: the file may have been replaced. */
 		store_close(*s);
 		*s = NULL;
+		return false;
 	}
+	if (failing) {
+		log_info("counter: counts written again");
+		failing = false;
+	}
+	return true;
 }
 
 static void *
@@ -178,8 +234,8 @@ writer(void *arg)
 			dropped = 0;
 		}
 		pthread_mutex_unlock(&lock);
-		if (n > 0)
-			write_batch(&s, open_db, db, batch, n);
+		if (n > 0 && !write_batch(&s, open_db, db, batch, n))
+			requeue(db, batch, n);
 		pthread_mutex_lock(&lock);
 		ninflight = 0;
 		pthread_mutex_unlock(&lock);

@@ -350,7 +350,7 @@ main(int argc, char **argv)
 	struct snapshot *snap;
 	struct run_as r = { .uid = getuid(), .gid = getgid() };
 	struct parent_conf pc;
-	char err[1024], *path, *pidfile;
+	char err[1024], shown[1024], *path, *pidfile;
 	sigset_t set;
 	bool explicit;
 	int rc, ctl;
@@ -418,9 +418,9 @@ main(int argc, char **argv)
 		fatalx(EX_UNAVAILABLE, "%s", err);
 	if (privs_drop(&r, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
+	store_display_name(snap->config->database, shown, sizeof(shown));
 	log_info("starting: socket %s, store %s, domains %s%s",
-	    snap->config->socket, snap->config->database,
-	    snap->config->domains[0],
+	    snap->config->socket, shown, snap->config->domains[0],
 	    snap->config->ndomains > 1 ? ", ..." : "");
 	if (template_weak(snap->template, snap->config->template, err,
 		sizeof(err)))

@@ -67,6 +67,16 @@ check_identity_locked(const char *database, time_t now)
 	if (same_path && now - checked < POOL_CHECK_EVERY)
 		return NULL;
 	checked = now;
+	/* A PostgreSQL database has no file to watch: a handle whose
+	 * connection was lost connects again by itself. */
+	if (store_is_url(database)) {
+		if (!same_path) {
+			drop = new_generation_locked();
+			snprintf(path, sizeof(path), "%s", database);
+		}
+		present = true;
+		return drop;
+	}
 	/* Gone, or made unreadable on purpose: stop answering from it.
 	 * access() checks our real ids, which are the daemon's user. */
 	if (stat(database, &sb) == -1 || access(database, R_OK) == -1) {

@@ -85,6 +85,11 @@ static const struct verb verbs[] = {
 	    .help = "mail from senders an address was not given to, newest "
 		    "first",
 	    .run = cmd_leaks },
+	{ .name = "copy-store",
+	    .usage = "copy-store FROM TO",
+	    .help = "copy a whole store (SQLite file or PostgreSQL URL) into "
+		    "an empty one",
+	    .run = cmd_copy_store },
 	{ .name = "mutt-hooks",
 	    .usage = "mutt-hooks",
 	    .help = "print mutt alternates and send-hook lines",

@@ -304,6 +304,7 @@ cmd_init(struct ctx *c, int argc, char **argv)
 	struct init_args a = { .domain = NULL };
 	char why[512];
 	struct stat sb;
+	enum store_status st;
 	bool existed;
 	int rc;
 
@@ -328,9 +329,15 @@ cmd_init(struct ctx *c, int argc, char **argv)
 		note_kept(c, &a);
 	if ((rc = ctx_open_store(c, true)) != 0)
 		return rc;
+	/* The owner, for the postfix_virtual view of MTAs that read the
+	 * store without aliasd (SPEC "PostgreSQL"). */
+	if (c->config->owner != NULL &&
+	    (st = store_set_setting(c->store, "owner", c->config->owner)) !=
+		STORE_OK)
+		return ctx_store_fail(c, st, "cannot record the owner");
 	printf(store_created(c->store) ? "created store %s\n" :
 					 "store %s is ready\n",
-	    c->config->database);
+	    ctx_database_name(c));
 	if (c->config->ndomains == 0)
 		warnx_cli("no domain yet: set domain in %s before creating "
 			  "addresses",

@@ -20,5 +20,6 @@ int cmd_mutt_hooks(struct ctx *, int, char **);
 int cmd_set(struct ctx *, int, char **);
 int cmd_replace(struct ctx *, int, char **);
 int cmd_leaks(struct ctx *, int, char **);
+int cmd_copy_store(struct ctx *, int, char **);
 
 #endif

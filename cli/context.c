@@ -39,6 +39,16 @@ ctx_load_config(struct ctx *c)
 	return 0;
 }
 
+/* The database setting fit to print: no password of a URI. */
+const char *
+ctx_database_name(struct ctx *c)
+{
+	static char shown[1024];
+
+	store_display_name(c->config->database, shown, sizeof(shown));
+	return shown;
+}
+
 int
 ctx_store_fail(struct ctx *c, enum store_status st, const char *what)
 {
@@ -59,7 +69,7 @@ ctx_store_fail(struct ctx *c, enum store_status st, const char *what)
 		return fail(EX_CONFIG, "%s", msg);
 	case STORE_READONLY:
 		return fail(EX_CANTCREAT, "%s: check the permissions of %s",
-		    msg, c->config->database);
+		    msg, ctx_database_name(c));
 	case STORE_CANTCREATE:
 		return fail(EX_CANTCREAT, "%s", msg);
 	case STORE_INVALID:
@@ -78,7 +88,8 @@ store_owner(const struct config *cfg, struct store_options *o)
 
 	o->uid = (uid_t)-1;
 	o->gid = (gid_t)-1;
-	if (geteuid() != 0)
+	/* A database server's tables have no owner on this host. */
+	if (geteuid() != 0 || store_is_url(cfg->database))
 		return;
 	if ((pw = getpwnam(cfg->user)) == NULL) {
 		warnx_cli("user %s does not exist: the store stays root's "
@@ -116,14 +127,14 @@ ctx_open_store(struct ctx *c, bool create)
 	case STORE_MISSING:
 	case STORE_INVALID:
 		return fail(EX_CONFIG, "%s (database = %s)", err,
-		    c->config->database);
+		    ctx_database_name(c));
 	case STORE_BUSY:
 		return fail(EX_TEMPFAIL, "%s; try again later", err);
 	case STORE_READONLY:
 	case STORE_CANTCREATE:
 		return fail(EX_CANTCREAT, "%s", err);
 	default:
-		return fail(EX_TEMPFAIL, "%s: %s", c->config->database, err);
+		return fail(EX_TEMPFAIL, "%s: %s", ctx_database_name(c), err);
 	}
 }
 

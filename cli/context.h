@@ -49,6 +49,8 @@ int ctx_plan(struct ctx *, struct plan_request *, bool create, struct plan *,
 
 /* The exit code and message for a store status; prints it. */
 int ctx_store_fail(struct ctx *, enum store_status, const char *what);
+/* The database setting with a URI's password masked, for messages. */
+const char *ctx_database_name(struct ctx *);
 
 /* Resolve an address, local part or prefix; 0 or an exit code (message
  * printed, candidates listed when ambiguous). */

@@ -29,20 +29,20 @@ allow_add_in_txn(struct store *s, int64_t id, const char *item,
     const char *key)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 	int rc, items, there;
 
 	if ((ps = store_stmt(s, ST_ALLOW_STATE, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	sql_bind_int64(st, 1, id);
+	sql_bind_text(st, 2, key);
+	if ((rc = sql_step(st)) != SQL_ROW) {
+		sql_reset(st);
 		return store_fail(s, rc, "cannot read the allow list");
 	}
-	items = sqlite3_column_int(st, 0);
-	there = sqlite3_column_int(st, 1);
-	sqlite3_reset(st);
+	items = sql_column_int64(st, 0);
+	there = sql_column_int64(st, 1);
+	sql_reset(st);
 	if (there) {
 		snprintf(s->error, sizeof(s->error),
 		    "%.300s is on the allow "
@@ -59,15 +59,15 @@ allow_add_in_txn(struct store *s, int64_t id, const char *item,
 	}
 	if ((ps = store_stmt(s, ST_ALLOW_ADD, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	sql_bind_int64(st, 1, id);
+	sql_bind_text(st, 2, item);
+	sql_bind_text(st, 3, key);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc == SQL_DONE)
 		return STORE_OK;
 	/* The key was checked above: only a missing address is left. */
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+	if (rc == SQL_FOREIGN_KEY) {
 		snprintf(s->error, sizeof(s->error), "no such address");
 		return STORE_NOTFOUND;
 	}
@@ -99,14 +99,14 @@ enum store_status
 store_allow_remove(struct store *s, int64_t id, const char *key)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	if (key == NULL)
 		return STORE_NOTFOUND;
 	if ((ps = store_stmt(s, ST_ALLOW_REMOVE, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sql_bind_int64(st, 1, id);
+	sql_bind_text(st, 2, key);
 	return store_update_one(s, st, "cannot change the allow list");
 }
 
@@ -114,18 +114,17 @@ enum store_status
 store_allow_list(struct store *s, int64_t id, store_item_fn *fn, void *arg)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_ALLOW_LIST, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, ALLOW_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, id);
+	sql_bind_int64(st, 2, ALLOW_MAX);
+	while ((rc = sql_step(st)) == SQL_ROW)
+		fn(arg, sql_column_text(st, 0), sql_column_text(st, 1));
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot read the allow list");
 	return STORE_OK;
 }
@@ -135,25 +134,25 @@ store_allow_match(struct store *s, int64_t id, const char *key1,
     const char *key2, bool *found)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	*found = false;
 	if (key1 == NULL && key2 == NULL)
 		return STORE_OK;
 	if ((ps = store_stmt(s, ST_ALLOW_MATCH, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
+	sql_bind_int64(st, 1, id);
 	/* Unbound parameters are NULL, which "=" never matches. */
 	if (key1 != NULL)
-		sqlite3_bind_text(st, 2, key1, -1, SQLITE_STATIC);
+		sql_bind_text(st, 2, key1);
 	if (key2 != NULL)
-		sqlite3_bind_text(st, 3, key2, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+		sql_bind_text(st, 3, key2);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc == SQL_ROW)
 		*found = true;
-	else if (rc != SQLITE_DONE)
+	else if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot read the allow list");
 	return STORE_OK;
 }
@@ -162,25 +161,25 @@ enum store_status
 store_allow_copy(struct store *s, int64_t from, int64_t to)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 	bool own;
-	int rc;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_ALLOW_COPY, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	sqlite3_bind_int(st, 3, ALLOW_MAX);
+	sql_bind_int64(st, 1, from);
+	sql_bind_int64(st, 2, to);
+	sql_bind_int64(st, 3, ALLOW_MAX);
 	if ((ps = store_txn_start(s, &own)) != STORE_OK) {
-		sqlite3_reset(st);
+		sql_reset(st);
 		return ps;
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc == SQL_FOREIGN_KEY) {
 		snprintf(s->error, sizeof(s->error), "no such address");
 		ps = STORE_NOTFOUND;
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != SQL_DONE)
 		ps = store_fail(s, rc, "cannot copy the allow list");
 	return store_txn_end(s, own, ps);
 }

@@ -108,19 +108,19 @@ rules_valid(const struct store_rules *r)
 }
 
 static void
-bind_limit(sqlite3_stmt *st, int col, int64_t n)
+bind_limit(struct sql_stmt *st, int col, int64_t n)
 {
 	if (n != 0)
-		sqlite3_bind_int64(st, col, n);
+		sql_bind_int64(st, col, n);
 	else
-		sqlite3_bind_null(st, col);
+		sql_bind_null(st, col);
 }
 
 enum store_status
 store_set_rules(struct store *s, int64_t id, const struct store_rules *r)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	if (!rules_valid(r)) {
 		snprintf(s->error, sizeof(s->error), "rules out of range");
@@ -128,9 +128,9 @@ store_set_rules(struct store *s, int64_t id, const struct store_rules *r)
 	}
 	if ((ps = store_stmt(s, ST_SET_RULES, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, (int)r->lock);
-	sqlite3_bind_int(st, 3, (int)r->on_refuse);
+	sql_bind_int64(st, 1, id);
+	sql_bind_int64(st, 2, (int)r->lock);
+	sql_bind_int64(st, 3, (int)r->on_refuse);
 	bind_limit(st, 4, r->max_mails);
 	bind_limit(st, 5, r->idle);
 	return store_update_one(s, st, "cannot change the rules");
@@ -140,7 +140,7 @@ enum store_status
 store_set_note(struct store *s, int64_t id, const char *note)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	/* store_row reads a note into NOTE_MAX bytes: keep what is
 	 * stored whole. */
@@ -153,11 +153,11 @@ store_set_note(struct store *s, int64_t id, const char *note)
 	}
 	if ((ps = store_stmt(s, ST_SET_NOTE, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
+	sql_bind_int64(st, 1, id);
 	if (note != NULL && note[0] != '\0')
-		sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
+		sql_bind_text(st, 2, note);
 	else
-		sqlite3_bind_null(st, 2);
+		sql_bind_null(st, 2);
 	return store_update_one(s, st, "cannot change the note");
 }
 
@@ -165,11 +165,11 @@ enum store_status
 store_set_expires(struct store *s, int64_t id, time_t expires)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	if ((ps = store_stmt(s, ST_SET_EXPIRES, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
+	sql_bind_int64(st, 1, id);
 	bind_limit(st, 2, (int64_t)expires);
 	return store_update_one(s, st, "cannot change the expiry date");
 }

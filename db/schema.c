@@ -1,141 +1,307 @@
 /*
- * schema.c: the store's schema and its migrations.
+ * schema.c: the store's schema and its migrations, one list for both
+ * backends.
  *
- * PRAGMA user_version is the schema version; each migration moves it up
- * by one inside one transaction, so a store is never half-migrated.
+ * A migration is written once, with a few words in braces that each
+ * backend says its own way (the table words below): SQLite's 64-bit
+ * INTEGER is PostgreSQL's BIGINT, its rowid alias an identity column,
+ * and PostgreSQL compares text byte by byte only under COLLATE "C",
+ * which SQLite does always (lists and exports come out in the same
+ * order from both).
+ *
+ * The schema version: SQLite's PRAGMA user_version (with the
+ * application_id that says the file is ours); PostgreSQL's one-row
+ * table schema_version.  Each migration moves it up by one inside one
+ * transaction, taken as writers take theirs, so a store is never
+ * half-migrated and two programs never migrate at once.
  * Add a migration by appending to the table; never edit a shipped one.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "db/store_int.h"
 
 static const char *const migrations[] = {
 	/* 0 -> 1: the first schema. */
 	"CREATE TABLE address ("
-	"  id INTEGER PRIMARY KEY,"
-	"  local TEXT NOT NULL,"
-	"  domain TEXT NOT NULL,"
-	"  seq INTEGER,"
-	"  correspondent TEXT,"
-	"  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1)),"
-	"  reason TEXT,"
-	"  note TEXT,"
-	"  created INTEGER NOT NULL,"
-	"  retired INTEGER,"
-	"  expires INTEGER,"
+	"  id {ID},"
+	"  local {TEXT} NOT NULL,"
+	"  domain {TEXT} NOT NULL,"
+	"  seq {INT},"
+	"  correspondent {TEXT},"
+	"  state {INT} NOT NULL DEFAULT 0 CHECK (state IN (0, 1)),"
+	"  reason {TEXT},"
+	"  note {TEXT},"
+	"  created {INT} NOT NULL,"
+	"  retired {INT},"
+	"  expires {INT},"
 	"  UNIQUE (local, domain)"
 	");"
 	/* Policy lookups: newest active address of a correspondent. */
 	"CREATE INDEX address_correspondent ON address (correspondent);"
 	"CREATE TABLE setting ("
-	"  key TEXT PRIMARY KEY,"
-	"  value"
-	") WITHOUT ROWID;"
+	"  key {TEXT} PRIMARY KEY,"
+	"  value{ANY}"
+	"){ROWID};"
 	"CREATE TABLE counter ("
-	"  address INTEGER PRIMARY KEY REFERENCES address (id)"
+	"  address {INT} PRIMARY KEY REFERENCES address (id)"
 	"    ON DELETE CASCADE,"
-	"  messages INTEGER NOT NULL DEFAULT 0,"
-	"  last INTEGER"
+	"  messages {INT} NOT NULL DEFAULT 0,"
+	"  last {INT}"
 	");"
 	"CREATE TABLE sender_domain ("
-	"  address INTEGER NOT NULL REFERENCES address (id)"
+	"  address {INT} NOT NULL REFERENCES address (id)"
 	"    ON DELETE CASCADE,"
-	"  domain TEXT NOT NULL,"
-	"  messages INTEGER NOT NULL DEFAULT 0,"
-	"  last INTEGER,"
+	"  domain {TEXT} NOT NULL,"
+	"  messages {INT} NOT NULL DEFAULT 0,"
+	"  last {INT},"
 	"  PRIMARY KEY (address, domain)"
-	") WITHOUT ROWID;",
+	"){ROWID};",
 
 	/* 1 -> 2: the gate's rules (SPEC "The gate"), the allow list and
 	 * leak sightings.  Existing addresses get the defaults: no lock,
 	 * reject, no limits, nothing learned. */
-	"ALTER TABLE address ADD COLUMN lock INTEGER NOT NULL DEFAULT 0"
+	"ALTER TABLE address ADD COLUMN lock {INT} NOT NULL DEFAULT 0"
 	"  CHECK (lock IN (0, 1, 2));"
-	"ALTER TABLE address ADD COLUMN on_refuse INTEGER NOT NULL DEFAULT 0"
+	"ALTER TABLE address ADD COLUMN on_refuse {INT} NOT NULL DEFAULT 0"
 	"  CHECK (on_refuse IN (0, 1, 2, 3));"
-	"ALTER TABLE address ADD COLUMN max_mails INTEGER;"
-	"ALTER TABLE address ADD COLUMN idle INTEGER;"
-	"ALTER TABLE address ADD COLUMN learned INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE address ADD COLUMN max_mails {INT};"
+	"ALTER TABLE address ADD COLUMN idle {INT};"
+	"ALTER TABLE address ADD COLUMN learned {INT} NOT NULL DEFAULT 0;"
 	/* key: the registered domain of a domain item, the address of an
 	 * address item; one indexed probe at RCPT time. */
 	"CREATE TABLE allow ("
-	"  address INTEGER NOT NULL REFERENCES address (id)"
+	"  address {INT} NOT NULL REFERENCES address (id)"
 	"    ON DELETE CASCADE,"
-	"  item TEXT NOT NULL,"
-	"  key TEXT NOT NULL,"
+	"  item {TEXT} NOT NULL,"
+	"  key {TEXT} NOT NULL,"
 	"  PRIMARY KEY (address, key)"
-	") WITHOUT ROWID;"
+	"){ROWID};"
 	"CREATE TABLE sighting ("
-	"  address INTEGER NOT NULL REFERENCES address (id)"
+	"  address {INT} NOT NULL REFERENCES address (id)"
 	"    ON DELETE CASCADE,"
-	"  domain TEXT NOT NULL,"
-	"  first INTEGER NOT NULL,"
-	"  last INTEGER NOT NULL,"
-	"  messages INTEGER NOT NULL,"
+	"  domain {TEXT} NOT NULL,"
+	"  first {INT} NOT NULL,"
+	"  last {INT} NOT NULL,"
+	"  messages {INT} NOT NULL,"
 	"  PRIMARY KEY (address, domain)"
-	") WITHOUT ROWID;"
+	"){ROWID};"
 	/* leaks --since: the recent sightings without reading them all. */
 	"CREATE INDEX sighting_last ON sighting (last);",
+
+	/* 2 -> 3: two views for MTAs that run no aliasd (Postfix's pgsql:
+	 * tables on a host that shares the database): what export postfix
+	 * and export postfix-virtual write.  Live is ADDRESS_LIVE with the
+	 * time now; the owner is the store's owner setting. */
+	"CREATE VIEW postfix_access (address, action) AS"
+	"  SELECT lower(a.local || '@' || a.domain),"
+	"    CASE WHEN a.state = 1"
+	"      THEN '550 5.1.1 ' || coalesce(a.reason,"
+	"        'This address has been retired')"
+	"    WHEN (coalesce(a.expires, 0) = 0 OR a.expires > {NOW})"
+	"      AND (coalesce(a.max_mails, 0) <= 0"
+	"        OR coalesce(c.messages, 0) < a.max_mails)"
+	"      AND (coalesce(a.idle, 0) <= 0"
+	"        OR {NOW} - coalesce(nullif(c.last, 0), a.created) < a.idle)"
+	"      THEN 'OK'"
+	"    ELSE '550 5.1.1 address expired' END"
+	"  FROM address a LEFT JOIN counter c ON c.address = a.id;"
+	"CREATE VIEW postfix_virtual (address, owner) AS"
+	"  SELECT lower(a.local || '@' || a.domain),"
+	"    (SELECT value FROM setting WHERE key = 'owner')"
+	"  FROM address a LEFT JOIN counter c ON c.address = a.id"
+	"  WHERE a.state = 0"
+	"    AND (coalesce(a.expires, 0) = 0 OR a.expires > {NOW})"
+	"    AND (coalesce(a.max_mails, 0) <= 0"
+	"      OR coalesce(c.messages, 0) < a.max_mails)"
+	"    AND (coalesce(a.idle, 0) <= 0"
+	"      OR {NOW} - coalesce(nullif(c.last, 0), a.created) < a.idle);",
 };
 
+/* The words in braces, for SQLite and for PostgreSQL. */
+static const struct {
+	const char *word, *sqlite, *pg;
+} words[] = {
+	{ "{ID}", "INTEGER PRIMARY KEY",
+	    "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" },
+	{ "{INT}", "INTEGER", "BIGINT" },
+	{ "{TEXT}", "TEXT", "TEXT COLLATE \"C\"" },
+	{ "{ANY}", "", " TEXT COLLATE \"C\"" },
+	{ "{ROWID}", " WITHOUT ROWID", "" },
+	{ "{NOW}", "CAST(strftime('%s', 'now') AS INTEGER)",
+	    "CAST(extract(epoch FROM now()) AS BIGINT)" },
+};
+
+/* A migration in a backend's words is at most this long. */
+#define MIGRATION_MAX 16384
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define NWORDS (sizeof(words) / sizeof(words[0]))
 
+/* A migration in one backend's words; -1 when out is too small. */
 static int
-pragma_int(sqlite3 *db, const char *sql, int *value)
+render(const char *text, enum sql_backend b, char *out, size_t outlen)
 {
-	sqlite3_stmt *st;
-	int rc;
+	size_t n = 0;
 
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return rc;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*value = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
+	while (*text != '\0') {
+		const char *say = NULL;
+		size_t skip = 1;
+
+		for (size_t i = 0; *text == '{' && i < NWORDS; i++)
+			if (strncmp(text, words[i].word,
+				strlen(words[i].word)) == 0) {
+				say = b == SQL_PG ? words[i].pg :
+						    words[i].sqlite;
+				skip = strlen(words[i].word);
+			}
+		if (say == NULL) {
+			if (n + 1 >= outlen)
+				return -1;
+			out[n++] = *text;
+		} else {
+			if (n + strlen(say) >= outlen)
+				return -1;
+			memcpy(out + n, say, strlen(say));
+			n += strlen(say);
+		}
+		text += skip;
 	}
-	sqlite3_finalize(st);
-	return rc;
+	out[n] = '\0';
+	return 0;
+}
+
+/* One integer from a query of our own constants; 0 when no row. */
+static enum sql_rc
+query_int(struct store *s, const char *sql, int64_t *value)
+{
+	struct sql_stmt *st;
+	enum sql_rc rc;
+
+	*value = 0;
+	if ((rc = sql_prepare(s->db, sql, &st)) != SQL_OK)
+		return rc;
+	if ((rc = sql_step(st)) == SQL_ROW)
+		*value = sql_column_int64(st, 0);
+	sql_finalize(st);
+	return rc == SQL_ROW || rc == SQL_DONE ? SQL_OK : rc;
+}
+
+/* The version, the application id (or the table's owner mark) and,
+ * for a store with no version, how many tables it holds. */
+static enum sql_rc
+read_version(struct store *s, int64_t *version, int64_t *appid,
+    int64_t *tables)
+{
+	enum sql_rc rc;
+	int64_t here;
+
+	*version = *appid = *tables = 0;
+	if (sql_backend(s->db) == SQL_SQLITE) {
+		if ((rc = query_int(s, "PRAGMA user_version", version)) !=
+			SQL_OK ||
+		    (rc = query_int(s, "PRAGMA application_id", appid)) !=
+			SQL_OK)
+			return rc;
+		if (*version == 0 && *appid == 0)
+			return query_int(s,
+			    "SELECT count(*) FROM sqlite_master", tables);
+		return SQL_OK;
+	}
+	if ((rc = query_int(s,
+		 "SELECT count(*) FROM information_schema.tables "
+		 "WHERE table_schema = current_schema() "
+		 "AND table_name = 'schema_version'",
+		 &here)) != SQL_OK)
+		return rc;
+	if (here == 0)
+		return query_int(s,
+		    "SELECT count(*) FROM information_schema.tables "
+		    "WHERE table_schema = current_schema()",
+		    tables);
+	if ((rc = query_int(s, "SELECT max(version) FROM schema_version",
+		 version)) != SQL_OK)
+		return rc;
+	return query_int(s, "SELECT max(application) FROM schema_version",
+	    appid);
+}
+
+/* Record the version reached, in the migration's transaction. */
+static enum sql_rc
+write_version(struct store *s, int to)
+{
+	char sql[128];
+	enum sql_rc rc;
+
+	if (sql_backend(s->db) == SQL_PG) {
+		if ((rc = sql_exec(s->db, "DELETE FROM schema_version")) !=
+		    SQL_OK)
+			return rc;
+		/* sql-lint: constant: to and APPLICATION_ID are integers */
+		snprintf(sql, sizeof(sql),
+		    "INSERT INTO schema_version (version, application) "
+		    "VALUES (%d, %d)",
+		    to, APPLICATION_ID);
+		return sql_exec(s->db, sql);
+	}
+	/* Pragmas take no bound parameters; the values are our constants. */
+	/* sql-lint: constant: to is an index into migrations[] */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", to);
+	if ((rc = sql_exec(s->db, sql)) != SQL_OK)
+		return rc;
+	/* sql-lint: constant: APPLICATION_ID is a compile-time integer */
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+	    APPLICATION_ID);
+	return sql_exec(s->db, sql);
 }
 
 static enum store_status
 migrate_one(struct store *s, int to)
 {
 	enum store_status st;
-	char sql[64];
-	int rc, now = 0;
+	char *text = NULL;
+	int64_t now, appid, tables;
+	enum sql_rc rc;
 
-	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
-	    SQLITE_OK)
+	if ((rc = sql_begin(s->db, true)) != SQL_OK)
 		return store_fail(s, rc,
 		    "cannot lock the store to upgrade it");
+	/* Where PostgreSQL keeps the version, made before the first
+	 * migration, in its transaction. */
+	if (sql_backend(s->db) == SQL_PG &&
+	    (rc = sql_exec(s->db,
+		 "CREATE TABLE IF NOT EXISTS schema_version ("
+		 "version BIGINT NOT NULL, application BIGINT NOT NULL)")) !=
+		SQL_OK)
+		goto fail;
 	/* Another process or thread may have done it while we waited. */
-	if ((rc = pragma_int(s->db, "PRAGMA user_version", &now)) != SQLITE_OK)
+	if ((rc = read_version(s, &now, &appid, &tables)) != SQL_OK)
 		goto fail;
 	if (now >= to) {
-		if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) !=
-		    SQLITE_OK)
+		if ((rc = sql_commit(s->db)) != SQL_OK)
 			goto fail;
 		return STORE_OK;
 	}
-	if ((rc = sqlite3_exec(s->db, migrations[to - 1], NULL, NULL, NULL)) !=
-	    SQLITE_OK)
-		goto fail;
-	/* Pragmas take no bound parameters; the values are our constants. */
-	/* sql-lint: constant: to is an index into migrations[] */
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", to);
-	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
-		goto fail;
-	/* sql-lint: constant: APPLICATION_ID is a compile-time integer */
-	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
-	    APPLICATION_ID);
-	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
-		goto fail;
-	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) !=
-	    SQLITE_OK)
+	if ((text = malloc(MIGRATION_MAX)) == NULL ||
+	    render(migrations[to - 1], sql_backend(s->db), text,
+		MIGRATION_MAX) == -1) {
+		free(text);
+		sql_rollback(s->db);
+		snprintf(s->error, sizeof(s->error),
+		    "cannot upgrade the store to version %d: out of memory",
+		    to);
+		return STORE_ERROR;
+	}
+	/* sql-lint: constant: a migration of the table above */
+	rc = sql_exec(s->db, text);
+	free(text);
+	if (rc != SQL_OK || (rc = write_version(s, to)) != SQL_OK ||
+	    (rc = sql_commit(s->db)) != SQL_OK)
 		goto fail;
 	return STORE_OK;
 fail:
 	st = store_fail(s, rc, "cannot upgrade the store");
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sql_rollback(s->db);
 	return st;
 }
 
@@ -143,20 +309,19 @@ enum store_status
 schema_migrate(struct store *s)
 {
 	enum store_status st;
-	int version = 0, rc;
+	int64_t version, appid, tables;
+	enum sql_rc rc;
 
-	if ((rc = pragma_int(s->db, "PRAGMA user_version", &version)) !=
-	    SQLITE_OK)
+	if ((rc = read_version(s, &version, &appid, &tables)) != SQL_OK)
 		return store_fail(s, rc, "cannot read the store");
-	if (version == 0) {
+	if (version == 0 && sql_backend(s->db) == SQL_SQLITE) {
 		/* WAL lets aliasd read while aliasctl writes; the mode is
 		 * kept in the file.  It cannot change inside a transaction. */
-		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL,
-		    NULL, NULL);
-		if (rc != SQLITE_OK)
+		if ((rc = sql_exec(s->db, "PRAGMA journal_mode = WAL")) !=
+		    SQL_OK)
 			return store_fail(s, rc, "cannot set up the store");
 	}
-	for (int v = version + 1; v <= NMIGRATIONS; v++)
+	for (int v = (int)version + 1; v <= NMIGRATIONS; v++)
 		if ((st = migrate_one(s, v)) != STORE_OK)
 			return st;
 	return schema_check(s, true);
@@ -165,53 +330,43 @@ schema_migrate(struct store *s)
 enum store_status
 schema_check(struct store *s, bool writable)
 {
-	int version = 0, appid = 0, rc;
+	int64_t version, appid, tables;
+	enum sql_rc rc;
 
-	if ((rc = pragma_int(s->db, "PRAGMA user_version", &version)) !=
-		SQLITE_OK ||
-	    (rc = pragma_int(s->db, "PRAGMA application_id", &appid)) !=
-		SQLITE_OK)
+	if ((rc = read_version(s, &version, &appid, &tables)) != SQL_OK)
 		return store_fail(s, rc, "cannot read the store");
 	if (version == 0 && appid == 0) {
-		int tables = 0;
-
-		/* Only a file without any table is an empty store (left by
-		 * a crash during init); anything else is somebody's
-		 * database that we must not migrate into. */
-		if ((rc = pragma_int(s->db,
-			 "SELECT count(*) FROM "
-			 "sqlite_master",
-			 &tables)) != SQLITE_OK)
-			return store_fail(s, rc, "cannot read the store");
+		/* Only a store without any table is an empty one (left by
+		 * a crash during init, or a new database); anything else
+		 * is somebody's database that we must not migrate into. */
 		if (tables > 0) {
 			snprintf(s->error, sizeof(s->error),
-			    "not an aliasd "
-			    "store: the file holds another program's tables");
+			    "not an aliasd store: the %s holds another "
+			    "program's tables",
+			    sql_backend(s->db) == SQL_PG ? "database" :
+							   "file");
 			return STORE_INVALID;
 		}
 		snprintf(s->error, sizeof(s->error),
-		    "the store is empty: "
-		    "run aliasctl init");
+		    "the store is empty: run aliasctl init");
 		return STORE_MISSING;
 	}
 	if (appid != APPLICATION_ID) {
 		snprintf(s->error, sizeof(s->error),
-		    "not an aliasd store "
-		    "(application_id %d)",
-		    appid);
+		    "not an aliasd store (application_id %lld)",
+		    (long long)appid);
 		return STORE_INVALID;
 	}
 	if (version > NMIGRATIONS) {
 		snprintf(s->error, sizeof(s->error),
-		    "the store has schema "
-		    "version %d, newer than this program's %d: upgrade aliasd",
-		    version, NMIGRATIONS);
+		    "the store has schema version %lld, newer than this "
+		    "program's %d: upgrade aliasd",
+		    (long long)version, NMIGRATIONS);
 		return STORE_INVALID;
 	}
 	if (version < NMIGRATIONS && !writable) {
 		snprintf(s->error, sizeof(s->error),
-		    "the store needs an "
-		    "upgrade: run aliasctl init");
+		    "the store needs an upgrade: run aliasctl init");
 		return STORE_INVALID;
 	}
 	if (version < NMIGRATIONS)

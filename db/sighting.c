@@ -15,17 +15,17 @@ static enum store_status
 sight(struct store *s, const struct store_count *c)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_SIGHT, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_text(st, 2, c->sender_regdom, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->when);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, c->id);
+	sql_bind_text(st, 2, c->sender_regdom);
+	sql_bind_int64(st, 3, c->when);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot record a leak sighting");
 	return STORE_OK;
 }
@@ -41,18 +41,18 @@ static enum store_status
 learn(struct store *s, const struct store_count *c)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 	bool found;
-	int rc;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_LEARN, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, c->id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, c->id);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot learn a sender");
-	if (sqlite3_changes(s->db) == 0) {
+	if (sql_changes(s->db) == 0) {
 		if ((ps = store_allow_match(s, c->id, c->sender_regdom, NULL,
 			 &found)) != STORE_OK)
 			return ps;
@@ -60,12 +60,12 @@ learn(struct store *s, const struct store_count *c)
 	}
 	if ((ps = store_stmt(s, ST_LEARN_ALLOW, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_text(st, 2, c->sender_regdom, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, ALLOW_MAX);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, c->id);
+	sql_bind_text(st, 2, c->sender_regdom);
+	sql_bind_int64(st, 3, ALLOW_MAX);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot learn a sender");
 	return STORE_OK;
 }
@@ -94,36 +94,28 @@ enum store_status
 sighting_trim(struct store *s, int64_t id)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_SIGHTINGS_OVER, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, SIGHTINGS_MAX);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	sql_bind_int64(st, 1, id);
+	sql_bind_int64(st, 2, SIGHTINGS_MAX);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc == SQL_DONE)
 		return STORE_OK;
-	if (rc != SQLITE_ROW)
+	if (rc != SQL_ROW)
 		return store_fail(s, rc, "cannot count leak sightings");
 	if ((ps = store_stmt(s, ST_SIGHTINGS_TRIM, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, SIGHTINGS_MAX);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, id);
+	sql_bind_int64(st, 2, SIGHTINGS_MAX);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot trim leak sightings");
 	return STORE_OK;
-}
-
-static void
-copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
-{
-	const unsigned char *text = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", text != NULL ? (const char *)text : "");
 }
 
 enum store_status
@@ -132,25 +124,24 @@ store_sightings(struct store *s, time_t since, time_t now,
 {
 	struct store_sighting sg;
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_SIGHTINGS, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	sql_bind_int64(st, 1, since);
+	while ((rc = sql_step(st)) == SQL_ROW) {
 		memset(&sg, 0, sizeof(sg));
 		store_row(st, now, &sg.address);
-		copy_text(st, ADDRESS_NCOLUMNS, sg.domain, sizeof(sg.domain));
-		sg.first = (time_t)sqlite3_column_int64(st,
-		    ADDRESS_NCOLUMNS + 1);
-		sg.last = (time_t)sqlite3_column_int64(st,
-		    ADDRESS_NCOLUMNS + 2);
-		sg.messages = sqlite3_column_int64(st, ADDRESS_NCOLUMNS + 3);
+		store_copy_text(st, ADDRESS_NCOLUMNS, sg.domain,
+		    sizeof(sg.domain));
+		sg.first = (time_t)sql_column_int64(st, ADDRESS_NCOLUMNS + 1);
+		sg.last = (time_t)sql_column_int64(st, ADDRESS_NCOLUMNS + 2);
+		sg.messages = sql_column_int64(st, ADDRESS_NCOLUMNS + 3);
 		fn(arg, &sg);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot read leak sightings");
 	return STORE_OK;
 }

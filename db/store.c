@@ -4,7 +4,8 @@
  *
  * The file is created by us with open(2) before SQLite sees it, so that
  * its mode is 0600 from the first byte (SQLite gives the -wal and -shm
- * files the same mode and owner).
+ * files the same mode and owner).  A PostgreSQL URI opens a connection
+ * instead (db/sql_pg.c); the statements are the same.
  */
 #include <sys/stat.h>
 
@@ -21,11 +22,6 @@
 /* The SQL is laid out by hand: */
 /* clang-format off */
 static const char *const statements[ST_MAX] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	/* Deferred: a read transaction from the first read to COMMIT. */
-	[ST_BEGIN_READ] = "BEGIN",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_FIND] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
 	    "WHERE a.local = ?1 AND a.domain = ?2",
 	[ST_FIND_ID] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
@@ -42,11 +38,13 @@ static const char *const statements[ST_MAX] = {
 	[ST_FIND_PREFIX] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
 	    "WHERE a.local >= ?1 AND a.local < ?2 "
 	    "ORDER BY a.local, a.domain LIMIT 6",
+	/* No row back: the address is taken (and nothing failed, which
+	 * in PostgreSQL would end the transaction). */
 	[ST_INSERT] = "INSERT INTO address (local, domain, seq, "
 	    "correspondent, state, reason, note, created, retired, expires, "
 	    "lock, on_refuse, max_mails, idle, learned) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15)",
+	    "?14, ?15) ON CONFLICT DO NOTHING RETURNING id",
 	[ST_RETIRE] = "UPDATE address SET state = 1, reason = ?2, "
 	    "retired = ?3 WHERE id = ?1",
 	[ST_REVIVE] = "UPDATE address SET state = 0, reason = NULL, "
@@ -55,33 +53,40 @@ static const char *const statements[ST_MAX] = {
 	[ST_SET_SETTING] = "INSERT INTO setting (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_DELETE_SETTING] = "DELETE FROM setting WHERE key = ?1",
+	/* No row changed: the address was deleted meanwhile.  A CASE,
+	 * not max(a, b), which PostgreSQL calls greatest(). */
 	[ST_COUNT_MESSAGE] = "INSERT INTO counter (address, messages, last) "
-	    "VALUES (?1, 1, ?2) ON CONFLICT (address) DO UPDATE SET "
-	    "messages = messages + 1, last = max(coalesce(last, 0), "
-	    "excluded.last)",
+	    "SELECT CAST(?1 AS BIGINT), 1, CAST(?2 AS BIGINT) "
+	    "WHERE EXISTS (SELECT 1 FROM address WHERE id = ?1) "
+	    "ON CONFLICT (address) DO UPDATE SET "
+	    "messages = counter.messages + 1, last = CASE "
+	    "WHEN coalesce(counter.last, 0) > excluded.last "
+	    "THEN counter.last ELSE excluded.last END",
 	[ST_COUNT_DOMAIN] = "INSERT INTO sender_domain (address, domain, "
 	    "messages, last) VALUES (?1, ?2, 1, ?3) "
 	    "ON CONFLICT (address, domain) DO UPDATE SET "
-	    "messages = messages + 1, last = max(coalesce(last, 0), "
-	    "excluded.last)",
+	    "messages = sender_domain.messages + 1, last = CASE "
+	    "WHEN coalesce(sender_domain.last, 0) > excluded.last "
+	    "THEN sender_domain.last ELSE excluded.last END",
+	/* NULLS LAST: SQLite's order of NULL, said for PostgreSQL. */
 	[ST_SENDER_DOMAINS] = "SELECT domain, messages, coalesce(last, 0) "
-	    "FROM sender_domain WHERE address = ?1 ORDER BY last DESC, domain "
-	    "LIMIT ?2",
+	    "FROM sender_domain WHERE address = ?1 "
+	    "ORDER BY last DESC NULLS LAST, domain LIMIT ?2",
 	/* Whether an address has more than ?2 sender domains: a walk of
 	 * at most ?2 + 1 entries of the primary key. */
 	[ST_DOMAINS_OVER] = "SELECT 1 FROM sender_domain WHERE address = ?1 "
 	    "LIMIT 1 OFFSET ?2",
 	/* All but the ?2 most recent, in the order show lists them. */
 	[ST_DOMAINS_TRIM] = "DELETE FROM sender_domain WHERE address = ?1 "
-	    "AND domain IN (SELECT domain FROM sender_domain WHERE "
-	    "address = ?1 ORDER BY last DESC, domain LIMIT -1 OFFSET ?2)",
+	    "AND domain NOT IN (SELECT domain FROM sender_domain WHERE "
+	    "address = ?1 ORDER BY last DESC NULLS LAST, domain LIMIT ?2)",
 	[ST_SET_RULES] = "UPDATE address SET lock = ?2, on_refuse = ?3, "
 	    "max_mails = ?4, idle = ?5 WHERE id = ?1",
 	[ST_SET_NOTE] = "UPDATE address SET note = ?2 WHERE id = ?1",
 	[ST_SET_EXPIRES] = "UPDATE address SET expires = ?2 WHERE id = ?1",
 	/* How long the list is, and whether it holds the key already. */
-	[ST_ALLOW_STATE] = "SELECT count(*), coalesce(max(key = ?2), 0) "
-	    "FROM allow WHERE address = ?1",
+	[ST_ALLOW_STATE] = "SELECT count(*), "
+	    "count(CASE WHEN key = ?2 THEN 1 END) FROM allow WHERE address = ?1",
 	[ST_ALLOW_ADD] = "INSERT INTO allow (address, item, key) "
 	    "VALUES (?1, ?2, ?3)",
 	[ST_ALLOW_REMOVE] = "DELETE FROM allow WHERE address = ?1 AND "
@@ -97,26 +102,31 @@ static const char *const statements[ST_MAX] = {
 	/* The keys not there yet, never past ?3 items on the list copied
 	 * to. */
 	[ST_ALLOW_COPY] = "INSERT INTO allow (address, item, key) "
-	    "SELECT ?2, item, key FROM allow WHERE address = ?1 AND key NOT IN "
+	    "SELECT CAST(?2 AS BIGINT), item, key FROM allow "
+	    "WHERE address = ?1 AND key NOT IN "
 	    "(SELECT key FROM allow WHERE address = ?2) ORDER BY key "
-	    "LIMIT max(0, ?3 - (SELECT count(*) FROM allow WHERE "
-	    "address = ?2))",
+	    "LIMIT (SELECT CASE WHEN count(*) < ?3 THEN ?3 - count(*) "
+	    "ELSE 0 END FROM allow WHERE address = ?2)",
 	/* Changes a row only the first time. */
 	[ST_LEARN] = "UPDATE address SET learned = 1 WHERE id = ?1 AND "
 	    "learned = 0",
-	[ST_LEARN_ALLOW] = "INSERT OR IGNORE INTO allow (address, item, key) "
-	    "SELECT ?1, ?2, ?2 WHERE (SELECT count(*) FROM allow WHERE "
-	    "address = ?1) < ?3",
+	[ST_LEARN_ALLOW] = "INSERT INTO allow (address, item, key) "
+	    "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?2 AS TEXT) "
+	    "WHERE (SELECT count(*) FROM allow WHERE address = ?1) < ?3 "
+	    "ON CONFLICT DO NOTHING",
 	[ST_SIGHT] = "INSERT INTO sighting (address, domain, first, last, "
 	    "messages) VALUES (?1, ?2, ?3, ?3, 1) "
 	    "ON CONFLICT (address, domain) DO UPDATE SET "
-	    "first = min(first, excluded.first), "
-	    "last = max(last, excluded.last), messages = messages + 1",
+	    "first = CASE WHEN sighting.first < excluded.first "
+	    "THEN sighting.first ELSE excluded.first END, "
+	    "last = CASE WHEN sighting.last > excluded.last "
+	    "THEN sighting.last ELSE excluded.last END, "
+	    "messages = sighting.messages + 1",
 	[ST_SIGHTINGS_OVER] = "SELECT 1 FROM sighting WHERE address = ?1 "
 	    "LIMIT 1 OFFSET ?2",
 	[ST_SIGHTINGS_TRIM] = "DELETE FROM sighting WHERE address = ?1 "
-	    "AND domain IN (SELECT domain FROM sighting WHERE "
-	    "address = ?1 ORDER BY last DESC, domain LIMIT -1 OFFSET ?2)",
+	    "AND domain NOT IN (SELECT domain FROM sighting WHERE "
+	    "address = ?1 ORDER BY last DESC, domain LIMIT ?2)",
 	[ST_SIGHTINGS] = "SELECT " ADDRESS_COLUMNS ", s.domain, s.first, "
 	    "s.last, s.messages FROM sighting s "
 	    "JOIN address a ON a.id = s.address "
@@ -127,27 +137,30 @@ static const char *const statements[ST_MAX] = {
 /* clang-format on */
 
 enum store_status
-store_fail(struct store *s, int rc, const char *what)
+store_fail(struct store *s, enum sql_rc rc, const char *what)
 {
-	int base = rc & 0xff;
-
 	snprintf(s->error, sizeof(s->error), "%s: %s", what,
-	    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-	switch (base) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+	    s->db != NULL ? sql_errmsg(s->db) : "no connection");
+	switch (rc) {
+	case SQL_BUSY:
 		snprintf(s->error, sizeof(s->error),
-		    "%s: the store is locked "
-		    "by another program",
-		    what);
+		    "%s: the store is locked by another program", what);
 		return STORE_BUSY;
-	case SQLITE_READONLY:
+	case SQL_UNAVAILABLE:
+		/* aliasd answers 451 4.3.0, aliasctl exits 75, as for a
+		 * store it cannot read; the next use connects again. */
+		snprintf(s->error, sizeof(s->error),
+		    "%s: the database server is unavailable: %s", what,
+		    s->db != NULL ? sql_errmsg(s->db) : "no connection");
+		return STORE_ERROR;
+	case SQL_READONLY:
 		return STORE_READONLY;
-	case SQLITE_CANTOPEN:
+	case SQL_CANTOPEN:
 		return STORE_CANTCREATE;
-	case SQLITE_CONSTRAINT:
+	case SQL_UNIQUE:
+	case SQL_FOREIGN_KEY:
 		return STORE_EXISTS;
-	case SQLITE_NOTADB:
+	case SQL_NOTADB:
 		/* Some other file at the store's path: a configuration
 		 * error, which waiting will not cure. */
 		snprintf(s->error, sizeof(s->error),
@@ -172,35 +185,46 @@ store_created(const struct store *s)
 	return s->created;
 }
 
-/* SQLite's memory statistics take one global mutex on every allocation:
- * with a thread per milter connection that is contention, and nothing
- * here reads them. */
+bool
+store_is_url(const char *database)
+{
+	return sql_is_pg(database);
+}
+
+void
+store_display_name(const char *database, char *out, size_t outlen)
+{
+	sql_mask(database, out, outlen);
+}
+
 int
 store_library_init(void)
 {
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	return sqlite3_initialize() == SQLITE_OK ? 0 : -1;
+	return sql_library_init();
 }
 
 /* A statement, prepared the first time it is needed: a command runs a
  * handful of the statements, and preparing all of them at every open
  * was a tenth of the time of aliasctl new.  Kept until store_close. */
 enum store_status
-store_stmt(struct store *s, enum stmt_id id, sqlite3_stmt **out)
+store_stmt(struct store *s, enum stmt_id id, struct sql_stmt **out)
 {
-	int rc;
+	enum sql_rc rc;
 
 	*out = NULL;
-	/* On failure SQLite leaves s->stmt[id] NULL: the next call tries
-	 * again. */
+	/* On failure s->stmt[id] stays NULL: the next call tries again. */
 	if (s->stmt[id] == NULL &&
-	    (rc = sqlite3_prepare_v3(s->db, statements[id], -1,
-		 SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL)) != SQLITE_OK)
+	    (rc = sql_prepare(s->db, statements[id], &s->stmt[id])) != SQL_OK)
 		return store_fail(s, rc, "cannot prepare a statement");
-	sqlite3_reset(s->stmt[id]);
-	sqlite3_clear_bindings(s->stmt[id]);
+	sql_reset(s->stmt[id]);
 	*out = s->stmt[id];
 	return STORE_OK;
+}
+
+const char *
+store_stmt_text(enum stmt_id id)
+{
+	return statements[id];
 }
 
 /* mkdir -p for the store's directory; created levels get mode 0700 and,
@@ -279,15 +303,29 @@ configure(struct store *s, const struct store_options *o)
 {
 	const char *sync = o->durable ? "PRAGMA synchronous = FULL" :
 					"PRAGMA synchronous = NORMAL";
-	int rc;
+	enum sql_rc rc;
 
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, o->busy_ms);
-	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
-		 NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_exec(s->db, sync, NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = sql_exec(s->db, "PRAGMA foreign_keys = ON")) != SQL_OK ||
+	    (rc = sql_exec(s->db, sync)) != SQL_OK)
 		return store_fail(s, rc, "cannot open the store");
 	return STORE_OK;
+}
+
+/* A PostgreSQL database: the server makes it, we make its schema. */
+static enum store_status
+open_pg(struct store *s, const char *uri, const struct store_options *o)
+{
+	struct sql_open so = { .busy_ms = o->busy_ms };
+	enum store_status st;
+	enum sql_rc rc;
+
+	if ((rc = sql_open_pg(uri, &so, &s->db, s->error, sizeof(s->error))) !=
+	    SQL_OK)
+		return STORE_ERROR;
+	st = schema_check(s, (o->create || o->upgrade) && !o->readonly);
+	if (st == STORE_MISSING && o->create && !o->readonly)
+		st = schema_migrate(s);
+	return st;
 }
 
 enum store_status
@@ -296,13 +334,20 @@ store_open(const char *path, const struct store_options *o, struct store **out,
 {
 	enum store_status st = STORE_ERROR;
 	struct store *s;
+	struct sql_open so = { 0 };
 	struct stat sb;
-	int flags, rc;
+	enum sql_rc rc;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERROR;
+	}
+	if (sql_is_pg(path)) {
+		if ((st = open_pg(s, path, o)) != STORE_OK)
+			goto fail;
+		*out = s;
+		return STORE_OK;
 	}
 	/* Never through a link: the store's directory belongs to the
 	 * daemon's user, and root may be the one opening it. */
@@ -325,9 +370,10 @@ store_open(const char *path, const struct store_options *o, struct store **out,
 		st = errno == ENOENT ? STORE_MISSING : STORE_ERROR;
 		goto fail;
 	}
-	flags = (o->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
-	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
+	so.readonly = o->readonly;
+	so.busy_ms = o->busy_ms;
+	if ((rc = sql_open_sqlite(path, &so, &s->db, s->error,
+		 sizeof(s->error))) != SQL_OK) {
 		st = store_fail(s, rc, "cannot open the store");
 		goto fail;
 	}
@@ -358,73 +404,75 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	for (int i = 0; i < ST_MAX; i++)
-		sqlite3_finalize(s->stmt[i]);
-	sqlite3_close(s->db);
+		sql_finalize(s->stmt[i]);
+	sql_close(s->db);
 	free(s);
 }
 
-static enum store_status
-step_done(struct store *s, sqlite3_stmt *st, const char *what)
+enum store_status
+store_step_done(struct store *s, struct sql_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
+	enum sql_rc rc = sql_step(st);
 
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	sql_reset(st);
+	if (rc == SQL_DONE || rc == SQL_ROW)
 		return STORE_OK;
 	return store_fail(s, rc, what);
 }
 
-/* A statement without parameters, run once. */
-static enum store_status
-run(struct store *s, enum stmt_id id, const char *what)
+void
+store_copy_text(struct sql_stmt *st, int col, char *dst, size_t len)
 {
-	sqlite3_stmt *st;
-	enum store_status ps;
-
-	if ((ps = store_stmt(s, id, &st)) != STORE_OK)
-		return ps;
-	return step_done(s, st, what);
+	snprintf(dst, len, "%s", sql_column_text(st, col));
 }
 
 enum store_status
 store_begin(struct store *s)
 {
-	return run(s, ST_BEGIN, "cannot lock the store");
+	enum sql_rc rc;
+
+	if ((rc = sql_begin(s->db, true)) != SQL_OK)
+		return store_fail(s, rc, "cannot lock the store");
+	return STORE_OK;
 }
 
 enum store_status
 store_read_begin(struct store *s, bool *own)
 {
-	enum store_status st = STORE_OK;
+	enum sql_rc rc;
 
 	*own = false;
-	if (sqlite3_get_autocommit(s->db) != 0 &&
-	    (st = run(s, ST_BEGIN_READ, "cannot read the store")) == STORE_OK)
-		*own = true;
-	return st;
+	if (sql_in_txn(s->db))
+		return STORE_OK;
+	if ((rc = sql_begin(s->db, false)) != SQL_OK)
+		return store_fail(s, rc, "cannot read the store");
+	*own = true;
+	return STORE_OK;
 }
 
 void
 store_read_end(struct store *s, bool own)
 {
 	/* Nothing was written: ending it loses nothing, whichever way. */
-	if (own && run(s, ST_COMMIT, "cannot end a read") != STORE_OK)
+	if (own && sql_commit(s->db) != SQL_OK)
 		store_rollback(s);
 }
 
 enum store_status
 store_commit(struct store *s)
 {
-	return run(s, ST_COMMIT, "cannot write the store");
+	enum sql_rc rc;
+
+	if ((rc = sql_commit(s->db)) != SQL_OK)
+		return store_fail(s, rc, "cannot write the store");
+	return STORE_OK;
 }
 
 void
 store_rollback(struct store *s)
 {
-	if (sqlite3_get_autocommit(s->db))
-		return;
 	/* Should even this fail, closing the handle rolls back. */
-	run(s, ST_ROLLBACK, "cannot roll back");
+	sql_rollback(s->db);
 }
 
 enum store_status
@@ -432,22 +480,19 @@ store_get_setting(struct store *s, const char *key, char *value,
     size_t valuelen)
 {
 	enum store_status result;
-	const unsigned char *text;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((result = store_stmt(s, ST_GET_SETTING, &st)) != STORE_OK)
 		return result;
 	result = STORE_NOTFOUND;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		text = sqlite3_column_text(st, 0);
-		snprintf(value, valuelen, "%s",
-		    text != NULL ? (const char *)text : "");
+	sql_bind_text(st, 1, key);
+	if ((rc = sql_step(st)) == SQL_ROW) {
+		store_copy_text(st, 0, value, valuelen);
 		result = STORE_OK;
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != SQL_DONE)
 		result = store_fail(s, rc, "cannot read a setting");
-	sqlite3_reset(st);
+	sql_reset(st);
 	return result;
 }
 
@@ -455,19 +500,19 @@ enum store_status
 store_set_setting(struct store *s, const char *key, const char *value)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	if (value == NULL) {
 		if ((ps = store_stmt(s, ST_DELETE_SETTING, &st)) != STORE_OK)
 			return ps;
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		return step_done(s, st, "cannot write a setting");
+		sql_bind_text(st, 1, key);
+		return store_step_done(s, st, "cannot write a setting");
 	}
 	if ((ps = store_stmt(s, ST_SET_SETTING, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return step_done(s, st, "cannot write a setting");
+	sql_bind_text(st, 1, key);
+	sql_bind_text(st, 2, value);
+	return store_step_done(s, st, "cannot write a setting");
 }
 
 const char *

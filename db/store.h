@@ -1,9 +1,9 @@
 /*
- * store.h: the SQLite store of addresses, correspondents, settings and
- * counters.  Every front end goes through this API; nothing else knows
- * SQL.
+ * store.h: the store of addresses, correspondents, settings and
+ * counters, in a SQLite file or a PostgreSQL database.  Every front end
+ * goes through this API; nothing else knows SQL.
  *
- * A struct store is one SQLite connection with its statements prepared
+ * A struct store is one connection with its statements prepared
  * once.  It must not be shared between threads without a lock; aliasd
  * gives each worker its own.
  */
@@ -122,6 +122,12 @@ int store_library_init(void);
 enum store_status store_open(const char *path, const struct store_options *,
     struct store **, char *err, size_t errlen);
 void store_close(struct store *);
+
+/* Whether a database setting is a PostgreSQL URI, not a SQLite file;
+ * and the setting fit for a log or a message (a password in a URI
+ * replaced by ***). */
+bool store_is_url(const char *database);
+void store_display_name(const char *database, char *out, size_t outlen);
 
 /* The last error's text, for a one-line message. */
 const char *store_error(const struct store *);
@@ -309,5 +315,11 @@ enum store_status store_sightings(struct store *, time_t since, time_t now,
  * rolls back).  Fills out with the new address. */
 enum store_status store_replace(struct store *, const struct template *,
     int64_t id, const char *reason, time_t now, struct store_address *out);
+
+/* Copy every row of from into to (aliasctl copy-store), in one
+ * transaction on to, which must hold no address: STORE_EXISTS when it
+ * does.  *rows: how many rows were copied.  err: one line. */
+enum store_status store_copy(struct store *from, struct store *to,
+    int64_t *rows, char *err, size_t errlen);
 
 #endif

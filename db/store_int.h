@@ -4,17 +4,12 @@
 #ifndef ALIASD_STORE_INT_H
 #define ALIASD_STORE_INT_H
 
-#include <sqlite3.h>
-
+#include "db/sql.h"
 #include "db/store.h"
 
 #define APPLICATION_ID 0x616c6961 /* "alia" */
 
 enum stmt_id {
-	ST_BEGIN,
-	ST_BEGIN_READ,
-	ST_COMMIT,
-	ST_ROLLBACK,
 	ST_FIND,
 	ST_FIND_ID,
 	ST_FIND_CORRESPONDENT,
@@ -50,8 +45,8 @@ enum stmt_id {
 };
 
 struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[ST_MAX];
+	struct sql *db;
+	struct sql_stmt *stmt[ST_MAX];
 	bool created;
 	char error[512];
 };
@@ -63,7 +58,7 @@ struct store {
 	"a.id, a.local, a.domain, a.correspondent, a.seq, a.state, " \
 	"a.reason, a.note, a.created, a.retired, a.expires, " \
 	"coalesce(c.messages, 0), coalesce(c.last, 0), " \
-	"a.id = coalesce((SELECT CAST(value AS INTEGER) FROM setting " \
+	"a.id = coalesce((SELECT CAST(value AS BIGINT) FROM setting " \
 	"WHERE key = 'default'), 0), " \
 	"a.lock, a.on_refuse, coalesce(a.max_mails, 0), coalesce(a.idle, 0), " \
 	"a.learned"
@@ -92,7 +87,7 @@ enum store_status store_txn_end(struct store *, bool own,
     enum store_status st);
 /* Step an UPDATE or DELETE in a transaction: STORE_NOTFOUND when it
  * changed no row. */
-enum store_status store_update_one(struct store *, sqlite3_stmt *,
+enum store_status store_update_one(struct store *, struct sql_stmt *,
     const char *what);
 
 /* rules.c: whether rules are in range (what the schema takes). */
@@ -104,10 +99,17 @@ enum store_status sighting_count(struct store *, const struct store_count *);
 enum store_status sighting_trim(struct store *, int64_t id);
 
 /* store.c */
-enum store_status store_fail(struct store *, int rc, const char *what);
-void store_row(sqlite3_stmt *, time_t now, struct store_address *);
-enum store_status store_stmt(struct store *, enum stmt_id, sqlite3_stmt **);
-enum store_status store_step_address(struct store *, sqlite3_stmt *,
+enum store_status store_fail(struct store *, enum sql_rc, const char *what);
+void store_row(struct sql_stmt *, time_t now, struct store_address *);
+enum store_status store_stmt(struct store *, enum stmt_id, struct sql_stmt **);
+/* A statement's text, as written (?N), for tests that explain it. */
+const char *store_stmt_text(enum stmt_id);
+enum store_status store_step_address(struct store *, struct sql_stmt *,
     time_t now, struct store_address *);
+/* Step a statement that returns no row the caller wants. */
+enum store_status store_step_done(struct store *, struct sql_stmt *,
+    const char *what);
+/* Copy a column's text (never NULL) into a buffer. */
+void store_copy_text(struct sql_stmt *, int col, char *dst, size_t len);
 
 #endif

@@ -22,7 +22,7 @@
 enum store_status
 store_txn_start(struct store *s, bool *own)
 {
-	*own = sqlite3_get_autocommit(s->db) != 0;
+	*own = !sql_in_txn(s->db);
 	return *own ? store_begin(s) : STORE_OK;
 }
 
@@ -39,39 +39,41 @@ store_txn_end(struct store *s, bool own, enum store_status st)
 }
 
 static void
-bind_text_or_null(sqlite3_stmt *st, int col, const char *text)
+bind_text_or_null(struct sql_stmt *st, int col, const char *text)
 {
 	if (text != NULL && text[0] != '\0')
-		sqlite3_bind_text(st, col, text, -1, SQLITE_STATIC);
+		sql_bind_text(st, col, text);
 	else
-		sqlite3_bind_null(st, col);
+		sql_bind_null(st, col);
 }
 
 static void
-bind_time_or_null(sqlite3_stmt *st, int col, time_t t)
+bind_time_or_null(struct sql_stmt *st, int col, time_t t)
 {
 	if (t != 0)
-		sqlite3_bind_int64(st, col, (sqlite3_int64)t);
+		sql_bind_int64(st, col, t);
 	else
-		sqlite3_bind_null(st, col);
+		sql_bind_null(st, col);
 }
 
 /* A limit of 0 is no limit, stored as NULL. */
 static void
-bind_limit(sqlite3_stmt *st, int col, int64_t n)
+bind_limit(struct sql_stmt *st, int col, int64_t n)
 {
 	if (n != 0)
-		sqlite3_bind_int64(st, col, n);
+		sql_bind_int64(st, col, n);
 	else
-		sqlite3_bind_null(st, col);
+		sql_bind_null(st, col);
 }
 
+/* *id: the new row's.  The statement hands back no row when the
+ * address is taken. */
 static enum store_status
-insert_row(struct store *s, const struct store_address *a)
+insert_row(struct store *s, const struct store_address *a, int64_t *id)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	/* Every front end takes only clean addresses (address.c); the store
 	 * stays clean should one of them forget. */
@@ -92,29 +94,30 @@ insert_row(struct store *s, const struct store_address *a)
 	}
 	if ((ps = store_stmt(s, ST_INSERT, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_text(st, 1, a->local, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->domain, -1, SQLITE_STATIC);
+	sql_bind_text(st, 1, a->local);
+	sql_bind_text(st, 2, a->domain);
 	if (a->seq >= 0)
-		sqlite3_bind_int64(st, 3, a->seq);
+		sql_bind_int64(st, 3, a->seq);
 	else
-		sqlite3_bind_null(st, 3);
+		sql_bind_null(st, 3);
 	bind_text_or_null(st, 4, a->correspondent);
-	sqlite3_bind_int(st, 5, a->state == STATE_RETIRED ? 1 : 0);
+	sql_bind_int64(st, 5, a->state == STATE_RETIRED ? 1 : 0);
 	bind_text_or_null(st, 6, a->state == STATE_RETIRED ? a->reason : NULL);
 	bind_text_or_null(st, 7, a->note);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)a->created);
+	sql_bind_int64(st, 8, a->created);
 	bind_time_or_null(st, 9, a->state == STATE_RETIRED ? a->retired : 0);
 	bind_time_or_null(st, 10, a->expires);
-	sqlite3_bind_int(st, 11, (int)a->rules.lock);
-	sqlite3_bind_int(st, 12, (int)a->rules.on_refuse);
+	sql_bind_int64(st, 11, (int)a->rules.lock);
+	sql_bind_int64(st, 12, (int)a->rules.on_refuse);
 	bind_limit(st, 13, a->rules.max_mails);
 	bind_limit(st, 14, a->rules.idle);
-	sqlite3_bind_int(st, 15, a->learned ? 1 : 0);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	sql_bind_int64(st, 15, a->learned ? 1 : 0);
+	if ((rc = sql_step(st)) == SQL_ROW)
+		*id = sql_column_int64(st, 0);
+	sql_reset(st);
+	if (rc == SQL_ROW)
 		return STORE_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+	if (rc == SQL_DONE || rc == SQL_UNIQUE) {
 		snprintf(s->error, sizeof(s->error), "%s@%s already exists",
 		    a->local, a->domain);
 		return STORE_EXISTS;
@@ -171,9 +174,7 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 	if (local != NULL) {
 		snprintf(a->local, sizeof(a->local), "%s", local);
 		a->seq = -1;
-		if ((st = insert_row(s, a)) == STORE_OK)
-			a->id = sqlite3_last_insert_rowid(s->db);
-		return st;
+		return insert_row(s, a, &a->id);
 	}
 	if (template_has_sequence(t) &&
 	    (st = next_sequence(s, &seq)) != STORE_OK)
@@ -188,7 +189,7 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 			return STORE_INVALID;
 		}
 		a->seq = seq;
-		if ((st = insert_row(s, a)) != STORE_EXISTS)
+		if ((st = insert_row(s, a, &a->id)) != STORE_EXISTS)
 			break;
 	}
 	if (st == STORE_EXISTS) {
@@ -198,8 +199,6 @@ create_in_txn(struct store *s, const struct template *t, const char *local,
 		    CREATE_TRIES);
 		return STORE_INVALID;
 	}
-	if (st == STORE_OK)
-		a->id = sqlite3_last_insert_rowid(s->db);
 	if (st == STORE_OK && seq >= 0)
 		st = raise_sequence(s, seq);
 	return st;
@@ -242,11 +241,11 @@ replace_in_txn(struct store *s, const struct template *t, int64_t id,
 {
 	struct store_address old;
 	enum store_status st;
-	sqlite3_stmt *stmt;
+	struct sql_stmt *stmt;
 
 	if ((st = store_stmt(s, ST_FIND_ID, &stmt)) != STORE_OK)
 		return st;
-	sqlite3_bind_int64(stmt, 1, id);
+	sql_bind_int64(stmt, 1, id);
 	if ((st = store_step_address(s, stmt, now, &old)) != STORE_OK) {
 		if (st == STORE_NOTFOUND)
 			snprintf(s->error, sizeof(s->error),
@@ -301,32 +300,33 @@ enum store_status
 store_insert(struct store *s, const struct store_address *a)
 {
 	enum store_status st;
+	int64_t id;
 	bool own;
 
 	if ((st = store_txn_start(s, &own)) != STORE_OK)
 		return st;
-	st = insert_row(s, a);
+	st = insert_row(s, a, &id);
 	if (st == STORE_OK && a->seq >= 0)
 		st = raise_sequence(s, a->seq);
 	return store_txn_end(s, own, st);
 }
 
 enum store_status
-store_update_one(struct store *s, sqlite3_stmt *st, const char *what)
+store_update_one(struct store *s, struct sql_stmt *st, const char *what)
 {
 	enum store_status result = STORE_OK;
 	bool own;
-	int rc;
+	enum sql_rc rc;
 
 	if ((result = store_txn_start(s, &own)) != STORE_OK) {
-		sqlite3_reset(st);
+		sql_reset(st);
 		return result;
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		result = store_fail(s, rc, what);
-	else if (sqlite3_changes(s->db) == 0)
+	else if (sql_changes(s->db) == 0)
 		result = STORE_NOTFOUND;
 	return store_txn_end(s, own, result);
 }
@@ -335,15 +335,14 @@ enum store_status
 store_retire(struct store *s, int64_t id, const char *reason, time_t now)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	if ((ps = store_stmt(s, ST_RETIRE, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2,
-	    reason != NULL && reason[0] != '\0' ? reason : DEFAULT_REASON, -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	sql_bind_int64(st, 1, id);
+	sql_bind_text(st, 2,
+	    reason != NULL && reason[0] != '\0' ? reason : DEFAULT_REASON);
+	sql_bind_int64(st, 3, now);
 	return store_update_one(s, st, "cannot retire the address");
 }
 
@@ -351,11 +350,11 @@ enum store_status
 store_revive(struct store *s, int64_t id)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	if ((ps = store_stmt(s, ST_REVIVE, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
+	sql_bind_int64(st, 1, id);
 	return store_update_one(s, st, "cannot revive the address");
 }
 
@@ -381,17 +380,20 @@ static enum store_status
 count_one(struct store *s, const struct store_count *c)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_COUNT_MESSAGE, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->when);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, c->id);
+	sql_bind_int64(st, 2, c->when);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot count mail");
+	/* The address is gone: skipped by the caller. */
+	if (sql_changes(s->db) == 0)
+		return STORE_EXISTS;
 	/* aliasd takes only clean addresses; this keeps the store so
 	 * whatever a front end hands in. */
 	if (c->sender_domain[0] == '\0' ||
@@ -400,12 +402,12 @@ count_one(struct store *s, const struct store_count *c)
 		return sighting_count(s, c);
 	if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_text(st, 2, c->sender_domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->when);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, c->id);
+	sql_bind_text(st, 2, c->sender_domain);
+	sql_bind_int64(st, 3, c->when);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot count mail");
 	return sighting_count(s, c);
 }
@@ -417,26 +419,26 @@ static enum store_status
 trim_domains(struct store *s, int64_t id)
 {
 	enum store_status ps;
-	sqlite3_stmt *st;
-	int rc;
+	struct sql_stmt *st;
+	enum sql_rc rc;
 
 	if ((ps = store_stmt(s, ST_DOMAINS_OVER, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, SENDER_DOMAINS_MAX);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	sql_bind_int64(st, 1, id);
+	sql_bind_int64(st, 2, SENDER_DOMAINS_MAX);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc == SQL_DONE)
 		return STORE_OK;
-	if (rc != SQLITE_ROW)
+	if (rc != SQL_ROW)
 		return store_fail(s, rc, "cannot count sender domains");
 	if ((ps = store_stmt(s, ST_DOMAINS_TRIM, &st)) != STORE_OK)
 		return ps;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, SENDER_DOMAINS_MAX);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sql_bind_int64(st, 1, id);
+	sql_bind_int64(st, 2, SENDER_DOMAINS_MAX);
+	rc = sql_step(st);
+	sql_reset(st);
+	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot trim sender domains");
 	return STORE_OK;
 }
@@ -465,8 +467,9 @@ trim_counted(struct store *s, int64_t *ids, size_t n)
 }
 
 /* A batch of counts in one short transaction.  A count for an address
- * deleted meanwhile would break the foreign key; it is skipped, not
- * allowed to lose the others. */
+ * deleted meanwhile is skipped, not allowed to lose the others (nor, in
+ * PostgreSQL, to fail the transaction: the insert finds no address and
+ * writes nothing). */
 enum store_status
 store_add_counts(struct store *s, const struct store_count *c, size_t n)
 {

@@ -4,7 +4,7 @@
 # usage: deps.sh build | test | lint | all | mta
 #
 #   build  Only checks (make, make install): compiler, pkg-config and the
-#          six libraries. Never installs anything: when one is missing it
+#          seven libraries. Never installs anything: when one is missing it
 #          prints the one apt-get line to run and exits 1.
 #   test   What make check and make demo need (build, test and package
 #          tools); lint: what make lint needs; all (make deps): both.
@@ -19,8 +19,8 @@
 # installed, and tests/run.sh skips the suites that need Postfix.
 set -u
 
-BUILD="gcc make pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev
-libmilter-dev libpsl-dev libidn2-dev"
+BUILD="gcc make pkg-config libsqlite3-dev libpq-dev libsodium-dev
+libgmime-3.0-dev libmilter-dev libpsl-dev libidn2-dev"
 # Tests: cmocka, the sqlite3 shell (to hold locks and inspect stores), a
 # private Postfix with Cyrus SASL and swaks, and what the private sendmail
 # needs (its own packages are only downloaded: they conflict with
@@ -28,8 +28,11 @@ libmilter-dev libpsl-dev libidn2-dev"
 # runtime for the fuzz run, and what tests/integration/deb.sh builds and
 # checks the Debian package with, and the publicsuffix package, so that
 # the registered-domain tests run on the list aliasd will use. make bench:
-# GNU time, for peak memory.
-TEST="libcmocka-dev sqlite3 postfix swaks sasl2-bin libsasl2-modules
+# GNU time, for peak memory.  A private PostgreSQL server (the suites'
+# second pass on that store) and Postfix's pgsql: tables (a backup MX
+# with no aliasd).
+TEST="libcmocka-dev sqlite3 postfix postfix-pgsql postgresql swaks
+sasl2-bin libsasl2-modules
 libsasl2-modules-db m4 libwrap0 liblockfile1 iproute2 util-linux perl
 emacs-nox mutt valgrind clang libclang-rt-14-dev time dpkg-dev debhelper
 lintian fakeroot publicsuffix"
@@ -60,10 +63,12 @@ build_missing() {
 	command -v "${CC:-cc}" >/dev/null 2>&1 || m="$m gcc"
 	pc=${PKG_CONFIG:-pkg-config}
 	if ! command -v "$pc" >/dev/null 2>&1; then
-		m="$m pkg-config libsqlite3-dev libsodium-dev libgmime-3.0-dev"
+		m="$m pkg-config libsqlite3-dev libpq-dev libsodium-dev"
+		m="$m libgmime-3.0-dev"
 		m="$m libpsl-dev libidn2-dev"
 	else
 		"$pc" --exists sqlite3 2>/dev/null || m="$m libsqlite3-dev"
+		"$pc" --exists libpq 2>/dev/null || m="$m libpq-dev"
 		"$pc" --exists libsodium 2>/dev/null || m="$m libsodium-dev"
 		"$pc" --exists gmime-3.0 2>/dev/null || m="$m libgmime-3.0-dev"
 		"$pc" --exists libpsl 2>/dev/null || m="$m libpsl-dev"
@@ -98,7 +103,8 @@ blocker=$(mta)
 missing=""
 for p in $wanted; do
 	installed "$p" && continue
-	[ "$p" = postfix ] && [ -n "$blocker" ] && continue
+	# postfix-pgsql depends on Postfix: left out beside another MTA too.
+	case $p in postfix | postfix-pgsql) [ -n "$blocker" ] && continue ;; esac
 	missing="$missing $p"
 done
 if [ -n "$blocker" ]; then

@@ -156,6 +156,7 @@ expect 0 "--help" "$A" rewrite --help
 check "--help shows the usage" sh -c 'printf "%s\n" "$1" | grep -q "rewrite \[--create\]"' - "$OUT"
 
 # A store that cannot be written while a new address must be made: 75.
+on_sqlite "a locked SQLite store, a store file moved away" || { finish; exit; }
 "$A" default --none >/dev/null
 sqlite3 "$D/aliases.db" >/dev/null 2>&1 <<SQL &
 .timeout 1000

@@ -7,7 +7,6 @@ set -u
 . "$ALIASD_TOP/tests/lib/cli.sh"
 
 newstore main </dev/null
-db="$D/aliases.db"
 
 # json FILE PATH: a value out of a JSON file (SQLite's JSON functions, as
 # the other suites use).
@@ -168,15 +167,15 @@ expect 64 "set on an ambiguous prefix" "$A" set mail- --lock none
 # --- the allow list: keys, removal by key, idempotence, bound ---
 expect 0 "allow a subdomain" "$A" set "$plain" --allow news.mailer.example
 expect 0 "allowing the same organisation again is harmless" "$A" set "$plain" --allow @Mailer.Example.
-check "the first item is kept" [ "$(sqlite3 "$db" "SELECT group_concat(item) FROM allow a JOIN address d ON d.id = a.address WHERE d.local = '${plain%@*}' AND key = 'mailer.example'")" = news.mailer.example ]
+check "the first item is kept" [ "$(store_sql "SELECT item FROM allow a JOIN address d ON d.id = a.address WHERE d.local = '${plain%@*}' AND key = 'mailer.example'")" = news.mailer.example ]
 expect 0 "disallow by the organisation's domain" "$A" set "$plain" --disallow mailer.example
-check "the subdomain's item is gone" [ -z "$(sqlite3 "$db" "SELECT item FROM allow WHERE key = 'mailer.example'")" ]
+check "the subdomain's item is gone" [ -z "$(store_sql "SELECT item FROM allow WHERE key = 'mailer.example'")" ]
 expect 0 "allow and disallow the null sender" "$A" set "$plain" --allow '<>'
 expect 0 "disallow <>" "$A" set "$plain" --disallow '<>'
 expect 0 "allow an address" "$A" set "$plain" --allow Alerts@Bank.Example
-check "an address item is kept in lower case" [ "$(sqlite3 "$db" "SELECT key FROM allow WHERE item = 'alerts@bank.example'")" = alerts@bank.example ]
+check "an address item is kept in lower case" [ "$(store_sql "SELECT key FROM allow WHERE item = 'alerts@bank.example'")" = alerts@bank.example ]
 expect 0 "disallow then allow in one command" "$A" set "$plain" --disallow alerts@bank.example --allow bank.example
-check "swapped" [ "$(sqlite3 "$db" "SELECT group_concat(item) FROM allow WHERE key LIKE '%bank.example'")" = bank.example ]
+check "swapped" [ "$(store_sql "SELECT item FROM allow WHERE key LIKE '%bank.example'")" = bank.example ]
 expect 0 "an IDN in U-label form" "$A" set "$plain" --allow 'news.münchen.de'
 expect 0 "is the same organisation as its A-label" "$A" set "$plain" --disallow xn--mnchen-3ya.de
 
@@ -185,7 +184,7 @@ many=$OUT
 args=()
 for i in $(seq 1 100); do args+=(--allow "d$i.example"); done
 expect 0 "100 allow items in one set" "$A" set "$many" "${args[@]}"
-check "100 items stored" [ "$(sqlite3 "$db" "SELECT count(*) FROM allow a JOIN address d ON d.id = a.address WHERE d.local = '${many%@*}'")" = 100 ]
+check "100 items stored" [ "$(store_sql "SELECT count(*) FROM allow a JOIN address d ON d.id = a.address WHERE d.local = '${many%@*}'")" = 100 ]
 expect 73 "the 101st is refused" "$A" set "$many" --allow d101.example
 one_line_error "full"
 expect 0 "an item already there is no 101st" "$A" set "$many" --allow d1.example
@@ -193,13 +192,13 @@ expect 0 "room made and filled in one command" "$A" set "$many" --disallow d1.ex
 args=()
 for i in $(seq 1 101); do args+=(--allow "e$i.example"); done
 expect 73 "a new address with 101 items is refused" "$A" new "${args[@]}" toomany@example.org
-check "and not created" [ "$(sqlite3 "$db" "SELECT count(*) FROM address WHERE correspondent = 'toomany@example.org'")" = 0 ]
+check "and not created" [ "$(store_sql "SELECT count(*) FROM address WHERE correspondent = 'toomany@example.org'")" = 0 ]
 
 # --- expiry by max-mails and idle, as show says ---
 expect 0 "new with max-mails 3" "$A" new --max-mails 3 counted@example.org
 counted=$OUT
-id=$(sqlite3 "$db" "SELECT id FROM address WHERE local = '${counted%@*}'")
-sqlite3 "$db" "INSERT OR REPLACE INTO counter (address, messages, last) VALUES ($id, 3, strftime('%s','now'))"
+id=$(store_sql "SELECT id FROM address WHERE local = '${counted%@*}'")
+store_sql "DELETE FROM counter WHERE address = $id; INSERT INTO counter (address, messages, last) VALUES ($id, 3, $(date +%s))"
 expect 0 "show the used-up address" "$A" show "$counted"
 check "state: expired (max-mails)" [ "$(field state)" = "expired (max-mails)" ]
 check "max mails 3 (3 so far)" [ "$(field 'max mails')" = "3 (3 so far)" ]
@@ -213,7 +212,7 @@ expect 0 "lowering it below the count" "$A" set "$counted" --max-mails 2
 one_line_error "expired (max-mails)"
 expect 0 "new with idle 1h" "$A" new --idle 1h quiet@example.org
 quiet=$OUT
-sqlite3 "$db" "UPDATE address SET created = created - 7200 WHERE local = '${quiet%@*}'"
+store_sql "UPDATE address SET created = created - 7200 WHERE local = '${quiet%@*}'"
 expect 0 "show the idle address" "$A" show "$quiet"
 check "state: expired (idle)" [ "$(field state)" = "expired (idle)" ]
 expect 0 "list --retired has it" "$A" list --retired
@@ -230,13 +229,13 @@ expect 0 "the text list keeps its columns" "$A" list
 check "list header unchanged" [ "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')" = "ADDRESS CORRESPONDENT STATE CREATED LAST MAIL COUNT" ]
 
 # A hostile allow item in the store stays valid JSON and escaped text.
-sqlite3 "$db" "INSERT INTO allow (address, item, key) SELECT id, 'x' || char(27) || '[2J' || char(10) || '\"', 'hostile.example' FROM address WHERE local = '${plain%@*}'"
+store_sql "INSERT INTO allow (address, item, key) SELECT id, 'x' || $(sql_chr 27) || '[2J' || $(sql_chr 10) || '\"', 'hostile.example' FROM address WHERE local = '${plain%@*}'"
 showjson "$plain"
 check "a hostile item: show --json still valid" json_valid "$T/show.json"
 expect 0 "show it as text" "$A" show "$plain"
 printf '%s' "$OUT" | grep -q "$(printf '\033')"
 check "a hostile item: no raw escape in show" [ $? -ne 0 ]
-sqlite3 "$db" "DELETE FROM allow WHERE key = 'hostile.example'"
+store_sql "DELETE FROM allow WHERE key = 'hostile.example'"
 
 # --- replace ---
 expect 0 "replace joe's address" "$A" replace "${joe%@*}" --reason "Leaked to a list"
@@ -294,13 +293,13 @@ done
 expect 64 "leaks with an argument" "$A" leaks extra
 
 now=$(date +%s)
-nid=$(sqlite3 "$db" "SELECT id FROM address WHERE local = '${new%@*}'")
-pid=$(sqlite3 "$db" "SELECT id FROM address WHERE local = '${plain%@*}'")
-sqlite3 "$db" <<SQL
+nid=$(store_sql "SELECT id FROM address WHERE local = '${new%@*}'")
+pid=$(store_sql "SELECT id FROM address WHERE local = '${plain%@*}'")
+store_sql <<SQL
 INSERT INTO sighting (address, domain, first, last, messages) VALUES
   ($nid, 'spam.example', $((now - 10 * 86400)), $((now - 3 * 86400)), 7),
   ($nid, 'broker.example', $((now - 3600)), $((now - 60)), 2),
-  ($pid, 'evil' || char(27) || '[2J.example', $((now - 7200)), $((now - 1800)), 1);
+  ($pid, 'evil' || $(sql_chr 27) || '[2J.example', $((now - 7200)), $((now - 1800)), 1);
 SQL
 expect 0 "leaks" "$A" leaks
 check "a header and three lines" [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 4 ]

@@ -17,6 +17,10 @@
 #     `static const char *const NAME[]` table of literals, a local chosen
 #     between literals (`x ? "A" : "B"`), or a char buffer filled only by
 #     marked formatting.
+#     The driver's sql_exec and sql_prepare (db/sql.h) are checked as
+#     sqlite3_exec and sqlite3_prepare are; the driver itself
+#     (db/sql*.c) passes its caller's SQL on and is not.  A call marked
+#     as in 1 is taken as constant.
 #  3. Same for every sqlite3_prepare*: also a `statements[]` entry; and a
 #     parameter of a static function every caller of which passes one of
 #     the above (schema.c's pragma_int, test_store.c's raw_int).
@@ -338,15 +342,23 @@ for my $f (@files) {
 		}
 	}
 	report('OK', $f, "$nfmt printf-style calls checked") ;
-	for my $call (calls($f, qr/\b(sqlite3_exec)\s*\(/)) {
-		my ($pos, $ln, $args) = @$call;
-		my $why = constant_sql($f, $pos, $args->[1] // '');
-		report($why ? 'OK' : 'BAD', "$f:$ln",
-		    "sqlite3_exec SQL is " . ($why // "built at run time: " . ($args->[1] // '?')));
+	# The driver (db/sql*.c) hands its caller's SQL to SQLite or
+	# libpq as it is: its callers' sql_exec and sql_prepare are checked.
+	if ($f =~ m{^db/sql(?:_sqlite|_pg)?\.c$}) {
+		report('OK', $f, "the SQL driver: its callers' SQL is checked");
+		next;
 	}
-	for my $call (calls($f, qr/\b(sqlite3_prepare(?:_v2|_v3|16|16_v2|16_v3)?)\s*\(/)) {
+	for my $call (calls($f, qr/\b(sqlite3_exec|sql_exec)\s*\(/)) {
 		my ($pos, $ln, $args, $fn) = @$call;
 		my $why = constant_sql($f, $pos, $args->[1] // '');
+		$why //= 'marked constant' if marked($f, $ln);
+		report($why ? 'OK' : 'BAD', "$f:$ln",
+		    "$fn SQL is " . ($why // "built at run time: " . ($args->[1] // '?')));
+	}
+	for my $call (calls($f, qr/\b(sqlite3_prepare(?:_v2|_v3|16|16_v2|16_v3)?|sql_prepare)\s*\(/)) {
+		my ($pos, $ln, $args, $fn) = @$call;
+		my $why = constant_sql($f, $pos, $args->[1] // '');
+		$why //= 'marked constant' if marked($f, $ln);
 		report($why ? 'OK' : 'BAD', "$f:$ln",
 		    "$fn SQL is " . ($why // "built at run time: " . ($args->[1] // '?')));
 	}

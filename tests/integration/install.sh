@@ -38,6 +38,7 @@ cat >"$T/want" <<'LIST'
 /opt/share/doc/aliasd/aliasd.conf.sample
 /opt/share/doc/aliasd/muttrc.aliasd
 /opt/share/doc/aliasd/postfix.md
+/opt/share/doc/aliasd/postgresql.md
 /opt/share/doc/aliasd/sendmail.md
 /opt/share/man/man1/alias-sendmail.1
 /opt/share/man/man1/aliasctl.1

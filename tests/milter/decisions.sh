@@ -28,16 +28,15 @@ harvest_limit = $LIMIT
 bounce_address = bounces@example.com
 outbound_daemon_name = ORIGINATING
 CONF
-DB="$T/store/aliases.db"
 
 active=$(aliasctl new joe@example.org)
 retired=$(aliasctl new ann@example.org)
 aliasctl retire "$retired" --reason "Sold my address" >/dev/null
 expired=$(aliasctl new --expires 1d bob@example.org)
 # aliasctl takes only a future expiry: move it into the past.
-sqlite3 "$DB" "UPDATE address SET expires = strftime('%s', 'now') - 60
+ad_sql "UPDATE address SET expires = $(($(date +%s) - 60))
     WHERE local || '@' || domain = '$expired'"
-chown postfix:postfix "$DB"*
+ad_store_owner postfix
 ad_start || { echo "Bail out! aliasd did not start"; cat "$AD_LOG"; exit 1; }
 
 session() { ml_session "$@"; }
@@ -111,17 +110,28 @@ done <<CASES
 CASES
 
 # The store unreadable for aliasd's user: 451 4.3.0, and correct answers
-# again once it is readable (aliasd checks the file once a second).
+# again once it is readable (aliasd checks the file once a second).  On
+# PostgreSQL: the server stopped, then started again.
 rcpt_is() {	# rcpt_is IP RCPT LINE
 	has "$(session "$1" "" s@sender.example "$2" "")" "$3" 2>/dev/null
 }
-chmod 000 "$DB"
-tap_check "store unreadable: inbound RCPT gets 451 4.3.0" t_wait_until 3 \
-    rcpt_is 192.0.2.30 "$active" \
-    "rcpt replycode 451 4.3.0 Temporary failure: try again later"
-chmod 0600 "$DB"
-tap_check "store readable again: active accepted, no restart" t_wait_until 3 \
-    rcpt_is 192.0.2.31 "$active" "rcpt continue"
+if [ "$AD_STORE" = pg ]; then
+	pg_stop
+	tap_check "PostgreSQL stopped: inbound RCPT gets 451 4.3.0" t_wait_until 10 \
+	    rcpt_is 192.0.2.30 "$active" \
+	    "rcpt replycode 451 4.3.0 Temporary failure: try again later"
+	pg_start
+	tap_check "PostgreSQL started again: active accepted, no restart" \
+	    t_wait_until 15 rcpt_is 192.0.2.31 "$active" "rcpt continue"
+else
+	chmod 000 "$T/store/aliases.db"
+	tap_check "store unreadable: inbound RCPT gets 451 4.3.0" t_wait_until 3 \
+	    rcpt_is 192.0.2.30 "$active" \
+	    "rcpt replycode 451 4.3.0 Temporary failure: try again later"
+	chmod 0600 "$T/store/aliases.db"
+	tap_check "store readable again: active accepted, no restart" t_wait_until 3 \
+	    rcpt_is 192.0.2.31 "$active" "rcpt continue"
+fi
 tap_check "aliasd still running" t_pid_alive "$AD_PID"
 
 # The client itself: a failure is an exit status and one line.

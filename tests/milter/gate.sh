@@ -24,7 +24,6 @@ chmod 0755 "$T"
 ad_setup example.com postfix <<CONF
 harvest_limit = 0
 CONF
-DB="$T/store/aliases.db"
 
 new() { aliasctl new "$@" || echo "Bail out! aliasctl new $* failed"; }
 
@@ -40,9 +39,9 @@ idle=$(new --idle 1d pat@example.org)
 named=$(new --name shopping)
 dcorr=$(new --lock sender @bank.example)
 # Injected time: pat's address was made two days ago and never written to.
-sqlite3 "$DB" "UPDATE address SET created = strftime('%s', 'now') - 172800
+ad_sql "UPDATE address SET created = $(($(date +%s) - 172800))
     WHERE local || '@' || domain = '$idle'"
-chown postfix:postfix "$DB"*
+ad_store_owner postfix
 ad_up || exit 1
 
 n=0
@@ -189,10 +188,21 @@ tap_check "X-Aliasd: none added to outbound mail" \
 
 # max-mails 3: three delivered, the fourth refused, before and after the
 # counts reach the store.
-for i in 1 2 3; do
+for i in 1 2; do
 	case_ x@example.org "$three" "$(xa "$three" ola@example.org expected)" \
 	    "max-mails 3: message $i accepted"
 done
+# The third: check reads the store alone, and once the third count is
+# written (within a second; sooner on a slow run) it already answers as
+# for the fourth.  Either is right; the milter must accept.
+got=$(ask x@example.org "$three")
+want=$(xa "$three" ola@example.org expected)
+case $got in
+"milter: $want"$'\n'"check: $want" | \
+"milter: $want"$'\n'"check: reply 550 5.1.1 <$three>: $REJ: address expired")
+	tap_ok "max-mails 3: message 3 accepted" ;;
+*) tap_not_ok "max-mails 3: message 3 accepted" "want: $want" "got:" "$got" ;;
+esac
 out=$(ml_session 203.0.113.6 "" x@example.org "$three" "Subject: four")
 tap_check "max-mails 3: the fourth refused at once (counts not yet written)" \
     ml_has "$out" "rcpt replycode 550 5.1.1 <$three>: $REJ: address expired"

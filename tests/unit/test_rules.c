@@ -128,10 +128,10 @@ static struct store_address
 by_id(struct fixture *f, int64_t id, time_t now)
 {
 	struct store_address a;
-	sqlite3_stmt *st;
+	struct sql_stmt *st;
 
 	assert_int_equal(store_stmt(f->s, ST_FIND_ID, &st), STORE_OK);
-	sqlite3_bind_int64(st, 1, id);
+	sql_bind_int64(st, 1, id);
 	assert_int_equal(store_step_address(f->s, st, now, &a), STORE_OK);
 	return a;
 }
@@ -287,7 +287,7 @@ test_rules_round_trip(void **state)
 	b = by_id(f, a.id, NOW);
 	assert_int_equal(b.rules.on_refuse, REFUSE_TEMPFAIL);
 	assert_int_equal(b.rules.max_mails, 0);
-	assert_int_equal(raw_int(f->s->db,
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
 			     "SELECT count(*) FROM address "
 			     "WHERE max_mails IS NULL AND idle IS NULL"),
 	    1);
@@ -594,7 +594,8 @@ test_allow(void **state)
 	assert_int_equal(allow_items(f, b.id, it), ALLOW_MAX);
 	assert_int_equal(store_allow_copy(f->s, a.id, a.id + 99),
 	    STORE_NOTFOUND);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM allow"),
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "SELECT count(*) FROM allow"),
 	    2 * ALLOW_MAX);
 	free(it);
 }
@@ -755,11 +756,13 @@ test_sightings_trim(void **state)
 	    "SELECT %lld, printf('s%%05d.example', i), %lld + i, %lld + i, 1 "
 	    "FROM n",
 	    (long long)a.id, (long long)NOW, (long long)NOW);
-	assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(sql_sqlite_handle(f->s->db), sql, NULL,
+			     NULL, NULL),
 	    SQLITE_OK);
 	count_ok(f, b.id, NOW + 5000, "other.example", true, false);
 	/* Counting another address leaves this one alone. */
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM sighting"),
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "SELECT count(*) FROM sighting"),
 	    1201);
 	/* One more sighting: the newest SIGHTINGS_MAX are kept. */
 	count_ok(f, a.id, NOW + 5000, "new.example", true, false);
@@ -767,13 +770,14 @@ test_sightings_trim(void **state)
 	    "SELECT count(*) FROM sighting WHERE "
 	    "address = %lld",
 	    (long long)a.id);
-	assert_int_equal(raw_int(f->s->db, sql), SIGHTINGS_MAX);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db), sql),
+	    SIGHTINGS_MAX);
 	snprintf(sql, sizeof(sql),
 	    "SELECT min(last) - %lld FROM sighting "
 	    "WHERE address = %lld",
 	    (long long)NOW, (long long)a.id);
-	assert_int_equal(raw_int(f->s->db, sql), 201);
-	assert_int_equal(raw_int(f->s->db,
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db), sql), 201);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
 			     "SELECT count(*) FROM sighting "
 			     "WHERE domain = 'new.example'"),
 	    1);
@@ -848,9 +852,11 @@ test_replace(void **state)
 	assert_int_equal(store_replace(f->s, f->t, a.id + 99, NULL, NOW + 30,
 			     &c),
 	    STORE_NOTFOUND);
-	assert_true(sqlite3_get_autocommit(f->s->db));
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 3);
-	assert_int_equal(raw_int(f->s->db,
+	assert_true(sqlite3_get_autocommit(sql_sqlite_handle(f->s->db)));
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "SELECT count(*) FROM address"),
+	    3);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
 			     "SELECT CAST(value AS INTEGER) "
 			     "FROM setting WHERE key = 'next_seq'"),
 	    4);
@@ -893,20 +899,24 @@ test_replace_named_atomic(void **state)
 	    STORE_OK);
 	assert_int_equal(store_replace(f->s, f->t, a.id, "gone", NOW + 3, &c),
 	    STORE_INVALID);
-	assert_true(sqlite3_get_autocommit(f->s->db));
+	assert_true(sqlite3_get_autocommit(sql_sqlite_handle(f->s->db)));
 	c = by_id(f, a.id, NOW + 3);
 	assert_int_equal(c.state, STATE_ACTIVE);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 3);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "SELECT count(*) FROM address"),
+	    3);
 
 	/* Inside the caller's transaction it joins it. */
 	assert_int_equal(store_set_setting(f->s, "next_seq", "10"), STORE_OK);
 	assert_int_equal(store_begin(f->s), STORE_OK);
 	assert_int_equal(store_replace(f->s, f->t, a.id, NULL, NOW + 4, &n),
 	    STORE_OK);
-	assert_false(sqlite3_get_autocommit(f->s->db));
+	assert_false(sqlite3_get_autocommit(sql_sqlite_handle(f->s->db)));
 	store_rollback(f->s);
 	assert_int_equal(by_id(f, a.id, NOW + 4).state, STATE_ACTIVE);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 3);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "SELECT count(*) FROM address"),
+	    3);
 	free(it);
 }
 
@@ -1023,12 +1033,15 @@ test_migrate_v1(void **state)
 		    STORE_OK);
 	}
 	assert_false(store_created(f->s));
-	assert_int_equal(user_version(f), 2);
-	assert_int_equal(raw_int(f->s->db, "PRAGMA application_id"),
+	assert_int_equal(user_version(f), 3);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "PRAGMA application_id"),
 	    APPLICATION_ID);
-	assert_int_equal(raw_int(f->s->db, "SELECT count(*) FROM address"), 5);
+	assert_int_equal(raw_int(sql_sqlite_handle(f->s->db),
+			     "SELECT count(*) FROM address"),
+	    5);
 	assert_int_equal(
-	    raw_int(f->s->db,
+	    raw_int(sql_sqlite_handle(f->s->db),
 		"SELECT count(*) FROM "
 		"sqlite_master WHERE name IN ('allow', 'sighting', "
 		"'sighting_last')"),
@@ -1099,7 +1112,7 @@ test_migrate_v1(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(open_store(f, true, false, &f->s), STORE_OK);
-	assert_int_equal(user_version(f), 2);
+	assert_int_equal(user_version(f), 3);
 	free(ss);
 	free(it);
 }
@@ -1113,13 +1126,13 @@ static void
 plan_of(struct store *s, enum stmt_id id, char *out, size_t len)
 {
 	char sql[4096];
-	sqlite3_stmt *stored, *st;
+	sqlite3_stmt *st;
 	size_t used = 0;
 
-	assert_int_equal(store_stmt(s, id, &stored), STORE_OK);
 	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
-	    sqlite3_sql(stored));
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	    store_stmt_text(id));
+	assert_int_equal(sqlite3_prepare_v2(sql_sqlite_handle(s->db), sql, -1,
+			     &st, NULL),
 	    SQLITE_OK);
 	out[0] = '\0';
 	while (sqlite3_step(st) == SQLITE_ROW && used < len)
@@ -1140,7 +1153,7 @@ test_plans(void **state)
 	created(f);
 	/* Every statement compiles against the migrated schema. */
 	for (int i = 0; i < ST_MAX; i++) {
-		sqlite3_stmt *st;
+		struct sql_stmt *st;
 
 		if (store_stmt(f->s, (enum stmt_id)i, &st) != STORE_OK)
 			fail_msg("statement %d: %s", i, store_error(f->s));

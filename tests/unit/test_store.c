@@ -165,7 +165,7 @@ test_create_file(void **state)
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
 			     NULL),
 	    SQLITE_OK);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(db, "PRAGMA application_id"), APPLICATION_ID);
 	assert_int_equal(raw_int(db,
 			     "SELECT count(*) FROM sqlite_master "
@@ -1041,7 +1041,7 @@ domain_rows(struct store *s, int64_t id)
 	    "SELECT count(*) FROM sender_domain WHERE "
 	    "address = %lld",
 	    (long long)id);
-	return raw_int(s->db, sql);
+	return raw_int(sql_sqlite_handle(s->db), sql);
 }
 
 static int
@@ -1053,7 +1053,7 @@ domain_last(struct store *s, int64_t id, const char *which)
 	    "SELECT %s(last) - %lld FROM sender_domain "
 	    "WHERE address = %lld",
 	    which, (long long)NOW, (long long)id);
-	return raw_int(s->db, sql);
+	return raw_int(sql_sqlite_handle(s->db), sql);
 }
 
 static bool
@@ -1065,7 +1065,7 @@ domain_kept(struct store *s, int64_t id, const char *domain)
 	    "SELECT count(*) FROM sender_domain WHERE "
 	    "address = %lld AND domain = '%s'",
 	    (long long)id, domain);
-	return raw_int(s->db, sql) == 1;
+	return raw_int(sql_sqlite_handle(s->db), sql) == 1;
 }
 
 /* One message from sender domain d<seq>.example at NOW + at. */
@@ -1185,7 +1185,8 @@ test_sender_domains_old_store(void **state)
 		    "%lld + i FROM n",
 		    k == 0 ? 1499 : 1199, (long long)(k == 0 ? a.id : b.id),
 		    (long long)NOW);
-		assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL),
+		assert_int_equal(sqlite3_exec(sql_sqlite_handle(f->s->db), sql,
+				     NULL, NULL, NULL),
 		    SQLITE_OK);
 	}
 	assert_int_equal(domain_rows(f->s, a.id), 1500);
@@ -1277,13 +1278,13 @@ static void
 query_plan(struct store *s, enum stmt_id id, char *out, size_t len)
 {
 	char sql[2048];
-	sqlite3_stmt *stored, *st;
+	sqlite3_stmt *st;
 	size_t used = 0;
 
-	assert_int_equal(store_stmt(s, id, &stored), STORE_OK);
 	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
-	    sqlite3_sql(stored));
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	    store_stmt_text(id));
+	assert_int_equal(sqlite3_prepare_v2(sql_sqlite_handle(s->db), sql, -1,
+			     &st, NULL),
 	    SQLITE_OK);
 	out[0] = '\0';
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -1307,7 +1308,7 @@ test_index_plans(void **state)
 	/* Statements are prepared when first needed: every one of them
 	 * must compile against the schema. */
 	for (int i = 0; i < ST_MAX; i++) {
-		sqlite3_stmt *st;
+		struct sql_stmt *st;
 
 		if (store_stmt(f->s, (enum stmt_id)i, &st) != STORE_OK)
 			fail_msg("statement %d: %s", i, store_error(f->s));
@@ -1321,7 +1322,8 @@ test_index_plans(void **state)
 	assert_int_equal(store_commit(f->s), STORE_OK);
 	/* Generous, for sanitizer builds: at most a few ms each. */
 	assert_true(elapsed_ms(&t0) < 60000);
-	assert_int_equal(sqlite3_exec(f->s->db, "ANALYZE", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(sql_sqlite_handle(f->s->db), "ANALYZE",
+			     NULL, NULL, NULL),
 	    SQLITE_OK);
 
 	for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {

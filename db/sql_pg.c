@@ -1,0 +1,564 @@
+/*
+ * sql_pg.c: the SQL driver over PostgreSQL (libpq).
+ *
+ * Statements are named prepared statements, prepared on the connection
+ * the first time they run and again after a reconnection.  Parameters
+ * travel as text and rows come back as text: the server converts, and
+ * the store's values are integers and UTF-8 text.
+ *
+ * Writers: a write transaction takes one transaction-level advisory
+ * lock, the same for every aliasd and aliasctl on the database, so that
+ * writers follow one another as SQLite's BEGIN IMMEDIATE makes them:
+ * what a transaction reads before it writes (the next sequence number,
+ * the length of an allow list) stays true until it commits, and no
+ * statement of it can fail later for a conflict.  Readers never wait
+ * for it.  lock_timeout bounds the wait, as SQLite's busy timeout does.
+ *
+ * A connection that was lost is made again on the next use outside a
+ * transaction (its statements are prepared anew); inside one, the
+ * transaction is gone and every statement fails until it is ended.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "db/sql.h"
+
+/* pg_advisory_xact_lock's key for writers: "alia", as SQLite's
+ * application_id. */
+#define WRITER_LOCK "1634494817"
+/* PostgreSQL's type oid of text, for a parameter no clause types. */
+#define TEXT_OID 25
+
+struct pg {
+	struct sql base;
+	PGconn *conn;
+	unsigned gen; /* counts connections: statements prepared on an
+			 * older one are prepared again */
+	unsigned names; /* statements named so far */
+	bool txn; /* a transaction of ours is open */
+	int busy_ms;
+	int64_t changes;
+	char error[512];
+};
+
+struct pg_stmt {
+	struct sql_stmt base;
+	char *text; /* with $N */
+	char name[24];
+	unsigned gen; /* 0: not prepared on this connection */
+	int nparams;
+	uint64_t used;
+	const char **values;
+	char (*num)[24]; /* integers bound, as text */
+	PGresult *res;
+	int row, nrows;
+	bool ran;
+};
+
+static struct pg *
+pg_of(struct sql *c)
+{
+	return (struct pg *)(void *)c;
+}
+
+static struct pg_stmt *
+pst_of(struct sql_stmt *st)
+{
+	return (struct pg_stmt *)(void *)st;
+}
+
+/* The first line of a libpq message, without "ERROR:  " and the like. */
+static void
+set_error(struct pg *p, const char *msg)
+{
+	const char *m = msg != NULL && msg[0] != '\0' ? msg : "unknown error";
+
+	snprintf(p->error, sizeof(p->error), "%.*s", (int)strcspn(m, "\n"), m);
+}
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* The session's settings, after each connection. */
+static enum sql_rc
+session(struct pg *p)
+{
+	char sql[64];
+	PGresult *r;
+	bool ok;
+
+	PQsetNoticeProcessor(p->conn, quiet, NULL);
+	/* sql-lint: constant: busy_ms is an int of the program's own */
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d",
+	    p->busy_ms > 0 ? p->busy_ms : 1);
+	r = PQexec(p->conn, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_error(p, PQerrorMessage(p->conn));
+	PQclear(r);
+	return ok ? SQL_OK : SQL_UNAVAILABLE;
+}
+
+/* A lost connection is made again, unless a transaction was open on
+ * it: its work is gone, and statements that follow must not run
+ * outside it. */
+static enum sql_rc
+ensure(struct pg *p)
+{
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		return SQL_OK;
+	if (p->txn) {
+		set_error(p,
+		    "the connection to the server was lost in a "
+		    "transaction");
+		return SQL_UNAVAILABLE;
+	}
+	PQreset(p->conn);
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		set_error(p, PQerrorMessage(p->conn));
+		return SQL_UNAVAILABLE;
+	}
+	p->gen++;
+	return session(p);
+}
+
+static bool
+state_is(const char *state, const char *prefix)
+{
+	return state != NULL && strncmp(state, prefix, strlen(prefix)) == 0;
+}
+
+/* A failed result in the driver's words; the message kept. */
+static enum sql_rc
+pg_fail(struct pg *p, const PGresult *r)
+{
+	const char *state = r != NULL ?
+	    PQresultErrorField(r, PG_DIAG_SQLSTATE) :
+	    NULL;
+	const char *msg = r != NULL ?
+	    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
+	    NULL;
+
+	set_error(p, msg != NULL ? msg : PQerrorMessage(p->conn));
+	if (PQstatus(p->conn) != CONNECTION_OK || state_is(state, "08") ||
+	    state_is(state, "57P") || state_is(state, "53300"))
+		return SQL_UNAVAILABLE;
+	if (state_is(state, "55P03") || state_is(state, "40P01") ||
+	    state_is(state, "40001") || state_is(state, "57014"))
+		return SQL_BUSY;
+	if (state_is(state, "23503"))
+		return SQL_FOREIGN_KEY;
+	if (state_is(state, "23"))
+		return SQL_UNIQUE;
+	if (state_is(state, "25006") || state_is(state, "42501"))
+		return SQL_READONLY;
+	if (state_is(state, "3D000"))
+		return SQL_CANTOPEN;
+	return SQL_ERROR;
+}
+
+/* Run text as a simple query (several statements at once). */
+static enum sql_rc
+run(struct pg *p, const char *text)
+{
+	enum sql_rc rc = SQL_OK;
+	PGresult *r;
+
+	r = PQexec(p->conn, text);
+	switch (PQresultStatus(r)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		break;
+	default:
+		rc = pg_fail(p, r);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static void
+pg_close(struct sql *c)
+{
+	PQfinish(pg_of(c)->conn);
+	free(c);
+}
+
+static enum sql_rc
+pg_prepare(struct sql *c, const char *text, struct sql_stmt **out)
+{
+	struct pg *p = pg_of(c);
+	struct pg_stmt *ps;
+	size_t len = strlen(text) * 2 + 1;
+
+	*out = NULL;
+	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
+	    (ps->text = malloc(len)) == NULL)
+		goto nomem;
+	ps->base.conn = c;
+	if (sql_pg_text(text, ps->text, len, &ps->nparams, &ps->used) == -1) {
+		set_error(p, "a statement has a bad parameter number");
+		free(ps->text);
+		free(ps);
+		return SQL_ERROR;
+	}
+	if (ps->nparams > 0 &&
+	    ((ps->values = calloc((size_t)ps->nparams, sizeof(*ps->values))) ==
+		    NULL ||
+		(ps->num = calloc((size_t)ps->nparams, sizeof(*ps->num))) ==
+		    NULL))
+		goto nomem;
+	snprintf(ps->name, sizeof(ps->name), "s%u", ++p->names);
+	*out = &ps->base;
+	return SQL_OK;
+nomem:
+	if (ps != NULL) {
+		free(ps->values);
+		free(ps->text);
+		free(ps);
+	}
+	set_error(p, "out of memory");
+	return SQL_NOMEM;
+}
+
+static void
+pg_reset(struct sql_stmt *st)
+{
+	struct pg_stmt *ps = pst_of(st);
+
+	PQclear(ps->res);
+	ps->res = NULL;
+	ps->ran = false;
+	ps->row = ps->nrows = 0;
+	for (int i = 0; i < ps->nparams; i++)
+		ps->values[i] = NULL;
+}
+
+static void
+pg_finalize(struct sql_stmt *st)
+{
+	struct pg_stmt *ps = pst_of(st);
+	struct pg *p = pg_of(st->conn);
+	char sql[64];
+	PGresult *r;
+
+	pg_reset(st);
+	/* A list's statement is prepared per list: let the server forget
+	 * it.  One of the store's lives as long as the connection. */
+	if (ps->gen == p->gen && PQstatus(p->conn) == CONNECTION_OK &&
+	    !p->txn) {
+		/* sql-lint: constant: the name is ours, "s" and a number */
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
+		r = PQexec(p->conn, sql);
+		PQclear(r);
+	}
+	free(ps->values);
+	free(ps->num);
+	free(ps->text);
+	free(ps);
+}
+
+static void
+pg_bind_int64(struct sql_stmt *st, int col, int64_t v)
+{
+	struct pg_stmt *ps = pst_of(st);
+
+	if (col < 1 || col > ps->nparams)
+		return;
+	snprintf(ps->num[col - 1], sizeof(ps->num[col - 1]), "%lld",
+	    (long long)v);
+	ps->values[col - 1] = ps->num[col - 1];
+}
+
+static void
+pg_bind_text(struct sql_stmt *st, int col, const char *v)
+{
+	struct pg_stmt *ps = pst_of(st);
+
+	if (col >= 1 && col <= ps->nparams)
+		ps->values[col - 1] = v;
+}
+
+static void
+pg_bind_null(struct sql_stmt *st, int col)
+{
+	struct pg_stmt *ps = pst_of(st);
+
+	if (col >= 1 && col <= ps->nparams)
+		ps->values[col - 1] = NULL;
+}
+
+/* Prepared on this connection, with a type for each number that no
+ * clause of the text types (?2 used without ?1). */
+static enum sql_rc
+prepared(struct pg *p, struct pg_stmt *ps)
+{
+	Oid types[64] = { 0 };
+	enum sql_rc rc = SQL_OK;
+	PGresult *r;
+
+	if (ps->gen == p->gen)
+		return SQL_OK;
+	for (int i = 0; i < ps->nparams; i++)
+		if ((ps->used & (UINT64_C(1) << i)) == 0)
+			types[i] = TEXT_OID;
+	r = PQprepare(p->conn, ps->name, ps->text, ps->nparams, types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(p, r);
+	else
+		ps->gen = p->gen;
+	PQclear(r);
+	return rc;
+}
+
+static enum sql_rc
+execute(struct pg *p, struct pg_stmt *ps)
+{
+	enum sql_rc rc;
+
+	if ((rc = ensure(p)) != SQL_OK || (rc = prepared(p, ps)) != SQL_OK)
+		return rc;
+	ps->res = PQexecPrepared(p->conn, ps->name, ps->nparams, ps->values,
+	    NULL, NULL, 0);
+	switch (PQresultStatus(ps->res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		p->changes = strtoll(PQcmdTuples(ps->res), NULL, 10);
+		ps->nrows = PQntuples(ps->res);
+		ps->row = -1;
+		ps->ran = true;
+		return SQL_OK;
+	default:
+		rc = pg_fail(p, ps->res);
+		PQclear(ps->res);
+		ps->res = NULL;
+		return rc;
+	}
+}
+
+static enum sql_rc
+pg_step(struct sql_stmt *st)
+{
+	struct pg_stmt *ps = pst_of(st);
+	enum sql_rc rc;
+
+	if (!ps->ran && ps->res == NULL &&
+	    (rc = execute(pg_of(st->conn), ps)) != SQL_OK)
+		return rc;
+	if (ps->row < ps->nrows)
+		ps->row++;
+	return ps->row < ps->nrows ? SQL_ROW : SQL_DONE;
+}
+
+static bool
+pg_column_null(struct sql_stmt *st, int col)
+{
+	struct pg_stmt *ps = pst_of(st);
+
+	if (ps->res == NULL || ps->row < 0 || ps->row >= ps->nrows)
+		return true;
+	return PQgetisnull(ps->res, ps->row, col) != 0;
+}
+
+static const char *
+pg_column_text(struct sql_stmt *st, int col)
+{
+	struct pg_stmt *ps = pst_of(st);
+
+	if (pg_column_null(st, col))
+		return "";
+	return PQgetvalue(ps->res, ps->row, col);
+}
+
+/* Booleans, should a statement hand one back, count as 1 and 0. */
+static int64_t
+pg_column_int64(struct sql_stmt *st, int col)
+{
+	const char *t = pg_column_text(st, col);
+
+	if (t[0] == 't')
+		return 1;
+	return strtoll(t, NULL, 10);
+}
+
+static enum sql_rc
+pg_exec(struct sql *c, const char *text)
+{
+	struct pg *p = pg_of(c);
+	enum sql_rc rc;
+
+	if ((rc = ensure(p)) != SQL_OK)
+		return rc;
+	return run(p, text);
+}
+
+static enum sql_rc
+begin_once(struct pg *p, bool write)
+{
+	enum sql_rc rc;
+
+	if ((rc = ensure(p)) != SQL_OK)
+		return rc;
+	rc = run(p,
+	    write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITER_LOCK ")" :
+		    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	if (rc == SQL_OK)
+		p->txn = true;
+	else if (PQstatus(p->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	return rc;
+}
+
+/* A connection that died while idle (the server restarted) is found
+ * out by the first statement sent on it: begin, which has done nothing
+ * yet, tries once more on a new one. */
+static enum sql_rc
+pg_begin(struct sql *c, bool write)
+{
+	struct pg *p = pg_of(c);
+	enum sql_rc rc;
+
+	if ((rc = begin_once(p, write)) == SQL_UNAVAILABLE)
+		rc = begin_once(p, write);
+	return rc;
+}
+
+static enum sql_rc
+pg_commit(struct sql *c)
+{
+	struct pg *p = pg_of(c);
+	enum sql_rc rc;
+
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		p->txn = false;
+		set_error(p,
+		    "the connection to the server was lost before "
+		    "the commit");
+		return SQL_UNAVAILABLE;
+	}
+	/* COMMIT of a failed transaction rolls it back and says so only
+	 * in its command tag. */
+	if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+		p->txn = false;
+		set_error(p, "the transaction failed and was rolled back");
+		return SQL_ERROR;
+	}
+	rc = run(p, "COMMIT");
+	p->txn = false;
+	return rc;
+}
+
+static enum sql_rc
+pg_rollback(struct sql *c)
+{
+	struct pg *p = pg_of(c);
+	enum sql_rc rc = SQL_OK;
+
+	if (PQstatus(p->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		rc = run(p, "ROLLBACK");
+	p->txn = false;
+	return rc;
+}
+
+static bool
+pg_in_txn(struct sql *c)
+{
+	struct pg *p = pg_of(c);
+
+	if (p->txn)
+		return true;
+	switch (PQtransactionStatus(p->conn)) {
+	case PQTRANS_INTRANS:
+	case PQTRANS_INERROR:
+	case PQTRANS_ACTIVE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int64_t
+pg_changes(struct sql *c)
+{
+	return pg_of(c)->changes;
+}
+
+static const char *
+pg_errmsg(struct sql *c)
+{
+	return pg_of(c)->error;
+}
+
+static const struct sql_ops pg_ops = {
+	.close = pg_close,
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.reset = pg_reset,
+	.bind_int64 = pg_bind_int64,
+	.bind_text = pg_bind_text,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.column_null = pg_column_null,
+	.column_int64 = pg_column_int64,
+	.column_text = pg_column_text,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.in_txn = pg_in_txn,
+	.changes = pg_changes,
+	.errmsg = pg_errmsg,
+};
+
+enum sql_rc
+sql_open_pg(const char *uri, const struct sql_open *o, struct sql **out,
+    char *err, size_t errlen)
+{
+	/* Ours first: the URI's own settings come later and win. */
+	const char *const keys[] = { "connect_timeout", "application_name",
+		"client_encoding", "dbname", NULL };
+	const char *const values[] = { "10", "aliasd", "UTF8", uri, NULL };
+	char shown[512];
+	struct pg *p;
+	enum sql_rc rc;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return SQL_NOMEM;
+	}
+	p->base.ops = &pg_ops;
+	p->base.backend = SQL_PG;
+	p->busy_ms = o->busy_ms;
+	p->gen = 1;
+	p->conn = PQconnectdbParams(keys, values, 1);
+	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+		sql_mask(uri, shown, sizeof(shown));
+		set_error(p,
+		    p->conn != NULL ? PQerrorMessage(p->conn) :
+				      "out of memory");
+		snprintf(err, errlen, "cannot connect to %s: %s", shown,
+		    p->error);
+		rc = p->conn == NULL ? SQL_NOMEM : SQL_UNAVAILABLE;
+		PQfinish(p->conn);
+		free(p);
+		return rc;
+	}
+	if ((rc = session(p)) != SQL_OK) {
+		snprintf(err, errlen, "%s", p->error);
+		PQfinish(p->conn);
+		free(p);
+		return rc;
+	}
+	*out = (struct sql *)(void *)p;
+	return SQL_OK;
+}
