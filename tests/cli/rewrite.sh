@@ -163,7 +163,7 @@ sqlite3 "$D/aliases.db" >/dev/null 2>&1 <<SQL &
 BEGIN IMMEDIATE;
 INSERT INTO setting (key, value) VALUES ('lock-holder', 1);
 SELECT 1;
-.shell sleep 9
+.shell sleep 20
 ROLLBACK;
 SQL
 holder=$!
@@ -172,11 +172,13 @@ lock_held() {
 	sqlite3 -cmd ".timeout 0" "$D/aliases.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>&1 |
 	    grep -q locked
 }
-i=0	# bounded: 10 s
-until lock_held || [ "$i" -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0	# bounded: 200 tries, 20 s and more
+until lock_held || [ "$i" -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
+check "the lock is held by another writer" lock_held
 printf '%s\n' "From: me@example.net" "To: another@example.org" "" >"$T/new2"
 expect 75 "a locked store when an address must be made: 75" \
     "$A" rewrite --create <"$T/new2"
+pkill -P "$holder" 2>/dev/null
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 check "a store error prints nothing on stdout" [ -z "$OUT" ]
