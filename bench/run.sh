@@ -18,18 +18,25 @@
 #            one aliasd per store size (issue 14)
 #        s   aliasd's socketmap (check_recipient_access socketmap:...:access)
 #        pn, sn  bench/nullpolicy, bench/nullmap: the protocols alone
+#        g   aliasd (unix:) on a PostgreSQL store, the largest size: a
+#            private server on this machine (tests/lib/pg.sh), filled
+#            from the SQLite store by aliasctl copy-store, a
+#            configuration that differs only in `database =` (issue 15)
 #      and, with ten recipients per message (smtp-source -r 10: ten@,
 #      2ten@ ... 10ten@example.com, 10ten retired), b, n, c, p, s, pn and
 #      sn again on the largest store, each with its own listener and
 #      server process (modes NAME_10).
 #   2. bench/milterbench: RCPT decisions/s and p50/p99 against aliasd with
 #      the largest store, 8 connections, active/retired/unknown mixed;
-#      and against the rules store with 10% of the senders strangers.
+#      and against the rules store with 10% of the senders strangers;
+#      and at 10k and the largest size, SQLite against PostgreSQL, runs
+#      interleaved (issue 15).
 #   3. aliasctl new, export virtusertable, list (peak RSS) at that size.
 #   4. alias-sendmail against cat, 1, 20 and 100 MB.
 #
 # QUICK=1: stores of 100 and 10,000, fewer messages (< 3 minutes).
-# Needs root (Postfix, aliasd's user postfix).  Never part of make check.
+# Needs root (Postfix, aliasd's user postfix, PostgreSQL's user
+# postgres).  Never part of make check.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
@@ -38,6 +45,7 @@ QUICK=${QUICK:-0}
 [ "$QUICK" = 1 ] || QUICK=0
 export ALIASD_BUILD=$BIN
 . "$top/tests/lib/postfix.sh"
+. "$top/tests/lib/pg.sh"
 
 if [ "$QUICK" = 1 ]; then
 	SIZES="100 10000"
@@ -56,6 +64,9 @@ else
 fi
 CONCS="1 8 32"
 LARGEST=${SIZES##* }
+# The PostgreSQL stores: 10k and the largest (one of them in QUICK).
+PG_SIZES=10000
+[ "$LARGEST" = 10000 ] || PG_SIZES="10000 $LARGEST"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 T=$(mktemp -d /tmp/aliasd-bench.XXXXXX) || exit 1
@@ -65,6 +76,7 @@ started() { echo "$1" >>"$T/pids"; }
 cleanup() {
 	local p
 	pf_cleanup
+	pg_cleanup	# by its PID, before its directory in $T goes
 	[ -f "$T/pids" ] && while read -r p; do
 		t_kill_pid "$p" 5
 	done <"$T/pids"
@@ -94,6 +106,7 @@ for p in smtp-source postmap sqlite3; do
 	command -v "$p" >/dev/null || die "$p missing"
 done
 [ -x /usr/bin/time ] || die "GNU time missing: apt-get install time"
+pg_require || die "PostgreSQL missing: $PG_WHY"
 
 # --- stores and milters ----------------------------------------------------
 
@@ -169,10 +182,10 @@ serving() {
 	esac
 }
 
-# start_aliasd N unix|inet [r|s [NAME]]: aliasd on store N (r: the
-# rules store); prints the Postfix spec.  Its PID file names its mode:
-# pid.cu10k, pid.ri1M, or pid.NAME (a second aliasd on the same store,
-# with its own socket and configuration).
+# start_aliasd N unix|inet [r|s|g [NAME]]: aliasd on store N (r: the
+# rules store; g: the PostgreSQL one); prints the Postfix spec.  Its PID
+# file names its mode: pid.cu10k, pid.ri1M, pid.gu1M, or pid.NAME (a
+# second aliasd on the same store, with its own socket and configuration).
 start_aliasd() {
 	local n=$1 kind=$2 store=${3:-s} name=${4-} d conf spec sock
 	d=$T/$store$n
@@ -254,6 +267,32 @@ for n in $LIST_SIZES; do
 	[[ " $SIZES " == *" $n "* ]] || make_store "$n"
 done
 
+# make_pg N: the PostgreSQL store of size N, a database of its own on
+# the private server, filled from the SQLite store $T/sN (ten
+# recipients included) by aliasctl copy-store; its configuration in
+# $T/gN is $T/sN's with only `database =` changed.
+make_pg() {
+	local n=$1 d=$T/g$1 url t0 t1
+	url=$(pg_url "s$n")
+	pg_createdb "s$n" || die "cannot create the database s$n"
+	mkdir -p "$d/run"
+	chown postfix "$d/run"
+	# awk, not sed: the URI's "&" would be sed's matched text.
+	URL=$url awk '/^database = / { $0 = "database = " ENVIRON["URL"] }
+	    { print }' "$T/s$n/conf" >"$d/conf"
+	t0=$EPOCHREALTIME
+	"$BIN/aliasctl" copy-store "$T/s$n/store/aliases.db" "$url" >&2 ||
+	    die "copy-store to PostgreSQL ($n) failed"
+	t1=$EPOCHREALTIME
+	R[copy_$n]=$(calc "%.2f" "$(elapsed "$t0" "$t1")")
+	say "copy-store of $n addresses to PostgreSQL: ${R[copy_$n]}s"
+}
+pg_up "$T/pg" || die "the PostgreSQL server did not start"
+R[pg_version]=$("$PG_BIN/postgres" --version | awk '{ print $3 }')
+for n in $PG_SIZES; do
+	make_pg "$n"
+done
+
 # --- Postfix ----------------------------------------------------------------
 
 pf_init "$T" "" example.com || die "pf_init failed"
@@ -310,6 +349,16 @@ spec=$(start_aliasd "$LARGEST" unix r) && listener "ru$s" "smtpd_milters=$spec" 
     exit 1
 spec=$(start_aliasd "$LARGEST" inet r) && listener "ri$s" "smtpd_milters=$spec" ||
     exit 1
+# PostgreSQL (issue 15): the largest store, unix:; the other PostgreSQL
+# sizes get an aliasd for milterbench only.
+for n in $PG_SIZES; do
+	if [ "$n" = "$LARGEST" ]; then
+		spec=$(start_aliasd "$n" unix g) &&
+		    listener "gu$s" "smtpd_milters=$spec" || exit 1
+	else
+		start_aliasd "$n" unix g >/dev/null || exit 1
+	fi
+done
 # The fast path (issue 14): one aliasd per size and protocol, so that
 # each one's CPU time is its own; the null servers beside them.
 for n in $SIZES; do
@@ -475,8 +524,29 @@ rcpt_for() {
 	active_of "$n"
 }
 
+# cpu_ticks PID: user + system clock ticks of PID and of its live
+# descendants: aliasd's milter is the child of a supervising parent,
+# and a live child's time is in no field of its parent's stat.
+cpu_ticks() {
+	local p=$1 t c
+	t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
+	t=${t:-0}
+	for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+		t=$((t + $(cpu_ticks "$c")))
+	done
+	echo "$t"
+}
+# pg_ticks: the PostgreSQL server's CPU clock ticks so far: the
+# postmaster and its live backends, and the backends it has reaped.
+pg_ticks() {
+	local t
+	t=$(awk '{ print $16 + $17 }' "/proc/$PG_PID/stat" 2>/dev/null)
+	echo $((${t:-0} + $(cpu_ticks "$PG_PID")))
+}
+
 declare -A RUNS
 say "Postfix throughput: ${#MODES[@]} modes x concurrency $CONCS x $REPS runs"
+pg_before=$(pg_ticks)
 # A first pass warms every path (smtpd processes, milter connections).
 for m in "${MODES[@]}"; do
 	run_one "$m" 8 "$(rcpt_for "$m")" 40 >/dev/null
@@ -490,6 +560,7 @@ for rep in $(seq "$REPS"); do
 		done
 	done
 done
+pg_after=$(pg_ticks)
 # The milters' own CPU time per message (user + system, from /proc): the
 # direct measure of what aliasd adds to a message over the null milter.
 total=40
@@ -498,18 +569,6 @@ for rep in $(seq "$REPS"); do
 		total=$((total + $(msgs_for "$c")))
 	done
 done
-# cpu_ticks PID: user + system clock ticks of PID and of its live
-# descendants: aliasd's milter is the child of a supervising parent,
-# and a live child's time is in no field of its parent's stat.
-cpu_ticks() {
-	local p=$1 t c
-	t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
-	t=${t:-0}
-	for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
-		t=$((t + $(cpu_ticks "$c")))
-	done
-	echo "$t"
-}
 # And per recipient (one policy or socketmap request, one RCPT).
 for f in "$T"/pid.*; do
 	m=${f##*.}
@@ -519,6 +578,10 @@ for f in "$T"/pid.*; do
 	R[cpur_$m]=$(awk -v t="$(getconf CLK_TCK)" -v n="$total" -v k="$k" \
 	    -v r="$(rcpts_of "$m")" 'BEGIN { printf "%.1f", k / t * 1e6 / (n * r) }')
 done
+# The PostgreSQL server's share: only the g mode's aliasd talks to it
+# while Postfix runs.
+R[cpu_pgserver]=$(awk -v t="$(getconf CLK_TCK)" -v n="$total" \
+    -v k="$((pg_after - pg_before))" 'BEGIN { printf "%.3f", k / t * 1000 / n }')
 for m in "${MODES[@]}"; do
 	for c in $CONCS; do
 		# shellcheck disable=SC2086
@@ -596,6 +659,34 @@ for kind in unix inet null rules unix10 null10; do
 	R[mb_p50_$kind]=$(median "${p50s[@]}")
 	R[mb_p99_$kind]=$(median "${p99s[@]}")
 	[ "$kind" = rules ] && R[mb_ushare_rules]=$(median "${shares[@]}")
+done
+
+# SQLite against PostgreSQL (issue 15): the same sample, the same
+# milterbench, at each PostgreSQL size; the two stores' runs alternate,
+# so that a noisy moment falls on both.
+declare -A MB
+for n in $PG_SIZES; do
+	[ -f "$T/targets.$n" ] || targets_of "$n"
+	for rep in $(seq "$REPS"); do
+		for store in sqlite pg; do
+			d=$T/s$n
+			[ "$store" = pg ] && d=$T/g$n
+			out=$("$BIN/bench/milterbench" -s "unix:$d/run/aliasd.sock" \
+			    -c 8 -k 4 -f "$T/targets.$n" -t "$MB_SECONDS" -w 1) ||
+			    die "milterbench $store $n failed: $out"
+			say "milterbench $store ${SIZE_NAME[$n]}: $out"
+			for f in rate p50_us p99_us; do
+				MB[$store,$n,$f]="${MB[$store,$n,$f]-} $(sed \
+				    "s/.*$f=\([^ ]*\).*/\1/" <<<"$out")"
+			done
+		done
+	done
+	for store in sqlite pg; do
+		for f in rate p50_us p99_us; do
+			# shellcheck disable=SC2086
+			R[mb_${f%_us}_${store}_$n]=$(median ${MB[$store,$n,$f]})
+		done
+	done
 done
 
 # --- aliasctl ----------------------------------------------------------------
