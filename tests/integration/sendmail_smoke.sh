@@ -135,7 +135,11 @@ check "sm_stop leaves no process of this instance" test -z "$(sm_pids)"
 
 # --- 2. F=T milter that nobody serves: temporary failure, nothing delivered ----
 
-for spec in "unix:$T/nobody-listens.sock" "inet:$(t_free_port)@127.0.0.1"; do
+# The unanswered TCP port is kept from sendmail's own listeners: given
+# to one of them, the milter would reach sendmail itself.
+nobody_port=$(t_free_port) || nobody_port=1
+SM_AVOID_PORTS=$nobody_port
+for spec in "unix:$T/nobody-listens.sock" "inet:$nobody_port@127.0.0.1"; do
     if ! sm_init "$T" "$spec" example.com || ! sm_start; then
         not_ok "sendmail starts with milter $spec" "$SM_DIR/sendmail.out" "$SM_LOG"
         continue

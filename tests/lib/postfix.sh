@@ -776,10 +776,15 @@ _pf_sink_open_files() {
 pf_capture_files() {
     # Oldest first by modification time (names have 1 s resolution), and only
     # complete dumps: a dump file exists from MAIL FROM on.
-    local open
+    # The files first, then what is open: a dump begun between the two
+    # looks is not in the list, where the other order would show it,
+    # still empty, as complete.
+    local files open
+    files=$(find "$PF_CAPTURE" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n \
+        | cut -d' ' -f2-)
     open=$(_pf_sink_open_files)
-    find "$PF_CAPTURE" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n \
-        | cut -d' ' -f2- | grep -vxF -e "${open:-/nonexistent/}"
+    [ -n "$files" ] || return 0
+    printf '%s\n' "$files" | grep -vxF -e "${open:-/nonexistent/}"
 }
 
 pf_capture_count() {

@@ -349,9 +349,14 @@ sm_init() {
     mkdir -m 0700 "$SM_QUEUE" || return 1
     : > "$SM_LOG"
 
-    SM_PORT=$(t_free_port) || return 1
-    SM_ORIG_PORT=$(t_free_port "$SM_PORT") || return 1
-    SM_SINK_PORT=$(t_free_port "$SM_PORT" "$SM_ORIG_PORT") || return 1
+    # SM_AVOID_PORTS: ports the caller holds for something else (a
+    # port that must stay unanswered, say), never given to sendmail.
+    # shellcheck disable=SC2086 # a list of port numbers
+    SM_PORT=$(t_free_port ${SM_AVOID_PORTS-}) || return 1
+    # shellcheck disable=SC2086
+    SM_ORIG_PORT=$(t_free_port ${SM_AVOID_PORTS-} "$SM_PORT") || return 1
+    # shellcheck disable=SC2086
+    SM_SINK_PORT=$(t_free_port ${SM_AVOID_PORTS-} "$SM_PORT" "$SM_ORIG_PORT") || return 1
     export SM_PORT SM_ORIG_PORT SM_SINK_PORT
 
     # sendmail's own lookups (hosts, aliases) go to files only. The private
@@ -660,10 +665,15 @@ _sm_sink_open_files() {
 
 sm_capture_files() {
     # Oldest first by modification time, and only complete dumps.
-    local open
+    # The files first, then what is open: a dump begun between the two
+    # looks is not in the list, where the other order would show it,
+    # still empty, as complete.
+    local files open
+    files=$(find "$SM_CAPTURE" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n \
+        | cut -d' ' -f2-)
     open=$(_sm_sink_open_files)
-    find "$SM_CAPTURE" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n \
-        | cut -d' ' -f2- | grep -vxF -e "${open:-/nonexistent/}"
+    [ -n "$files" ] || return 0
+    printf '%s\n' "$files" | grep -vxF -e "${open:-/nonexistent/}"
     return 0
 }
 
