@@ -113,7 +113,8 @@ requeue(const char *db, const struct store_count *c, size_t n)
 	ninflight = 0;
 	pthread_mutex_unlock(&lock);
 	if (keep < n)
-		log_warnx("counter: %zu counts dropped (queue full)",
+		log_warnx("counter: %zu counts dropped (queue full, store "
+			  "moved or aliasd stopping)",
 		    n - keep);
 }
 
