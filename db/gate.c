@@ -89,22 +89,27 @@ regdom_of_address(const char *address, char *out, size_t outlen)
 		out[0] = '\0';
 }
 
-/* Whether the sender is on the address's allow list: by its registered
- * domain, by its address, or "<>" for the null sender. */
-static enum store_status
-allowed(struct store *s, const struct gate_query *q,
-    const struct gate_decision *d, bool *found)
+/* The keys the sender is looked for by on an address's allow list: its
+ * registered domain and its address, or "<>" for the null sender; NULL
+ * for none.  The sender's registered domain is kept in d. */
+static void
+allow_keys(const struct gate_query *q, struct gate_decision *d,
+    const char **key1, const char **key2)
 {
-	if (q->null_sender)
-		return store_allow_match(s, d->address.id, NULL_SENDER_ITEM,
-		    NULL, found);
-	if (q->sender[0] == '\0') {
-		*found = false;
-		return STORE_OK;
+	*key1 = *key2 = NULL;
+	if (q->no_sender)
+		return;
+	if (q->null_sender) {
+		*key1 = NULL_SENDER_ITEM;
+		return;
 	}
-	return store_allow_match(s, d->address.id,
-	    d->sender_regdom[0] != '\0' ? d->sender_regdom : NULL, q->sender,
-	    found);
+	if (q->sender[0] == '\0')
+		return;
+	regdom_of_address(q->sender, d->sender_regdom,
+	    sizeof(d->sender_regdom));
+	if (d->sender_regdom[0] != '\0')
+		*key1 = d->sender_regdom;
+	*key2 = q->sender;
 }
 
 /* The correspondent's own address (lock sender): the exact address, or
@@ -122,19 +127,16 @@ is_correspondent(const struct store_address *a, const char *sender)
 	return domain != NULL && strcmp(domain, a->correspondent + 1) == 0;
 }
 
-/* Expected or not, and whether the lock lets the sender in. */
-static enum store_status
-judge_sender(struct store *s, const struct gate_query *q,
-    struct gate_decision *d, bool *let_in)
+/* Expected or not, and whether the lock lets the sender in; on_list:
+ * the sender is on the address's allow list. */
+static bool
+judge_sender(const struct gate_query *q, struct gate_decision *d,
+    bool on_list)
 {
 	const struct store_address *a = &d->address;
 	char corr[DOMAIN_MAX + 1];
-	enum store_status st = STORE_OK;
-	bool on_list = false, checked = false;
+	bool checked = false;
 
-	if (!q->null_sender && q->sender[0] != '\0')
-		regdom_of_address(q->sender, d->sender_regdom,
-		    sizeof(d->sender_regdom));
 	if (a->correspondent[0] == '\0' && !a->learned) {
 		/* A named address takes its first real sender as its
 		 * correspondent's organisation. */
@@ -147,35 +149,33 @@ judge_sender(struct store *s, const struct gate_query *q,
 		    strcmp(corr, d->sender_regdom) == 0;
 	}
 	if (!d->expected || a->rules.lock == LOCK_SENDER) {
-		if ((st = allowed(s, q, d, &on_list)) != STORE_OK)
-			return st;
 		checked = true;
 		d->expected = d->expected || on_list;
 	}
 	switch (a->rules.lock) {
 	case LOCK_NONE:
-		*let_in = true;
-		break;
+		return true;
 	case LOCK_DOMAIN:
-		*let_in = d->expected;
-		break;
+		return d->expected;
 	case LOCK_SENDER:
-		*let_in = (checked && on_list) ||
+		return (checked && on_list) ||
 		    (!q->null_sender && is_correspondent(a, q->sender)) ||
 		    (d->learn && a->correspondent[0] == '\0');
-		break;
 	}
-	return STORE_OK;
+	return false;
 }
 
 static void decide(struct store *, const struct gate_query *,
     struct gate_decision *, bool *);
 
 /*
- * Every read of one decision in one read transaction: SQLite takes and
- * drops a WAL read lock (a process-wide mutex and two fcntl calls) and
- * checks the file's size around each transaction, which was one per
- * statement: the address, then the allow list.
+ * The reads of one decision together (store_reads_begin): on SQLite one
+ * read transaction, since SQLite takes and drops a WAL read lock (a
+ * process-wide mutex and two fcntl calls) and checks the file's size
+ * around each transaction, which was one per statement: the address,
+ * then the allow list.  On PostgreSQL each is a round trip alone.  No
+ * answer needs the two in one snapshot: an allow list read later than
+ * its address is as true as the address itself.
  */
 void
 gate_decide(struct store *s, const struct gate_query *q,
@@ -183,7 +183,7 @@ gate_decide(struct store *s, const struct gate_query *q,
 {
 	bool own;
 
-	if (store_read_begin(s, &own) != STORE_OK) {
+	if (store_reads_begin(s, &own) != STORE_OK) {
 		memset(d, 0, sizeof(*d));
 		d->verdict = GATE_UNAVAILABLE;
 		snprintf(d->error, sizeof(d->error), "%s", store_error(s));
@@ -199,9 +199,10 @@ decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
 {
 	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1];
 	struct store_address *a = &d->address;
+	const char *key1, *key2;
 	enum store_status st;
 	int64_t pending;
-	bool let_in = false;
+	bool let_in, on_list;
 
 	memset(d, 0, sizeof(*d));
 	if (address_split(q->recipient, local, sizeof(local), domain,
@@ -209,7 +210,9 @@ decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
 		gate_malformed(d);
 		return;
 	}
-	st = store_find(s, local, domain, q->now, a);
+	allow_keys(q, d, &key1, &key2);
+	st = store_find_gate(s, local, domain, q->now, key1, key2, a,
+	    &on_list);
 	if (st == STORE_NOTFOUND) {
 		refuse(d, REFUSE_REJECT, "unknown", "5.1.1", "no such user");
 		return;
@@ -228,9 +231,10 @@ decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
 		store_read_end(s, *own);
 		if (q->hold != NULL)
 			q->hold(true);
-		st = store_read_begin(s, own);
+		st = store_reads_begin(s, own);
 		if (st == STORE_OK)
-			st = store_find(s, local, domain, q->now, a);
+			st = store_find_gate(s, local, domain, q->now, key1,
+			    key2, a, &on_list);
 		pending = st == STORE_OK ? q->pending(a->id) : 0;
 		if (q->hold != NULL)
 			q->hold(false);
@@ -261,8 +265,8 @@ decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
 	if (q->no_sender) {
 		d->expected = true;
 		let_in = true;
-	} else if ((st = judge_sender(s, q, d, &let_in)) != STORE_OK)
-		goto unavailable;
+	} else
+		let_in = judge_sender(q, d, on_list);
 	if (!let_in) {
 		d->learn = false;
 		refuse(d, a->rules.on_refuse, "locked", "5.7.1",

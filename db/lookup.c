@@ -48,21 +48,31 @@ store_row(struct sql_stmt *st, time_t now, struct store_address *a)
 		a->state = STATE_EXPIRED;
 }
 
-/* Step a bound address query once: a row, none, or an error. */
-enum store_status
-store_step_address(struct store *s, struct sql_stmt *st, time_t now,
-    struct store_address *a)
+/* Step a bound address query once: a row, none, or an error.  With
+ * allowed, the query has one more column, true or false. */
+static enum store_status
+step_address(struct store *s, struct sql_stmt *st, time_t now,
+    struct store_address *a, bool *allowed)
 {
 	enum store_status result = STORE_NOTFOUND;
 	enum sql_rc rc;
 
 	if ((rc = sql_step(st)) == SQL_ROW) {
 		store_row(st, now, a);
+		if (allowed != NULL)
+			*allowed = sql_column_int64(st, ADDRESS_NCOLUMNS) != 0;
 		result = STORE_OK;
 	} else if (rc != SQL_DONE)
 		result = store_fail(s, rc, "cannot read the store");
 	sql_reset(st);
 	return result;
+}
+
+enum store_status
+store_step_address(struct store *s, struct sql_stmt *st, time_t now,
+    struct store_address *a)
+{
+	return step_address(s, st, now, a, NULL);
 }
 
 enum store_status
@@ -77,6 +87,27 @@ store_find(struct store *s, const char *local, const char *domain, time_t now,
 	sql_bind_text(st, 1, local);
 	sql_bind_text(st, 2, domain);
 	return store_step_address(s, st, now, a);
+}
+
+enum store_status
+store_find_gate(struct store *s, const char *local, const char *domain,
+    time_t now, const char *key1, const char *key2, struct store_address *a,
+    bool *allowed)
+{
+	enum store_status ps;
+	struct sql_stmt *st;
+
+	*allowed = false;
+	if ((ps = store_stmt(s, ST_FIND_GATE, &st)) != STORE_OK)
+		return ps;
+	sql_bind_text(st, 1, local);
+	sql_bind_text(st, 2, domain);
+	/* Unbound parameters are NULL, which "=" never matches. */
+	if (key1 != NULL)
+		sql_bind_text(st, 3, key1);
+	if (key2 != NULL)
+		sql_bind_text(st, 4, key2);
+	return step_address(s, st, now, a, allowed);
 }
 
 enum store_status

@@ -15,8 +15,10 @@
  * for it.  lock_timeout bounds the wait, as SQLite's busy timeout does.
  *
  * A connection that was lost is made again on the next use outside a
- * transaction (its statements are prepared anew); inside one, the
- * transaction is gone and every statement fails until it is ended.
+ * transaction (its statements are prepared anew), and a BEGIN or a
+ * SELECT that found it lost is sent again once on the new one; inside a
+ * transaction, the transaction is gone and every statement fails until
+ * it is ended.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@ struct pg_stmt {
 	unsigned gen; /* 0: not prepared on this connection */
 	int nparams;
 	uint64_t used;
+	bool reads_only; /* a SELECT: may be sent again */
 	const char **values;
 	char (*num)[24]; /* integers bound, as text */
 	PGresult *res;
@@ -214,6 +217,7 @@ pg_prepare(struct sql *c, const char *text, struct sql_stmt **out)
 		(ps->num = calloc((size_t)ps->nparams, sizeof(*ps->num))) ==
 		    NULL))
 		goto nomem;
+	ps->reads_only = strncmp(text, "SELECT ", 7) == 0;
 	snprintf(ps->name, sizeof(ps->name), "s%u", ++p->names);
 	*out = &ps->base;
 	return SQL_OK;
@@ -318,7 +322,7 @@ prepared(struct pg *p, struct pg_stmt *ps)
 }
 
 static enum sql_rc
-execute(struct pg *p, struct pg_stmt *ps)
+execute_once(struct pg *p, struct pg_stmt *ps)
 {
 	enum sql_rc rc;
 
@@ -340,6 +344,21 @@ execute(struct pg *p, struct pg_stmt *ps)
 		ps->res = NULL;
 		return rc;
 	}
+}
+
+/* A connection that died while idle (the server restarted) is found
+ * out by the first statement sent on it.  Outside a transaction a
+ * SELECT, which changes nothing whether or not it ran, is sent once
+ * more on a new connection; a write might have been done, and is not. */
+static enum sql_rc
+execute(struct pg *p, struct pg_stmt *ps)
+{
+	enum sql_rc rc = execute_once(p, ps);
+
+	if (rc == SQL_UNAVAILABLE && !p->txn && ps->reads_only &&
+	    PQstatus(p->conn) != CONNECTION_OK)
+		rc = execute_once(p, ps);
+	return rc;
 }
 
 static enum sql_rc
@@ -416,9 +435,8 @@ begin_once(struct pg *p, bool write)
 	return rc;
 }
 
-/* A connection that died while idle (the server restarted) is found
- * out by the first statement sent on it: begin, which has done nothing
- * yet, tries once more on a new one. */
+/* Begin, which has done nothing yet, is tried once more on a new
+ * connection, as a SELECT is (execute). */
 static enum sql_rc
 pg_begin(struct sql *c, bool write)
 {

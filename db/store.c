@@ -24,6 +24,13 @@
 static const char *const statements[ST_MAX] = {
 	[ST_FIND] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
 	    "WHERE a.local = ?1 AND a.domain = ?2",
+	/* ST_FIND and, in the same round trip, whether ?3 or ?4 is on
+	 * the address's allow list (two probes of its primary key, as
+	 * ST_ALLOW_MATCH; a NULL key matches nothing). */
+	[ST_FIND_GATE] = "SELECT " ADDRESS_COLUMNS ", "
+	    "EXISTS (SELECT 1 FROM allow WHERE address = a.id AND key = ?3) "
+	    "OR EXISTS (SELECT 1 FROM allow WHERE address = a.id AND "
+	    "key = ?4)" ADDRESS_FROM "WHERE a.local = ?1 AND a.domain = ?2",
 	[ST_FIND_ID] = "SELECT " ADDRESS_COLUMNS ADDRESS_FROM
 	    "WHERE a.id = ?1",
 	/* The rows of one correspondent by its index, newest first; the
@@ -448,6 +455,15 @@ store_read_begin(struct store *s, bool *own)
 		return store_fail(s, rc, "cannot read the store");
 	*own = true;
 	return STORE_OK;
+}
+
+enum store_status
+store_reads_begin(struct store *s, bool *own)
+{
+	*own = false;
+	if (sql_backend(s->db) == SQL_PG)
+		return STORE_OK;
+	return store_read_begin(s, own);
 }
 
 void

@@ -143,12 +143,24 @@ enum store_status store_begin(struct store *);
  * our own. */
 enum store_status store_read_begin(struct store *, bool *own);
 void store_read_end(struct store *, bool own);
+/* Several reads that need no common snapshot, only to be quick: one
+ * read transaction on SQLite (one WAL read lock instead of one per
+ * statement); nothing on PostgreSQL, where BEGIN and COMMIT would be two
+ * more round trips and each statement is a snapshot of its own.  Ended
+ * with store_read_end. */
+enum store_status store_reads_begin(struct store *, bool *own);
 enum store_status store_commit(struct store *);
 void store_rollback(struct store *);
 
 /* Lookups.  now decides expiry.  The address given is normalized. */
 enum store_status store_find(struct store *, const char *local,
     const char *domain, time_t now, struct store_address *);
+/* store_find, and whether key1 or key2 (NULL ones skipped) is on the
+ * address's allow list, as store_allow_match says, in one query: the
+ * gate's read, one round trip to a PostgreSQL server. */
+enum store_status store_find_gate(struct store *, const char *local,
+    const char *domain, time_t now, const char *key1, const char *key2,
+    struct store_address *, bool *allowed);
 enum store_status store_find_correspondent(struct store *,
     const char *correspondent, time_t now, struct store_address *);
 

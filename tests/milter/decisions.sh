@@ -116,6 +116,19 @@ rcpt_is() {	# rcpt_is IP RCPT LINE
 	has "$(session "$1" "" s@sender.example "$2" "")" "$3" 2>/dev/null
 }
 if [ "$AD_STORE" = pg ]; then
+	# A restart aliasd does not see: its connections are idle, and the
+	# first statement on each finds it dead.  It is a SELECT: sent
+	# again on a new connection, so no RCPT gets a 451 for it.
+	pg_stop
+	pg_start
+	all_accepted() {
+		local i
+		for i in 40 41 42 43; do
+			rcpt_is "192.0.2.$i" "$active" "rcpt continue" || return 1
+		done
+	}
+	tap_check "PostgreSQL restarted while aliasd was idle: the next RCPTs accepted at once" \
+	    all_accepted
 	pg_stop
 	tap_check "PostgreSQL stopped: inbound RCPT gets 451 4.3.0" t_wait_until 10 \
 	    rcpt_is 192.0.2.30 "$active" \

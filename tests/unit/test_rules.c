@@ -492,13 +492,37 @@ allow_items(struct fixture *f, int64_t id, struct items *it)
 	return it->n;
 }
 
+/* Whether k1 or k2 is on id's list; the gate's lookup, which asks the
+ * same in the address's own query, must say the same. */
 static bool
 matches(struct fixture *f, int64_t id, const char *k1, const char *k2)
 {
-	bool found = true;
+	struct store_address a;
+	sqlite3_stmt *st;
+	char local[LOCAL_MAX + 1] = "", domain[DOMAIN_MAX + 1] = "";
+	bool found = true, in_gate = true;
 
 	assert_int_equal(store_allow_match(f->s, id, k1, k2, &found),
 	    STORE_OK);
+	assert_int_equal(sqlite3_prepare_v2(sql_sqlite_handle(f->s->db),
+			     "SELECT local, domain FROM address WHERE id = ?",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(local, sizeof(local), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		snprintf(domain, sizeof(domain), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (local[0] != '\0') {
+		assert_int_equal(store_find_gate(f->s, local, domain, NOW, k1,
+				     k2, &a, &in_gate),
+		    STORE_OK);
+		assert_int_equal(a.id, id);
+		assert_int_equal(in_gate, found);
+	}
 	return found;
 }
 
@@ -1146,7 +1170,7 @@ test_plans(void **state)
 {
 	struct fixture *f = *state;
 	static const enum stmt_id searches[] = { ST_ALLOW_MATCH,
-		ST_ALLOW_STATE, ST_ALLOW_LIST, ST_SIGHTINGS_OVER, ST_LEARN,
+		ST_FIND_GATE, ST_ALLOW_STATE, ST_ALLOW_LIST, ST_SIGHTINGS_OVER, ST_LEARN,
 		ST_SET_RULES };
 	char plan[4096];
 
