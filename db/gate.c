@@ -130,8 +130,7 @@ is_correspondent(const struct store_address *a, const char *sender)
 /* Expected or not, and whether the lock lets the sender in; on_list:
  * the sender is on the address's allow list. */
 static bool
-judge_sender(const struct gate_query *q, struct gate_decision *d,
-    bool on_list)
+judge_sender(const struct gate_query *q, struct gate_decision *d, bool on_list)
 {
 	const struct store_address *a = &d->address;
 	char corr[DOMAIN_MAX + 1];

@@ -1169,8 +1169,8 @@ static void
 test_plans(void **state)
 {
 	struct fixture *f = *state;
-	static const enum stmt_id searches[] = { ST_ALLOW_MATCH,
-		ST_FIND_GATE, ST_ALLOW_STATE, ST_ALLOW_LIST, ST_SIGHTINGS_OVER, ST_LEARN,
+	static const enum stmt_id searches[] = { ST_ALLOW_MATCH, ST_FIND_GATE,
+		ST_ALLOW_STATE, ST_ALLOW_LIST, ST_SIGHTINGS_OVER, ST_LEARN,
 		ST_SET_RULES };
 	char plan[4096];
 

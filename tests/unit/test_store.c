@@ -1298,9 +1298,8 @@ test_index_plans(void **state)
 {
 	struct fixture *f = *state;
 	static const enum stmt_id lookups[] = { ST_FIND, ST_FIND_GATE,
-		ST_FIND_ID,
-		ST_FIND_CORRESPONDENT, ST_FIND_LOCAL, ST_FIND_PREFIX,
-		ST_SENDER_DOMAINS };
+		ST_FIND_ID, ST_FIND_CORRESPONDENT, ST_FIND_LOCAL,
+		ST_FIND_PREFIX, ST_SENDER_DOMAINS };
 	struct store_address a;
 	struct timespec t0;
 	char plan[2048], corr[64], cand[256];
