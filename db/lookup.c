@@ -172,6 +172,85 @@ resolve_rows(struct store *s, struct sql_stmt *st, time_t now,
 	return n == 1 ? STORE_OK : STORE_AMBIGUOUS;
 }
 
+static bool
+valid_utf8(const char *s)
+{
+	size_t n = strlen(s), clen;
+	uint32_t cp;
+
+	for (size_t at = 0; at < n; at += clen)
+		if ((clen = address_utf8_decode(s + at, n - at, &cp)) == 0)
+			return false;
+	return true;
+}
+
+/* c as UTF-8 at out (4 bytes there); its length. */
+static size_t
+utf8_encode(uint32_t c, char *out)
+{
+	unsigned char *u = (unsigned char *)out;
+
+	if (c < 0x80) {
+		u[0] = (unsigned char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		u[0] = (unsigned char)(0xc0 | c >> 6);
+		u[1] = (unsigned char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | c >> 12);
+		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	u[0] = (unsigned char)(0xf0 | c >> 18);
+	u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+	u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+	u[3] = (unsigned char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/*
+ * The least text above every text that begins with key (valid UTF-8):
+ * key with its last character one code point higher, past the
+ * surrogates; a last U+10FFFF is dropped and the one before raised.
+ * UTF-8 sorts byte by byte as its code points do, so this is the end of
+ * the prefix's range in both stores, and it is valid UTF-8, which
+ * PostgreSQL asks of every parameter (raising the last byte would not
+ * be: "\xc3\xbf" would become "\xc3\xc0").  -1 when there is none.
+ */
+static int
+prefix_upper(const char *key, char *upper, size_t len)
+{
+	size_t n = strlen(key), at, last, clen;
+	uint32_t cp = 0;
+
+	if (n >= len)
+		return -1;
+	memcpy(upper, key, n + 1);
+	while (n > 0) {
+		for (at = last = 0; at < n; at += clen) {
+			if ((clen = address_utf8_decode(upper + at, n - at,
+				 &cp)) == 0)
+				return -1;
+			last = at;
+		}
+		/* cp is the last character's, at last. */
+		if (cp < 0x10ffff) {
+			cp = cp == 0xd7ff ? 0xe000 : cp + 1;
+			if (last + 5 > len)
+				return -1;
+			upper[last + utf8_encode(cp, upper + last)] = '\0';
+			return 0;
+		}
+		upper[last] = '\0';
+		n = last;
+	}
+	return -1;
+}
+
 enum store_status
 store_resolve(struct store *s, const char *what, time_t now,
     struct store_address *a, char *candidates, size_t candlen)
@@ -193,6 +272,10 @@ store_resolve(struct store *s, const char *what, time_t now,
 			return STORE_NOTFOUND;
 		return store_find(s, local, domain, now, a);
 	}
+	/* Bytes that are not UTF-8 name no local part: PostgreSQL holds
+	 * none, and would refuse them as a parameter. */
+	if (!valid_utf8(key))
+		return STORE_NOTFOUND;
 	/* A whole local part wins over longer ones it is a prefix of. */
 	if ((result = store_stmt(s, ST_FIND_LOCAL, &st)) != STORE_OK)
 		return result;
@@ -200,13 +283,8 @@ store_resolve(struct store *s, const char *what, time_t now,
 	result = resolve_rows(s, st, now, a, candidates, candlen);
 	if (result != STORE_NOTFOUND || (n = strlen(key)) == 0)
 		return result;
-	/* The upper bound of the range: raise the last byte below 0xff. */
-	memcpy(upper, key, n + 1);
-	while (n > 0 && (unsigned char)upper[n - 1] == 0xff)
-		upper[--n] = '\0';
-	if (n == 0)
+	if (prefix_upper(key, upper, sizeof(upper)) == -1)
 		return STORE_NOTFOUND;
-	upper[n - 1] = (char)((unsigned char)upper[n - 1] + 1);
 	if ((result = store_stmt(s, ST_FIND_PREFIX, &st)) != STORE_OK)
 		return result;
 	sql_bind_text(st, 1, key);

@@ -172,6 +172,19 @@ check "bob's older address is used again" [ "$OUT" = "$bob" ]
 expect 0 "new for a correspondent with only a retired address" "$A" new one@example.org
 check "no note when no active address was there" [ -z "$ERR" ]
 
+# Prefixes of local parts that are not ASCII: the end of the range is
+# the last character one code point higher (U+00FF -> U+0100), valid
+# UTF-8 as PostgreSQL wants it; bytes that are not UTF-8 match nothing.
+expect 0 "a named address ending in U+00FF" "$A" new --name "zo$(printf '\xc3\xbf')a"
+zo=$OUT
+expect 0 "found by a prefix ending in U+00FF" "$A" show "zo$(printf '\xc3\xbf')"
+check "the prefix names it" grep -qF "$zo" <<<"$OUT"
+expect 0 "found by its ASCII prefix" "$A" show zo
+expect 67 "a prefix of bytes that are not UTF-8 matches nothing" "$A" show "zo$(printf '\xc3')"
+one_line_error "no address matches"
+expect 67 "a lone 0xff matches nothing" "$A" show "$(printf '\xff')"
+one_line_error "no address matches"
+
 # help
 expect 0 "--help" "$A" --help
 for v in init new retire revive list show for default export import; do

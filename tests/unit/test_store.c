@@ -598,6 +598,32 @@ test_resolve(void **state)
 	assert_int_equal(store_resolve(f->s, "mail-0004", NOW, &a, cand,
 			     sizeof(cand)),
 	    STORE_NOTFOUND);
+	/* Prefixes ending in a character that is not ASCII: the range ends
+	 * at the next code point, past the surrogates (U+D7FF -> U+E000);
+	 * after U+10FFFF, at the character before it raised. */
+	insert_named(f, "p\xed\x9f\xbfx", DOMAIN);
+	insert_named(f, "p\xee\x80\x80", DOMAIN);
+	insert_named(f, "q\xf4\x8f\xbf\xbfz", DOMAIN);
+	insert_named(f, "r\xc3\xbf\xc3\xbfy", DOMAIN);
+	assert_int_equal(store_resolve(f->s, "p\xed\x9f\xbf", NOW, &a, cand,
+			     sizeof(cand)),
+	    STORE_OK);
+	assert_string_equal(a.local, "p\xed\x9f\xbfx");
+	assert_int_equal(store_resolve(f->s, "q\xf4\x8f\xbf\xbf", NOW, &a,
+			     cand, sizeof(cand)),
+	    STORE_OK);
+	assert_string_equal(a.local, "q\xf4\x8f\xbf\xbfz");
+	assert_int_equal(store_resolve(f->s, "r\xc3\xbf", NOW, &a, cand,
+			     sizeof(cand)),
+	    STORE_OK);
+	assert_string_equal(a.local, "r\xc3\xbf\xc3\xbfy");
+	/* Half a character, or a byte that is never UTF-8, names none. */
+	assert_int_equal(store_resolve(f->s, "r\xc3", NOW, &a, cand,
+			     sizeof(cand)),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_resolve(f->s, "\xff", NOW, &a, cand,
+			     sizeof(cand)),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_resolve(f->s, "zzz", NOW, &a, cand,
 			     sizeof(cand)),
 	    STORE_NOTFOUND);
