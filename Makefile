@@ -177,10 +177,17 @@ $(B)/tests/milterclient: tests/milter/milterclient.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# A proxy that loses the answer to a COMMIT, for
+# tests/integration/pg_commit_doubt.sh.
+$(B)/tests/cutproxy: tests/integration/cutproxy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # The packages first, then the build, one after the other: a parallel
 # make must never compile while apt-get installs a library.
 check: deps-test
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(B)/tests/milterclient
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(B)/tests/milterclient \
+		$(B)/tests/cutproxy
 	@B=$(B) SAN=$(SAN) bash tests/run.sh $(UNIT_TESTS)
 
 # What make install puts where; make uninstall removes exactly these

@@ -6,6 +6,12 @@
  * mail never waits for them.  A batch the store could not take (locked,
  * gone, its server down) goes back to the head of the queue and is
  * tried again a second later, as long as there is room.
+ *
+ * A batch whose commit is in doubt (the connection to a PostgreSQL
+ * server lost during COMMIT, which the server may have done) goes back
+ * too, and the server is asked whether it committed before the batch
+ * is written again: counted once, not twice.  While in doubt its counts
+ * are pending, for the gate as for the writer.
  */
 #include <sys/stat.h>
 
@@ -37,6 +43,13 @@ static size_t nqueue;
 static const struct store_count *inflight;
 static size_t ninflight;
 static char queue_db[4096];
+/* Bumped when the queue is dropped for another store. */
+static unsigned long queue_gen;
+/* The batch in doubt: the first doubt_n counts at the head of the
+ * queue of generation doubt_gen, written in transaction doubt_txn. */
+static int64_t doubt_txn;
+static size_t doubt_n;
+static unsigned long doubt_gen;
 static unsigned long dropped;
 /* The writer thread's own: which file its handle is on. */
 static dev_t open_dev;
@@ -56,6 +69,7 @@ counter_add(const char *database, const struct store_count *c, size_t n)
 	if (strcmp(queue_db, database) != 0) {
 		dropped += nqueue;
 		nqueue = 0;
+		queue_gen++;
 		snprintf(queue_db, sizeof(queue_db), "%s", database);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -110,6 +124,12 @@ requeue(const char *db, const struct store_count *c, size_t n)
 		memcpy(queue, c, keep * sizeof(*queue));
 		nqueue += keep;
 	}
+	/* A batch in doubt that lost its tail here still heads the
+	 * queue; one that did not come back at all is no longer there. */
+	if (doubt_txn != 0 && doubt_n > keep)
+		doubt_n = keep;
+	if (doubt_n == 0)
+		doubt_txn = 0;
 	ninflight = 0;
 	pthread_mutex_unlock(&lock);
 	if (keep < n)
@@ -138,10 +158,44 @@ write_failed(size_t n, const char *err)
 	failing = true;
 }
 
-/* Write one batch: true when it was committed. */
+/*
+ * Before a batch in doubt is written again: ask the server whether its
+ * commit was done; if so, its counts at the head of this batch are
+ * passed over.  False while that cannot be learned.
+ */
+static bool
+settle_doubt(struct store *s, const struct store_count **c, size_t *n)
+{
+	bool committed;
+	size_t skip;
+
+	pthread_mutex_lock(&lock);
+	if (doubt_txn != 0 && doubt_gen != queue_gen)
+		doubt_txn = 0;
+	pthread_mutex_unlock(&lock);
+	if (doubt_txn == 0)
+		return true;
+	if (store_committed(s, doubt_txn, &committed) != STORE_OK)
+		return false;
+	skip = committed ? (doubt_n < *n ? doubt_n : *n) : 0;
+	log_info("counter: the commit in doubt of %zu counts %s", doubt_n,
+	    committed ? "was done: not written again" :
+			"was not done: written again");
+	pthread_mutex_lock(&lock);
+	doubt_txn = 0;
+	doubt_n = 0;
+	pthread_mutex_unlock(&lock);
+	*c += skip;
+	*n -= skip;
+	return true;
+}
+
+/* Write one batch: true when it was committed.  *c and *n lose the
+ * counts found committed already (settle_doubt); on false they are
+ * what is still to be written. */
 static bool
 write_batch(struct store **s, char *open_db, const char *db,
-    const struct store_count *c, size_t n)
+    const struct store_count **c, size_t *n)
 {
 	struct store_options o = { .busy_ms = WRITER_BUSY_MS,
 		.upgrade = true,
@@ -150,6 +204,7 @@ write_batch(struct store **s, char *open_db, const char *db,
 	enum store_status st;
 	struct stat sb;
 	char err[512];
+	int64_t txn;
 
 	/* Reopen when the store moved, or its file was replaced. */
 	if (*s != NULL &&
@@ -162,7 +217,7 @@ write_batch(struct store **s, char *open_db, const char *db,
 	}
 	if (*s == NULL) {
 		if (store_open(db, &o, s, err, sizeof(err)) != STORE_OK) {
-			write_failed(n, err);
+			write_failed(*n, err);
 			return false;
 		}
 		snprintf(open_db, 4096, "%s", db);
@@ -171,29 +226,45 @@ write_batch(struct store **s, char *open_db, const char *db,
 			open_ino = sb.st_ino;
 		}
 	}
+	if (!settle_doubt(*s, c, n)) {
+		st = STORE_ERROR;
+		goto failed;
+	}
+	if (*n == 0)
+		goto written;
 	/* The commit and the end of the batch's being pending happen
 	 * together for a reader holding counter_hold(): it sees the counts
 	 * in the store or in the queue, never in both and never in
 	 * neither. */
 	if ((st = store_begin(*s)) == STORE_OK &&
-	    (st = store_add_counts(*s, c, n)) == STORE_OK) {
+	    (st = store_add_counts(*s, *c, *n)) == STORE_OK) {
 		pthread_mutex_lock(&commit_lock);
 		st = store_commit(*s);
 		pthread_mutex_lock(&lock);
-		ninflight = 0;
+		/* Not done, or in doubt: still pending until requeue() has
+		 * put it back, the one in doubt with its transaction. */
+		if (st == STORE_OK)
+			ninflight = 0;
+		else if ((txn = store_commit_doubt(*s)) != 0) {
+			doubt_txn = txn;
+			doubt_n = *n;
+			doubt_gen = queue_gen;
+		}
 		pthread_mutex_unlock(&lock);
 		pthread_mutex_unlock(&commit_lock);
 	}
+failed:
 	if (st != STORE_OK) {
-		write_failed(n, store_error(*s));
+		write_failed(*n, store_error(*s));
 		store_rollback(*s);
 		/* A fresh handle next time: the file may have been replaced. */
 		store_close(*s);
 		*s = NULL;
 		return false;
 	}
+written:
 	if (failing) {
-		log_info("counter: counts written again");
+		log_info("counter: the store takes counts again");
 		failing = false;
 	}
 	return true;
@@ -235,8 +306,13 @@ writer(void *arg)
 			dropped = 0;
 		}
 		pthread_mutex_unlock(&lock);
-		if (n > 0 && !write_batch(&s, open_db, db, batch, n))
-			requeue(db, batch, n);
+		if (n > 0) {
+			const struct store_count *left = batch;
+			size_t nleft = n;
+
+			if (!write_batch(&s, open_db, db, &left, &nleft))
+				requeue(db, left, nleft);
+		}
 		pthread_mutex_lock(&lock);
 		ninflight = 0;
 		pthread_mutex_unlock(&lock);

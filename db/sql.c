@@ -221,6 +221,21 @@ sql_in_txn(struct sql *c)
 }
 
 int64_t
+sql_txn_id(struct sql *c)
+{
+	return c->ops->txn_id != NULL ? c->ops->txn_id(c) : 0;
+}
+
+enum sql_rc
+sql_outcome(struct sql *c, int64_t txn, bool *committed)
+{
+	*committed = false;
+	if (c->ops->outcome == NULL)
+		return SQL_ERROR;
+	return c->ops->outcome(c, txn, committed);
+}
+
+int64_t
 sql_changes(struct sql *c)
 {
 	return c->ops->changes(c);

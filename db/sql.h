@@ -33,6 +33,8 @@ enum sql_rc {
 	SQL_CANTOPEN, /* the file or database cannot be opened */
 	SQL_NOTADB, /* the file is not a database */
 	SQL_NOMEM,
+	SQL_INDOUBT, /* the connection was lost during COMMIT: whether it
+		      * was done is not known (sql_outcome) */
 	SQL_ERROR /* anything else */
 };
 
@@ -59,6 +61,10 @@ struct sql_ops {
 	bool (*in_txn)(struct sql *);
 	int64_t (*changes)(struct sql *);
 	const char *(*errmsg)(struct sql *);
+	/* PostgreSQL only (NULL for SQLite, whose commits are never in
+	 * doubt): */
+	int64_t (*txn_id)(struct sql *);
+	enum sql_rc (*outcome)(struct sql *, int64_t, bool *);
 };
 
 /* The part of a connection and of a statement every backend shares;
@@ -125,6 +131,14 @@ enum sql_rc sql_begin(struct sql *, bool write);
 enum sql_rc sql_commit(struct sql *);
 enum sql_rc sql_rollback(struct sql *);
 bool sql_in_txn(struct sql *);
+/* The server's id of the write transaction open or last ended, or 0
+ * (SQLite; a read).  After a commit came to SQL_INDOUBT, keep it, and
+ * ask sql_outcome, on this connection or another, whether that
+ * transaction committed: SQL_OK and *committed; SQL_UNAVAILABLE while
+ * the server cannot be reached, SQL_BUSY while the transaction is
+ * still running (ask again later). */
+int64_t sql_txn_id(struct sql *);
+enum sql_rc sql_outcome(struct sql *, int64_t txn, bool *committed);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t sql_changes(struct sql *);
 const char *sql_errmsg(struct sql *);

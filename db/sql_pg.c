@@ -41,6 +41,7 @@ struct pg {
 			 * older one are prepared again */
 	unsigned names; /* statements named so far */
 	bool txn; /* a transaction of ours is open */
+	int64_t xid; /* the write transaction's id (txid_current), or 0 */
 	int busy_ms;
 	int64_t changes;
 	char error[512];
@@ -417,16 +418,31 @@ pg_exec(struct sql *c, const char *text)
 	return run(p, text);
 }
 
+/* A writer's begin learns its transaction's id too, in the same round
+ * trip: should the connection be lost during its COMMIT, the server can
+ * be asked afterwards whether it committed (pg_outcome). */
 static enum sql_rc
 begin_once(struct pg *p, bool write)
 {
-	enum sql_rc rc;
+	enum sql_rc rc = SQL_OK;
+	PGresult *r;
 
+	p->xid = 0;
 	if ((rc = ensure(p)) != SQL_OK)
 		return rc;
-	rc = run(p,
-	    write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITER_LOCK ")" :
+	if (!write)
+		rc = run(p,
 		    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	else {
+		r = PQexec(p->conn,
+		    "BEGIN; SELECT pg_advisory_xact_lock(" WRITER_LOCK
+		    "), txid_current()");
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+			p->xid = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		else
+			rc = pg_fail(p, r);
+		PQclear(r);
+	}
 	if (rc == SQL_OK)
 		p->txn = true;
 	else if (PQstatus(p->conn) == CONNECTION_OK &&
@@ -471,6 +487,15 @@ pg_commit(struct sql *c)
 	}
 	rc = run(p, "COMMIT");
 	p->txn = false;
+	/* Sent, and no answer: the server may have committed before the
+	 * connection went. */
+	if (rc == SQL_UNAVAILABLE && p->xid != 0 &&
+	    PQstatus(p->conn) != CONNECTION_OK) {
+		set_error(p,
+		    "the connection to the server was lost during the "
+		    "commit");
+		return SQL_INDOUBT;
+	}
 	return rc;
 }
 
@@ -505,6 +530,52 @@ pg_in_txn(struct sql *c)
 }
 
 static int64_t
+pg_txn_id(struct sql *c)
+{
+	return pg_of(c)->xid;
+}
+
+/*
+ * Whether transaction xid committed, from the server's commit log.  A
+ * server that does not know it (too old to be kept, or a newer primary
+ * that never had it) has not committed it here: it is written again.
+ */
+static enum sql_rc
+pg_outcome(struct sql *c, int64_t xid, bool *committed)
+{
+	struct pg *p = pg_of(c);
+	char id[24];
+	const char *values[1] = { id };
+	const char *status;
+	enum sql_rc rc;
+	PGresult *r;
+
+	*committed = false;
+	if (p->txn) {
+		set_error(p, "asked for an outcome inside a transaction");
+		return SQL_ERROR;
+	}
+	if ((rc = ensure(p)) != SQL_OK)
+		return rc;
+	snprintf(id, sizeof(id), "%lld", (long long)xid);
+	r = PQexecParams(p->conn, "SELECT txid_status(CAST($1 AS BIGINT))", 1,
+	    NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		rc = pg_fail(p, r);
+		PQclear(r);
+		return rc == SQL_UNAVAILABLE || rc == SQL_BUSY ? rc : SQL_OK;
+	}
+	status = PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0);
+	if (strcmp(status, "in progress") == 0) {
+		set_error(p, "the transaction is still running");
+		rc = SQL_BUSY;
+	} else
+		*committed = strcmp(status, "committed") == 0;
+	PQclear(r);
+	return rc;
+}
+
+static int64_t
 pg_changes(struct sql *c)
 {
 	return pg_of(c)->changes;
@@ -535,6 +606,8 @@ static const struct sql_ops pg_ops = {
 	.in_txn = pg_in_txn,
 	.changes = pg_changes,
 	.errmsg = pg_errmsg,
+	.txn_id = pg_txn_id,
+	.outcome = pg_outcome,
 };
 
 enum sql_rc

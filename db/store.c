@@ -479,8 +479,28 @@ store_commit(struct store *s)
 {
 	enum sql_rc rc;
 
-	if ((rc = sql_commit(s->db)) != SQL_OK)
-		return store_fail(s, rc, "cannot write the store");
+	s->doubt = 0;
+	if ((rc = sql_commit(s->db)) == SQL_OK)
+		return STORE_OK;
+	if (rc == SQL_INDOUBT)
+		s->doubt = sql_txn_id(s->db);
+	return store_fail(s, rc, "cannot write the store");
+}
+
+int64_t
+store_commit_doubt(const struct store *s)
+{
+	return s->doubt;
+}
+
+enum store_status
+store_committed(struct store *s, int64_t txn, bool *committed)
+{
+	enum sql_rc rc;
+
+	if ((rc = sql_outcome(s->db, txn, committed)) != SQL_OK)
+		return store_fail(s, rc,
+		    "cannot learn whether a commit was done");
 	return STORE_OK;
 }
 

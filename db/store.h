@@ -150,6 +150,14 @@ void store_read_end(struct store *, bool own);
  * with store_read_end. */
 enum store_status store_reads_begin(struct store *, bool *own);
 enum store_status store_commit(struct store *);
+/* A failed commit may yet have been done, when the connection to a
+ * PostgreSQL server was lost while the server had it: then its
+ * transaction's id (else 0), which store_committed asks about, on this
+ * handle or another one on the same database (STORE_ERROR while it
+ * cannot tell: the server still unreachable). */
+int64_t store_commit_doubt(const struct store *);
+enum store_status store_committed(struct store *, int64_t txn,
+    bool *committed);
 void store_rollback(struct store *);
 
 /* Lookups.  now decides expiry.  The address given is normalized. */

@@ -49,6 +49,7 @@ struct store {
 	struct sql *db;
 	struct sql_stmt *stmt[ST_MAX];
 	bool created;
+	int64_t doubt; /* the last commit's transaction, if in doubt */
 	char error[512];
 };
 
