@@ -493,7 +493,7 @@ pg_commit(struct sql *c)
 	    PQstatus(p->conn) != CONNECTION_OK) {
 		set_error(p,
 		    "the connection to the server was lost during the "
-		    "commit");
+		    "commit, which may or may not have been done");
 		return SQL_INDOUBT;
 	}
 	return rc;
