@@ -134,6 +134,9 @@ ctx_open_store(struct ctx *c, bool create)
 	case STORE_CANTCREATE:
 		return fail(EX_CANTCREAT, "%s", err);
 	default:
+		/* A server's refusal names its URI (masked) already. */
+		if (strstr(err, ctx_database_name(c)) != NULL)
+			return fail(EX_TEMPFAIL, "%s", err);
 		return fail(EX_TEMPFAIL, "%s: %s", ctx_database_name(c), err);
 	}
 }

@@ -144,6 +144,16 @@ wait "$holder" 2>/dev/null
 unchanged "locked new"
 fi
 
+# A PostgreSQL server that does not answer: 75, one line naming the URI
+# once, its password masked (no server needed: nothing listens there).
+nport=$(t_free_port) || nport=1
+printf 'domain = example.com\ndatabase = postgresql://bob:s3cret@127.0.0.1:%s/aliasd?connect_timeout=5\n' \
+    "$nport" >"$T/nopg.conf"
+expect 75 "a PostgreSQL server that does not answer" "$A" -c "$T/nopg.conf" list
+one_line_error "cannot connect to postgresql://bob:\*\*\*@127.0.0.1:$nport/aliasd"
+check "the URI is named once" [ "$(grep -o 'postgresql://' <<<"$ERR" | wc -l)" -eq 1 ]
+check "the password is not shown" eval '! grep -q s3cret <<<"$ERR"'
+
 # Permissions mean nothing to root: these run as nobody.
 on_sqlite "a read-only directory and a read-only store file" || { finish; exit; }
 mkdir -p "$T/ro"
