@@ -36,7 +36,10 @@ PKGS_STORE = sqlite3 libpq libsodium
 PKGS_MIME = gmime-3.0
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_STORE) $(PKGS_MIME) 2>/dev/null)
 LIBS_BASE = $(shell $(PKG_CONFIG) --libs $(PKGS_BASE) 2>/dev/null)
-LIBS_STORE = $(shell $(PKG_CONFIG) --libs $(PKGS_STORE) 2>/dev/null)
+# libpq's header only: db/libpq.c loads the library when a PostgreSQL
+# store is opened, so that nothing else pays for starting it.
+LIBS_STORE = $(shell $(PKG_CONFIG) --libs $(filter-out libpq,$(PKGS_STORE)) \
+	2>/dev/null) -ldl
 LIBS_MIME = $(shell $(PKG_CONFIG) --libs $(PKGS_MIME) 2>/dev/null)
 LIBS_CMOCKA = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -45,7 +48,7 @@ PURE_SRC = common/address.c common/template.c
 STORE_SRC = db/store.c db/schema.c db/lookup.c db/update.c db/rules.c \
 	db/allow.c db/sighting.c db/copy.c $(SQL_SRC)
 # The SQL driver: one interface, SQLite and PostgreSQL (libpq) below it.
-SQL_SRC = db/sql.c db/sql_sqlite.c db/sql_pg.c
+SQL_SRC = db/sql.c db/sql_sqlite.c db/sql_pg.c db/libpq.c
 # The decision at RCPT: the store's rules judged for one recipient.
 GATE_SRC = db/gate.c
 POLICY_SRC = rewriter/policy.c

@@ -164,37 +164,14 @@ judge_sender(const struct gate_query *q, struct gate_decision *d, bool on_list)
 	return false;
 }
 
-static void decide(struct store *, const struct gate_query *,
-    struct gate_decision *, bool *);
-
 /*
- * The reads of one decision together (store_reads_begin): on SQLite one
- * read transaction, since SQLite takes and drops a WAL read lock (a
- * process-wide mutex and two fcntl calls) and checks the file's size
- * around each transaction, which was one per statement: the address,
- * then the allow list.  On PostgreSQL each is a round trip alone.  No
- * answer needs the two in one snapshot: an allow list read later than
- * its address is as true as the address itself.
+ * One query reads the address and whether the sender is on its allow
+ * list (store_find_gate): one statement, one snapshot, one round trip
+ * to a PostgreSQL server.
  */
 void
 gate_decide(struct store *s, const struct gate_query *q,
     struct gate_decision *d)
-{
-	bool own;
-
-	if (store_reads_begin(s, &own) != STORE_OK) {
-		memset(d, 0, sizeof(*d));
-		d->verdict = GATE_UNAVAILABLE;
-		snprintf(d->error, sizeof(d->error), "%s", store_error(s));
-		return;
-	}
-	decide(s, q, d, &own);
-	store_read_end(s, own);
-}
-
-static void
-decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
-    bool *own)
 {
 	char local[LOCAL_MAX + 1], domain[DOMAIN_MAX + 1];
 	struct store_address *a = &d->address;
@@ -224,16 +201,13 @@ decide(struct store *s, const struct gate_query *q, struct gate_decision *d,
 	 * queued, while the writer cannot commit in between. */
 	if (a->state == STATE_ACTIVE && q->pending != NULL &&
 	    (a->rules.max_mails > 0 || a->rules.idle > 0)) {
-		/* A new snapshot, taken after the hold: one taken before
-		 * it could miss a batch the writer committed in between,
-		 * whose counts are no longer pending. */
-		store_read_end(s, *own);
+		/* Read again after the hold: the first read could miss a
+		 * batch the writer committed in between, whose counts are
+		 * no longer pending. */
 		if (q->hold != NULL)
 			q->hold(true);
-		st = store_reads_begin(s, own);
-		if (st == STORE_OK)
-			st = store_find_gate(s, local, domain, q->now, key1,
-			    key2, a, &on_list);
+		st = store_find_gate(s, local, domain, q->now, key1, key2, a,
+		    &on_list);
 		pending = st == STORE_OK ? q->pending(a->id) : 0;
 		if (q->hold != NULL)
 			q->hold(false);

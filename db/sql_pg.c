@@ -24,8 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
+#include "db/libpq.h"
 #include "db/sql.h"
 
 /* pg_advisory_xact_lock's key for writers: "alia", as SQLite's
@@ -33,6 +32,9 @@
 #define WRITER_LOCK "1634494817"
 /* PostgreSQL's type oid of text, for a parameter no clause types. */
 #define TEXT_OID 25
+
+/* libpq's functions, loaded by the first sql_open_pg (libpq.h). */
+static const struct libpq *pq;
 
 struct pg {
 	struct sql base;
@@ -98,15 +100,15 @@ session(struct pg *p)
 	PGresult *r;
 	bool ok;
 
-	PQsetNoticeProcessor(p->conn, quiet, NULL);
+	pq->PQsetNoticeProcessor(p->conn, quiet, NULL);
 	/* sql-lint: constant: busy_ms is an int of the program's own */
 	snprintf(sql, sizeof(sql), "SET lock_timeout = %d",
 	    p->busy_ms > 0 ? p->busy_ms : 1);
-	r = PQexec(p->conn, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	r = pq->PQexec(p->conn, sql);
+	ok = pq->PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		set_error(p, PQerrorMessage(p->conn));
-	PQclear(r);
+		set_error(p, pq->PQerrorMessage(p->conn));
+	pq->PQclear(r);
 	return ok ? SQL_OK : SQL_UNAVAILABLE;
 }
 
@@ -116,7 +118,7 @@ session(struct pg *p)
 static enum sql_rc
 ensure(struct pg *p)
 {
-	if (PQstatus(p->conn) == CONNECTION_OK)
+	if (pq->PQstatus(p->conn) == CONNECTION_OK)
 		return SQL_OK;
 	if (p->txn) {
 		set_error(p,
@@ -124,9 +126,9 @@ ensure(struct pg *p)
 		    "transaction");
 		return SQL_UNAVAILABLE;
 	}
-	PQreset(p->conn);
-	if (PQstatus(p->conn) != CONNECTION_OK) {
-		set_error(p, PQerrorMessage(p->conn));
+	pq->PQreset(p->conn);
+	if (pq->PQstatus(p->conn) != CONNECTION_OK) {
+		set_error(p, pq->PQerrorMessage(p->conn));
 		return SQL_UNAVAILABLE;
 	}
 	p->gen++;
@@ -144,14 +146,14 @@ static enum sql_rc
 pg_fail(struct pg *p, const PGresult *r)
 {
 	const char *state = r != NULL ?
-	    PQresultErrorField(r, PG_DIAG_SQLSTATE) :
+	    pq->PQresultErrorField(r, PG_DIAG_SQLSTATE) :
 	    NULL;
 	const char *msg = r != NULL ?
-	    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
+	    pq->PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
 	    NULL;
 
-	set_error(p, msg != NULL ? msg : PQerrorMessage(p->conn));
-	if (PQstatus(p->conn) != CONNECTION_OK || state_is(state, "08") ||
+	set_error(p, msg != NULL ? msg : pq->PQerrorMessage(p->conn));
+	if (pq->PQstatus(p->conn) != CONNECTION_OK || state_is(state, "08") ||
 	    state_is(state, "57P") || state_is(state, "53300"))
 		return SQL_UNAVAILABLE;
 	if (state_is(state, "55P03") || state_is(state, "40P01") ||
@@ -175,22 +177,22 @@ run(struct pg *p, const char *text)
 	enum sql_rc rc = SQL_OK;
 	PGresult *r;
 
-	r = PQexec(p->conn, text);
-	switch (PQresultStatus(r)) {
+	r = pq->PQexec(p->conn, text);
+	switch (pq->PQresultStatus(r)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 		break;
 	default:
 		rc = pg_fail(p, r);
 	}
-	PQclear(r);
+	pq->PQclear(r);
 	return rc;
 }
 
 static void
 pg_close(struct sql *c)
 {
-	PQfinish(pg_of(c)->conn);
+	pq->PQfinish(pg_of(c)->conn);
 	free(c);
 }
 
@@ -237,7 +239,7 @@ pg_reset(struct sql_stmt *st)
 {
 	struct pg_stmt *ps = pst_of(st);
 
-	PQclear(ps->res);
+	pq->PQclear(ps->res);
 	ps->res = NULL;
 	ps->ran = false;
 	ps->row = ps->nrows = 0;
@@ -256,12 +258,12 @@ pg_finalize(struct sql_stmt *st)
 	pg_reset(st);
 	/* A list's statement is prepared per list: let the server forget
 	 * it.  One of the store's lives as long as the connection. */
-	if (ps->gen == p->gen && PQstatus(p->conn) == CONNECTION_OK &&
+	if (ps->gen == p->gen && pq->PQstatus(p->conn) == CONNECTION_OK &&
 	    !p->txn) {
 		/* sql-lint: constant: the name is ours, "s" and a number */
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
-		r = PQexec(p->conn, sql);
-		PQclear(r);
+		r = pq->PQexec(p->conn, sql);
+		pq->PQclear(r);
 	}
 	free(ps->values);
 	free(ps->num);
@@ -313,12 +315,12 @@ prepared(struct pg *p, struct pg_stmt *ps)
 	for (int i = 0; i < ps->nparams; i++)
 		if ((ps->used & (UINT64_C(1) << i)) == 0)
 			types[i] = TEXT_OID;
-	r = PQprepare(p->conn, ps->name, ps->text, ps->nparams, types);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+	r = pq->PQprepare(p->conn, ps->name, ps->text, ps->nparams, types);
+	if (pq->PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = pg_fail(p, r);
 	else
 		ps->gen = p->gen;
-	PQclear(r);
+	pq->PQclear(r);
 	return rc;
 }
 
@@ -329,19 +331,19 @@ execute_once(struct pg *p, struct pg_stmt *ps)
 
 	if ((rc = ensure(p)) != SQL_OK || (rc = prepared(p, ps)) != SQL_OK)
 		return rc;
-	ps->res = PQexecPrepared(p->conn, ps->name, ps->nparams, ps->values,
-	    NULL, NULL, 0);
-	switch (PQresultStatus(ps->res)) {
+	ps->res = pq->PQexecPrepared(p->conn, ps->name, ps->nparams,
+	    ps->values, NULL, NULL, 0);
+	switch (pq->PQresultStatus(ps->res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
-		p->changes = strtoll(PQcmdTuples(ps->res), NULL, 10);
-		ps->nrows = PQntuples(ps->res);
+		p->changes = strtoll(pq->PQcmdTuples(ps->res), NULL, 10);
+		ps->nrows = pq->PQntuples(ps->res);
 		ps->row = -1;
 		ps->ran = true;
 		return SQL_OK;
 	default:
 		rc = pg_fail(p, ps->res);
-		PQclear(ps->res);
+		pq->PQclear(ps->res);
 		ps->res = NULL;
 		return rc;
 	}
@@ -357,7 +359,7 @@ execute(struct pg *p, struct pg_stmt *ps)
 	enum sql_rc rc = execute_once(p, ps);
 
 	if (rc == SQL_UNAVAILABLE && !p->txn && ps->reads_only &&
-	    PQstatus(p->conn) != CONNECTION_OK)
+	    pq->PQstatus(p->conn) != CONNECTION_OK)
 		rc = execute_once(p, ps);
 	return rc;
 }
@@ -383,7 +385,7 @@ pg_column_null(struct sql_stmt *st, int col)
 
 	if (ps->res == NULL || ps->row < 0 || ps->row >= ps->nrows)
 		return true;
-	return PQgetisnull(ps->res, ps->row, col) != 0;
+	return pq->PQgetisnull(ps->res, ps->row, col) != 0;
 }
 
 static const char *
@@ -393,7 +395,7 @@ pg_column_text(struct sql_stmt *st, int col)
 
 	if (pg_column_null(st, col))
 		return "";
-	return PQgetvalue(ps->res, ps->row, col);
+	return pq->PQgetvalue(ps->res, ps->row, col);
 }
 
 /* Booleans, should a statement hand one back, count as 1 and 0. */
@@ -434,20 +436,21 @@ begin_once(struct pg *p, bool write)
 		rc = run(p,
 		    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 	else {
-		r = PQexec(p->conn,
+		r = pq->PQexec(p->conn,
 		    "BEGIN; SELECT pg_advisory_xact_lock(" WRITER_LOCK
 		    "), txid_current()");
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-			p->xid = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		if (pq->PQresultStatus(r) == PGRES_TUPLES_OK &&
+		    pq->PQntuples(r) == 1)
+			p->xid = strtoll(pq->PQgetvalue(r, 0, 1), NULL, 10);
 		else
 			rc = pg_fail(p, r);
-		PQclear(r);
+		pq->PQclear(r);
 	}
 	if (rc == SQL_OK)
 		p->txn = true;
-	else if (PQstatus(p->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(p->conn, "ROLLBACK"));
+	else if (pq->PQstatus(p->conn) == CONNECTION_OK &&
+	    pq->PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		pq->PQclear(pq->PQexec(p->conn, "ROLLBACK"));
 	return rc;
 }
 
@@ -470,7 +473,7 @@ pg_commit(struct sql *c)
 	struct pg *p = pg_of(c);
 	enum sql_rc rc;
 
-	if (PQstatus(p->conn) != CONNECTION_OK) {
+	if (pq->PQstatus(p->conn) != CONNECTION_OK) {
 		p->txn = false;
 		set_error(p,
 		    "the connection to the server was lost before "
@@ -479,8 +482,8 @@ pg_commit(struct sql *c)
 	}
 	/* COMMIT of a failed transaction rolls it back and says so only
 	 * in its command tag. */
-	if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
-		PQclear(PQexec(p->conn, "ROLLBACK"));
+	if (pq->PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+		pq->PQclear(pq->PQexec(p->conn, "ROLLBACK"));
 		p->txn = false;
 		set_error(p, "the transaction failed and was rolled back");
 		return SQL_ERROR;
@@ -490,7 +493,7 @@ pg_commit(struct sql *c)
 	/* Sent, and no answer: the server may have committed before the
 	 * connection went. */
 	if (rc == SQL_UNAVAILABLE && p->xid != 0 &&
-	    PQstatus(p->conn) != CONNECTION_OK) {
+	    pq->PQstatus(p->conn) != CONNECTION_OK) {
 		set_error(p,
 		    "the connection to the server was lost during the "
 		    "commit, which may or may not have been done");
@@ -505,8 +508,8 @@ pg_rollback(struct sql *c)
 	struct pg *p = pg_of(c);
 	enum sql_rc rc = SQL_OK;
 
-	if (PQstatus(p->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+	if (pq->PQstatus(p->conn) == CONNECTION_OK &&
+	    pq->PQtransactionStatus(p->conn) != PQTRANS_IDLE)
 		rc = run(p, "ROLLBACK");
 	p->txn = false;
 	return rc;
@@ -519,7 +522,7 @@ pg_in_txn(struct sql *c)
 
 	if (p->txn)
 		return true;
-	switch (PQtransactionStatus(p->conn)) {
+	switch (pq->PQtransactionStatus(p->conn)) {
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR:
 	case PQTRANS_ACTIVE:
@@ -558,20 +561,21 @@ pg_outcome(struct sql *c, int64_t xid, bool *committed)
 	if ((rc = ensure(p)) != SQL_OK)
 		return rc;
 	snprintf(id, sizeof(id), "%lld", (long long)xid);
-	r = PQexecParams(p->conn, "SELECT txid_status(CAST($1 AS BIGINT))", 1,
-	    NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+	r = pq->PQexecParams(p->conn, "SELECT txid_status(CAST($1 AS BIGINT))",
+	    1, NULL, values, NULL, NULL, 0);
+	if (pq->PQresultStatus(r) != PGRES_TUPLES_OK ||
+	    pq->PQntuples(r) != 1) {
 		rc = pg_fail(p, r);
-		PQclear(r);
+		pq->PQclear(r);
 		return rc == SQL_UNAVAILABLE || rc == SQL_BUSY ? rc : SQL_OK;
 	}
-	status = PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0);
+	status = pq->PQgetisnull(r, 0, 0) ? "" : pq->PQgetvalue(r, 0, 0);
 	if (strcmp(status, "in progress") == 0) {
 		set_error(p, "the transaction is still running");
 		rc = SQL_BUSY;
 	} else
 		*committed = strcmp(status, "committed") == 0;
-	PQclear(r);
+	pq->PQclear(r);
 	return rc;
 }
 
@@ -623,6 +627,8 @@ sql_open_pg(const char *uri, const struct sql_open *o, struct sql **out,
 	enum sql_rc rc;
 
 	*out = NULL;
+	if ((pq = libpq_load(err, errlen)) == NULL)
+		return SQL_CANTOPEN;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return SQL_NOMEM;
@@ -631,22 +637,22 @@ sql_open_pg(const char *uri, const struct sql_open *o, struct sql **out,
 	p->base.backend = SQL_PG;
 	p->busy_ms = o->busy_ms;
 	p->gen = 1;
-	p->conn = PQconnectdbParams(keys, values, 1);
-	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+	p->conn = pq->PQconnectdbParams(keys, values, 1);
+	if (p->conn == NULL || pq->PQstatus(p->conn) != CONNECTION_OK) {
 		sql_mask(uri, shown, sizeof(shown));
 		set_error(p,
-		    p->conn != NULL ? PQerrorMessage(p->conn) :
+		    p->conn != NULL ? pq->PQerrorMessage(p->conn) :
 				      "out of memory");
 		snprintf(err, errlen, "cannot connect to %s: %s", shown,
 		    p->error);
 		rc = p->conn == NULL ? SQL_NOMEM : SQL_UNAVAILABLE;
-		PQfinish(p->conn);
+		pq->PQfinish(p->conn);
 		free(p);
 		return rc;
 	}
 	if ((rc = session(p)) != SQL_OK) {
 		snprintf(err, errlen, "%s", p->error);
-		PQfinish(p->conn);
+		pq->PQfinish(p->conn);
 		free(p);
 		return rc;
 	}

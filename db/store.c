@@ -457,15 +457,6 @@ store_read_begin(struct store *s, bool *own)
 	return STORE_OK;
 }
 
-enum store_status
-store_reads_begin(struct store *s, bool *own)
-{
-	*own = false;
-	if (sql_backend(s->db) == SQL_PG)
-		return STORE_OK;
-	return store_read_begin(s, own);
-}
-
 void
 store_read_end(struct store *s, bool own)
 {

@@ -143,12 +143,6 @@ enum store_status store_begin(struct store *);
  * our own. */
 enum store_status store_read_begin(struct store *, bool *own);
 void store_read_end(struct store *, bool own);
-/* Several reads that need no common snapshot, only to be quick: one
- * read transaction on SQLite (one WAL read lock instead of one per
- * statement); nothing on PostgreSQL, where BEGIN and COMMIT would be two
- * more round trips and each statement is a snapshot of its own.  Ended
- * with store_read_end. */
-enum store_status store_reads_begin(struct store *, bool *own);
 enum store_status store_commit(struct store *);
 /* A failed commit may yet have been done, when the connection to a
  * PostgreSQL server was lost while the server had it: then its

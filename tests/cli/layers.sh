@@ -35,4 +35,11 @@ out=$(cd "$T" && check aliasd/x.c '#include <libmilter/mfapi.h>
 #include "db/gate.h"
 #include <stdio.h>')
 tap_check "aliasd/ using what is below it passes" grep -qx rc=0 <<<"$out"
+
+# libpq is loaded when a PostgreSQL store is opened (db/libpq.c), never
+# linked: its libraries would cost every start of every program.
+for prog in aliasctl alias-sendmail aliasd; do
+	tap_check "$prog does not link libpq" \
+	    eval '! readelf -d "$ALIASD_BUILD/$prog" | grep -q "NEEDED.*libpq"'
+done
 tap_done
