@@ -27,7 +27,7 @@ static const char *const statements[ST_MAX] = {
 	/* ST_FIND and, in the same round trip, whether ?3 or ?4 is on
 	 * the address's allow list (two probes of its primary key, as
 	 * ST_ALLOW_MATCH; a NULL key matches nothing). */
-	[ST_FIND_GATE] = "SELECT " ADDRESS_COLUMNS ", "
+	[ST_FIND_GATE] = "SELECT " ADDRESS_COLUMNS_WITH("0") ", "
 	    "EXISTS (SELECT 1 FROM allow WHERE address = a.id AND key = ?3) "
 	    "OR EXISTS (SELECT 1 FROM allow WHERE address = a.id AND "
 	    "key = ?4)" ADDRESS_FROM "WHERE a.local = ?1 AND a.domain = ?2",

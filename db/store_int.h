@@ -56,12 +56,15 @@ struct store {
 /* The columns every address query selects, in this order (store_row
  * reads them); a query may select more after them, from column
  * ADDRESS_NCOLUMNS on. */
-#define ADDRESS_COLUMNS \
+#define ADDRESS_COLUMNS ADDRESS_COLUMNS_WITH( \
+	"a.id = coalesce((SELECT CAST(value AS BIGINT) FROM setting " \
+	"WHERE key = 'default'), 0)")
+/* The same with is_default as given: the gate's query, which has no use
+ * for it, says 0 and spares the server a look at the settings. */
+#define ADDRESS_COLUMNS_WITH(is_default) \
 	"a.id, a.local, a.domain, a.correspondent, a.seq, a.state, " \
 	"a.reason, a.note, a.created, a.retired, a.expires, " \
-	"coalesce(c.messages, 0), coalesce(c.last, 0), " \
-	"a.id = coalesce((SELECT CAST(value AS BIGINT) FROM setting " \
-	"WHERE key = 'default'), 0), " \
+	"coalesce(c.messages, 0), coalesce(c.last, 0), " is_default ", " \
 	"a.lock, a.on_refuse, coalesce(a.max_mails, 0), coalesce(a.idle, 0), " \
 	"a.learned"
 #define ADDRESS_NCOLUMNS 19
