@@ -70,51 +70,32 @@ learn(struct store *s, const struct store_count *c)
 	return STORE_OK;
 }
 
+/* Whether c's sender's registered domain is clean, terminated text:
+ * only that is stored, as for sender domains. */
+static bool
+regdom_clean(const struct store_count *c)
+{
+	size_t n = strnlen(c->sender_regdom, sizeof(c->sender_regdom));
+
+	return n > 0 && n < sizeof(c->sender_regdom) &&
+	    address_check_text(c->sender_regdom, n) == NULL;
+}
+
+bool
+sighting_wanted(const struct store_count *c)
+{
+	return !c->learn && c->unexpected && regdom_clean(c);
+}
+
 /* One count's findings, in the caller's transaction, after the message
  * was counted (so the address exists). */
 enum store_status
 sighting_count(struct store *s, const struct store_count *c)
 {
-	size_t n = strnlen(c->sender_regdom, sizeof(c->sender_regdom));
-
-	/* Only clean, terminated text is stored, as for sender domains. */
-	if (n == 0 || n == sizeof(c->sender_regdom) ||
-	    address_check_text(c->sender_regdom, n) != NULL)
-		return STORE_OK;
-	if (c->learn)
+	if (c->learn && regdom_clean(c))
 		return learn(s, c);
-	if (c->unexpected)
+	if (sighting_wanted(c))
 		return sight(s, c);
-	return STORE_OK;
-}
-
-/* Keep the SIGHTINGS_MAX most recent sightings of one address; the sort
- * runs only when a walk of the primary key finds one too many. */
-enum store_status
-sighting_trim(struct store *s, int64_t id)
-{
-	enum store_status ps;
-	struct sql_stmt *st;
-	enum sql_rc rc;
-
-	if ((ps = store_stmt(s, ST_SIGHTINGS_OVER, &st)) != STORE_OK)
-		return ps;
-	sql_bind_int64(st, 1, id);
-	sql_bind_int64(st, 2, SIGHTINGS_MAX);
-	rc = sql_step(st);
-	sql_reset(st);
-	if (rc == SQL_DONE)
-		return STORE_OK;
-	if (rc != SQL_ROW)
-		return store_fail(s, rc, "cannot count leak sightings");
-	if ((ps = store_stmt(s, ST_SIGHTINGS_TRIM, &st)) != STORE_OK)
-		return ps;
-	sql_bind_int64(st, 1, id);
-	sql_bind_int64(st, 2, SIGHTINGS_MAX);
-	rc = sql_step(st);
-	sql_reset(st);
-	if (rc != SQL_DONE)
-		return store_fail(s, rc, "cannot trim leak sightings");
 	return STORE_OK;
 }
 

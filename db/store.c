@@ -19,6 +19,48 @@
 
 #include "db/store_int.h"
 
+/* The rows of a chunk of counts (COUNT_CHUNK of them): an address and
+ * a time; an address, a domain and a time; the addresses alone. */
+/* clang-format off */
+#define ROWS_ID_AT \
+	"(CAST(?1 AS BIGINT), CAST(?2 AS BIGINT)), " \
+	"(CAST(?3 AS BIGINT), CAST(?4 AS BIGINT)), " \
+	"(CAST(?5 AS BIGINT), CAST(?6 AS BIGINT)), " \
+	"(CAST(?7 AS BIGINT), CAST(?8 AS BIGINT)), " \
+	"(CAST(?9 AS BIGINT), CAST(?10 AS BIGINT)), " \
+	"(CAST(?11 AS BIGINT), CAST(?12 AS BIGINT)), " \
+	"(CAST(?13 AS BIGINT), CAST(?14 AS BIGINT)), " \
+	"(CAST(?15 AS BIGINT), CAST(?16 AS BIGINT)), " \
+	"(CAST(?17 AS BIGINT), CAST(?18 AS BIGINT)), " \
+	"(CAST(?19 AS BIGINT), CAST(?20 AS BIGINT)), " \
+	"(CAST(?21 AS BIGINT), CAST(?22 AS BIGINT)), " \
+	"(CAST(?23 AS BIGINT), CAST(?24 AS BIGINT)), " \
+	"(CAST(?25 AS BIGINT), CAST(?26 AS BIGINT)), " \
+	"(CAST(?27 AS BIGINT), CAST(?28 AS BIGINT)), " \
+	"(CAST(?29 AS BIGINT), CAST(?30 AS BIGINT)), " \
+	"(CAST(?31 AS BIGINT), CAST(?32 AS BIGINT))"
+#define ROWS_ID_DOMAIN_AT \
+	"(CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS BIGINT)), " \
+	"(CAST(?4 AS BIGINT), CAST(?5 AS TEXT), CAST(?6 AS BIGINT)), " \
+	"(CAST(?7 AS BIGINT), CAST(?8 AS TEXT), CAST(?9 AS BIGINT)), " \
+	"(CAST(?10 AS BIGINT), CAST(?11 AS TEXT), CAST(?12 AS BIGINT)), " \
+	"(CAST(?13 AS BIGINT), CAST(?14 AS TEXT), CAST(?15 AS BIGINT)), " \
+	"(CAST(?16 AS BIGINT), CAST(?17 AS TEXT), CAST(?18 AS BIGINT)), " \
+	"(CAST(?19 AS BIGINT), CAST(?20 AS TEXT), CAST(?21 AS BIGINT)), " \
+	"(CAST(?22 AS BIGINT), CAST(?23 AS TEXT), CAST(?24 AS BIGINT)), " \
+	"(CAST(?25 AS BIGINT), CAST(?26 AS TEXT), CAST(?27 AS BIGINT)), " \
+	"(CAST(?28 AS BIGINT), CAST(?29 AS TEXT), CAST(?30 AS BIGINT)), " \
+	"(CAST(?31 AS BIGINT), CAST(?32 AS TEXT), CAST(?33 AS BIGINT)), " \
+	"(CAST(?34 AS BIGINT), CAST(?35 AS TEXT), CAST(?36 AS BIGINT)), " \
+	"(CAST(?37 AS BIGINT), CAST(?38 AS TEXT), CAST(?39 AS BIGINT)), " \
+	"(CAST(?40 AS BIGINT), CAST(?41 AS TEXT), CAST(?42 AS BIGINT)), " \
+	"(CAST(?43 AS BIGINT), CAST(?44 AS TEXT), CAST(?45 AS BIGINT)), " \
+	"(CAST(?46 AS BIGINT), CAST(?47 AS TEXT), CAST(?48 AS BIGINT))"
+#define IDS \
+	"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, " \
+	"?16"
+/* clang-format on */
+
 /* The SQL is laid out by hand: */
 /* clang-format off */
 static const char *const statements[ST_MAX] = {
@@ -27,7 +69,7 @@ static const char *const statements[ST_MAX] = {
 	/* ST_FIND and, in the same round trip, whether ?3 or ?4 is on
 	 * the address's allow list (two probes of its primary key, as
 	 * ST_ALLOW_MATCH; a NULL key matches nothing). */
-	[ST_FIND_GATE] = "SELECT " ADDRESS_COLUMNS_WITH("0") ", "
+	[ST_FIND_GATE] = "SELECT " ADDRESS_COLUMNS_HEAD "0" ADDRESS_COLUMNS_TAIL ", "
 	    "EXISTS (SELECT 1 FROM allow WHERE address = a.id AND key = ?3) "
 	    "OR EXISTS (SELECT 1 FROM allow WHERE address = a.id AND "
 	    "key = ?4)" ADDRESS_FROM "WHERE a.local = ?1 AND a.domain = ?2",
@@ -69,6 +111,26 @@ static const char *const statements[ST_MAX] = {
 	    "messages = counter.messages + 1, last = CASE "
 	    "WHEN coalesce(counter.last, 0) > excluded.last "
 	    "THEN counter.last ELSE excluded.last END",
+	/* A chunk of counts: rows of one address summed, those of an
+	 * address deleted meanwhile (or all NULL) joining none.  "WHERE"
+	 * keeps SQLite from reading ON CONFLICT as a join's ON. */
+	[ST_COUNT_MESSAGES] = "INSERT INTO counter (address, messages, last) "
+	    "SELECT v.column1, count(*), max(v.column2) FROM (VALUES "
+	    ROWS_ID_AT ") AS v JOIN address a ON a.id = v.column1 "
+	    "WHERE v.column2 IS NOT NULL GROUP BY v.column1 "
+	    "ON CONFLICT (address) DO UPDATE SET "
+	    "messages = counter.messages + excluded.messages, last = CASE "
+	    "WHEN coalesce(counter.last, 0) > excluded.last "
+	    "THEN counter.last ELSE excluded.last END",
+	[ST_COUNT_DOMAINS] = "INSERT INTO sender_domain (address, domain, "
+	    "messages, last) SELECT v.column1, v.column2, count(*), "
+	    "max(v.column3) FROM (VALUES " ROWS_ID_DOMAIN_AT ") AS v "
+	    "JOIN address a ON a.id = v.column1 "
+	    "WHERE v.column2 IS NOT NULL GROUP BY v.column1, v.column2 "
+	    "ON CONFLICT (address, domain) DO UPDATE SET "
+	    "messages = sender_domain.messages + excluded.messages, "
+	    "last = CASE WHEN coalesce(sender_domain.last, 0) > excluded.last "
+	    "THEN sender_domain.last ELSE excluded.last END",
 	[ST_COUNT_DOMAIN] = "INSERT INTO sender_domain (address, domain, "
 	    "messages, last) VALUES (?1, ?2, 1, ?3) "
 	    "ON CONFLICT (address, domain) DO UPDATE SET "
@@ -79,10 +141,11 @@ static const char *const statements[ST_MAX] = {
 	[ST_SENDER_DOMAINS] = "SELECT domain, messages, coalesce(last, 0) "
 	    "FROM sender_domain WHERE address = ?1 "
 	    "ORDER BY last DESC NULLS LAST, domain LIMIT ?2",
-	/* Whether an address has more than ?2 sender domains: a walk of
-	 * at most ?2 + 1 entries of the primary key. */
-	[ST_DOMAINS_OVER] = "SELECT 1 FROM sender_domain WHERE address = ?1 "
-	    "LIMIT 1 OFFSET ?2",
+	/* Which of a chunk's addresses (NULL: none) have more than ?17
+	 * sender domains: a walk of each one's entries in the primary
+	 * key. */
+	[ST_DOMAINS_OVER] = "SELECT address FROM sender_domain WHERE "
+	    "address IN (" IDS ") GROUP BY address HAVING count(*) > ?17",
 	/* All but the ?2 most recent, in the order show lists them. */
 	[ST_DOMAINS_TRIM] = "DELETE FROM sender_domain WHERE address = ?1 "
 	    "AND domain NOT IN (SELECT domain FROM sender_domain WHERE "
@@ -129,8 +192,19 @@ static const char *const statements[ST_MAX] = {
 	    "last = CASE WHEN sighting.last > excluded.last "
 	    "THEN sighting.last ELSE excluded.last END, "
 	    "messages = sighting.messages + 1",
-	[ST_SIGHTINGS_OVER] = "SELECT 1 FROM sighting WHERE address = ?1 "
-	    "LIMIT 1 OFFSET ?2",
+	[ST_SIGHTS] = "INSERT INTO sighting (address, domain, first, last, "
+	    "messages) SELECT v.column1, v.column2, min(v.column3), "
+	    "max(v.column3), count(*) FROM (VALUES " ROWS_ID_DOMAIN_AT ") "
+	    "AS v JOIN address a ON a.id = v.column1 "
+	    "WHERE v.column2 IS NOT NULL GROUP BY v.column1, v.column2 "
+	    "ON CONFLICT (address, domain) DO UPDATE SET "
+	    "first = CASE WHEN sighting.first < excluded.first "
+	    "THEN sighting.first ELSE excluded.first END, "
+	    "last = CASE WHEN sighting.last > excluded.last "
+	    "THEN sighting.last ELSE excluded.last END, "
+	    "messages = sighting.messages + excluded.messages",
+	[ST_SIGHTINGS_OVER] = "SELECT address FROM sighting WHERE "
+	    "address IN (" IDS ") GROUP BY address HAVING count(*) > ?17",
 	[ST_SIGHTINGS_TRIM] = "DELETE FROM sighting WHERE address = ?1 "
 	    "AND domain NOT IN (SELECT domain FROM sighting WHERE "
 	    "address = ?1 ORDER BY last DESC, domain LIMIT ?2)",

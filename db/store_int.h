@@ -24,6 +24,8 @@ enum stmt_id {
 	ST_DELETE_SETTING,
 	ST_COUNT_MESSAGE,
 	ST_COUNT_DOMAIN,
+	ST_COUNT_MESSAGES,
+	ST_COUNT_DOMAINS,
 	ST_SENDER_DOMAINS,
 	ST_DOMAINS_OVER,
 	ST_DOMAINS_TRIM,
@@ -39,6 +41,7 @@ enum stmt_id {
 	ST_LEARN,
 	ST_LEARN_ALLOW,
 	ST_SIGHT,
+	ST_SIGHTS,
 	ST_SIGHTINGS_OVER,
 	ST_SIGHTINGS_TRIM,
 	ST_SIGHTINGS,
@@ -53,20 +56,28 @@ struct store {
 	char error[512];
 };
 
+/* Counts are written COUNT_CHUNK at a time (update.c): one statement a
+ * table for each COUNT_CHUNK counts, the rows of a chunk that hold no
+ * count all NULL. */
+#define COUNT_CHUNK 16
+
 /* The columns every address query selects, in this order (store_row
  * reads them); a query may select more after them, from column
  * ADDRESS_NCOLUMNS on. */
-#define ADDRESS_COLUMNS ADDRESS_COLUMNS_WITH( \
-	"a.id = coalesce((SELECT CAST(value AS BIGINT) FROM setting " \
-	"WHERE key = 'default'), 0)")
-/* The same with is_default as given: the gate's query, which has no use
- * for it, says 0 and spares the server a look at the settings. */
-#define ADDRESS_COLUMNS_WITH(is_default) \
+#define ADDRESS_COLUMNS \
+	ADDRESS_COLUMNS_HEAD ADDRESS_IS_DEFAULT ADDRESS_COLUMNS_TAIL
+/* The gate's query, which has no use for is_default, says 0 there and
+ * spares the server a look at the settings. */
+#define ADDRESS_COLUMNS_HEAD \
 	"a.id, a.local, a.domain, a.correspondent, a.seq, a.state, " \
 	"a.reason, a.note, a.created, a.retired, a.expires, " \
-	"coalesce(c.messages, 0), coalesce(c.last, 0), " is_default ", " \
-	"a.lock, a.on_refuse, coalesce(a.max_mails, 0), coalesce(a.idle, 0), " \
-	"a.learned"
+	"coalesce(c.messages, 0), coalesce(c.last, 0), "
+#define ADDRESS_IS_DEFAULT \
+	"a.id = coalesce((SELECT CAST(value AS BIGINT) FROM setting " \
+	"WHERE key = 'default'), 0)"
+#define ADDRESS_COLUMNS_TAIL \
+	", a.lock, a.on_refuse, coalesce(a.max_mails, 0), " \
+	"coalesce(a.idle, 0), a.learned"
 #define ADDRESS_NCOLUMNS 19
 #define ADDRESS_FROM " FROM address a LEFT JOIN counter c ON c.address = a.id "
 
@@ -99,9 +110,10 @@ enum store_status store_update_one(struct store *, struct sql_stmt *,
 bool rules_valid(const struct store_rules *);
 
 /* sighting.c: one count's learning and leak sighting, in the caller's
- * transaction; keeping one address's SIGHTINGS_MAX newest sightings. */
+ * transaction; whether a count that does not learn is a sighting to
+ * record. */
 enum store_status sighting_count(struct store *, const struct store_count *);
-enum store_status sighting_trim(struct store *, int64_t id);
+bool sighting_wanted(const struct store_count *);
 
 /* store.c */
 enum store_status store_fail(struct store *, enum sql_rc, const char *what);

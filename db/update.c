@@ -376,6 +376,18 @@ store_set_default(struct store *s, int64_t id)
 	return store_txn_end(s, own, st);
 }
 
+/* Whether c's sender domain is clean text: aliasd takes only clean
+ * addresses; this keeps the store so whatever a front end hands in. */
+static bool
+domain_clean(const struct store_count *c)
+{
+	return c->sender_domain[0] != '\0' &&
+	    address_check_text(c->sender_domain, strlen(c->sender_domain)) ==
+	    NULL;
+}
+
+/* One count that learns, alone: what it writes depends on what the
+ * counts before it wrote. */
 static enum store_status
 count_one(struct store *s, const struct store_count *c)
 {
@@ -391,55 +403,102 @@ count_one(struct store *s, const struct store_count *c)
 	sql_reset(st);
 	if (rc != SQL_DONE)
 		return store_fail(s, rc, "cannot count mail");
-	/* The address is gone: skipped by the caller. */
+	/* The address is gone: nothing more to write. */
 	if (sql_changes(s->db) == 0)
-		return STORE_EXISTS;
-	/* aliasd takes only clean addresses; this keeps the store so
-	 * whatever a front end hands in. */
-	if (c->sender_domain[0] == '\0' ||
-	    address_check_text(c->sender_domain, strlen(c->sender_domain)) !=
-		NULL)
-		return sighting_count(s, c);
-	if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
-		return ps;
-	sql_bind_int64(st, 1, c->id);
-	sql_bind_text(st, 2, c->sender_domain);
-	sql_bind_int64(st, 3, c->when);
-	rc = sql_step(st);
-	sql_reset(st);
-	if (rc != SQL_DONE)
-		return store_fail(s, rc, "cannot count mail");
+		return STORE_OK;
+	if (domain_clean(c)) {
+		if ((ps = store_stmt(s, ST_COUNT_DOMAIN, &st)) != STORE_OK)
+			return ps;
+		sql_bind_int64(st, 1, c->id);
+		sql_bind_text(st, 2, c->sender_domain);
+		sql_bind_int64(st, 3, c->when);
+		if ((ps = store_step_done(s, st, "cannot count mail")) !=
+		    STORE_OK)
+			return ps;
+	}
 	return sighting_count(s, c);
 }
 
-/* Keep the SENDER_DOMAINS_MAX most recent sender domains of one
- * address.  The delete sorts every row of the address, so it runs only
- * when a cheap walk of the primary key finds one row too many. */
+/*
+ * Up to COUNT_CHUNK counts that do not learn, in one statement a table:
+ * the messages, the sender domains, the sightings.  Their rows are
+ * summed per address (and domain) by the statements; a count whose
+ * address was deleted meanwhile joins no address and is skipped.
+ */
 static enum store_status
-trim_domains(struct store *s, int64_t id)
+count_chunk(struct store *s, const struct store_count *const *c, size_t k)
 {
+	enum store_status ps;
+	struct sql_stmt *st;
+	int col;
+
+	if ((ps = store_stmt(s, ST_COUNT_MESSAGES, &st)) != STORE_OK)
+		return ps;
+	for (size_t i = 0; i < k; i++) {
+		col = 2 * (int)i;
+		sql_bind_int64(st, col + 1, c[i]->id);
+		sql_bind_int64(st, col + 2, c[i]->when);
+	}
+	if ((ps = store_step_done(s, st, "cannot count mail")) != STORE_OK)
+		return ps;
+	if ((ps = store_stmt(s, ST_COUNT_DOMAINS, &st)) != STORE_OK)
+		return ps;
+	for (size_t i = 0; i < k; i++) {
+		col = 3 * (int)i;
+		if (!domain_clean(c[i]))
+			continue;
+		sql_bind_int64(st, col + 1, c[i]->id);
+		sql_bind_text(st, col + 2, c[i]->sender_domain);
+		sql_bind_int64(st, col + 3, c[i]->when);
+	}
+	if ((ps = store_step_done(s, st, "cannot count mail")) != STORE_OK)
+		return ps;
+	if ((ps = store_stmt(s, ST_SIGHTS, &st)) != STORE_OK)
+		return ps;
+	for (size_t i = 0; i < k; i++) {
+		col = 3 * (int)i;
+		if (!sighting_wanted(c[i]))
+			continue;
+		sql_bind_int64(st, col + 1, c[i]->id);
+		sql_bind_text(st, col + 2, c[i]->sender_regdom);
+		sql_bind_int64(st, col + 3, c[i]->when);
+	}
+	return store_step_done(s, st, "cannot record a leak sighting");
+}
+
+/*
+ * Keep the max most recent rows of each of up to COUNT_CHUNK addresses
+ * in one table: over finds those that have more, in one statement; the
+ * delete, which sorts every row of an address, runs for those only.
+ */
+static enum store_status
+trim_chunk(struct store *s, enum stmt_id over, enum stmt_id trim, int max,
+    const int64_t *ids, size_t k, const char *what)
+{
+	int64_t found[COUNT_CHUNK];
+	size_t nfound = 0;
 	enum store_status ps;
 	struct sql_stmt *st;
 	enum sql_rc rc;
 
-	if ((ps = store_stmt(s, ST_DOMAINS_OVER, &st)) != STORE_OK)
+	if ((ps = store_stmt(s, over, &st)) != STORE_OK)
 		return ps;
-	sql_bind_int64(st, 1, id);
-	sql_bind_int64(st, 2, SENDER_DOMAINS_MAX);
-	rc = sql_step(st);
+	for (size_t i = 0; i < k; i++)
+		sql_bind_int64(st, (int)i + 1, ids[i]);
+	sql_bind_int64(st, COUNT_CHUNK + 1, max);
+	while ((rc = sql_step(st)) == SQL_ROW && nfound < COUNT_CHUNK)
+		found[nfound++] = sql_column_int64(st, 0);
 	sql_reset(st);
-	if (rc == SQL_DONE)
-		return STORE_OK;
-	if (rc != SQL_ROW)
-		return store_fail(s, rc, "cannot count sender domains");
-	if ((ps = store_stmt(s, ST_DOMAINS_TRIM, &st)) != STORE_OK)
-		return ps;
-	sql_bind_int64(st, 1, id);
-	sql_bind_int64(st, 2, SENDER_DOMAINS_MAX);
-	rc = sql_step(st);
-	sql_reset(st);
-	if (rc != SQL_DONE)
-		return store_fail(s, rc, "cannot trim sender domains");
+	if (rc != SQL_DONE && rc != SQL_ROW)
+		return store_fail(s, rc, what);
+	for (size_t i = 0; i < nfound; i++) {
+		if ((ps = store_stmt(s, trim, &st)) != STORE_OK)
+			return ps;
+		sql_bind_int64(st, 1, found[i]);
+		sql_bind_int64(st, 2, max);
+		if ((ps = store_step_done(s, st, what)) != STORE_OK)
+			return ps;
+	}
 	return STORE_OK;
 }
 
@@ -457,49 +516,72 @@ static enum store_status
 trim_counted(struct store *s, int64_t *ids, size_t n)
 {
 	enum store_status st = STORE_OK;
+	size_t distinct = 0;
 
 	qsort(ids, n, sizeof(*ids), id_cmp);
-	for (size_t i = 0; i < n && st == STORE_OK; i++)
+	for (size_t i = 0; i < n; i++)
 		if (i == 0 || ids[i] != ids[i - 1])
-			if ((st = trim_domains(s, ids[i])) == STORE_OK)
-				st = sighting_trim(s, ids[i]);
+			ids[distinct++] = ids[i];
+	for (size_t i = 0; i < distinct && st == STORE_OK; i += COUNT_CHUNK) {
+		size_t k = distinct - i < COUNT_CHUNK ? distinct - i :
+							COUNT_CHUNK;
+
+		st = trim_chunk(s, ST_DOMAINS_OVER, ST_DOMAINS_TRIM,
+		    SENDER_DOMAINS_MAX, ids + i, k,
+		    "cannot trim sender domains");
+		if (st == STORE_OK)
+			st = trim_chunk(s, ST_SIGHTINGS_OVER,
+			    ST_SIGHTINGS_TRIM, SIGHTINGS_MAX, ids + i, k,
+			    "cannot trim leak sightings");
+	}
 	return st;
 }
 
-/* A batch of counts in one short transaction.  A count for an address
- * deleted meanwhile is skipped, not allowed to lose the others (nor, in
- * PostgreSQL, to fail the transaction: the insert finds no address and
- * writes nothing). */
+/*
+ * A batch of counts in one short transaction.  A count for an address
+ * deleted meanwhile is skipped, not allowed to lose the others.  Counts
+ * that learn are written one by one, in order; the others COUNT_CHUNK
+ * to a statement, which to a PostgreSQL server is one round trip where
+ * it was one per count and table.
+ */
 enum store_status
 store_add_counts(struct store *s, const struct store_count *c, size_t n)
 {
+	const struct store_count **plain;
 	enum store_status st;
 	int64_t *ids;
-	size_t nids = 0;
+	size_t nplain = 0;
 	bool own;
 
 	if (n == 0)
 		return STORE_OK;
-	/* The ids of the addresses counted, to trim after the batch. */
-	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
+	ids = calloc(n, sizeof(*ids));
+	plain = calloc(n, sizeof(*plain));
+	if (ids == NULL || plain == NULL) {
+		free(ids);
+		free(plain);
 		snprintf(s->error, sizeof(s->error),
-		    "cannot count mail: out "
-		    "of memory");
+		    "cannot count mail: out of memory");
 		return STORE_ERROR;
 	}
 	if ((st = store_txn_start(s, &own)) != STORE_OK) {
 		free(ids);
+		free(plain);
 		return st;
 	}
 	for (size_t i = 0; i < n && st == STORE_OK; i++) {
-		st = count_one(s, &c[i]);
-		if (st == STORE_OK)
-			ids[nids++] = c[i].id;
-		else if (st == STORE_EXISTS)
-			st = STORE_OK;
+		ids[i] = c[i].id;
+		if (c[i].learn)
+			st = count_one(s, &c[i]);
+		else
+			plain[nplain++] = &c[i];
 	}
+	for (size_t i = 0; i < nplain && st == STORE_OK; i += COUNT_CHUNK)
+		st = count_chunk(s, plain + i,
+		    nplain - i < COUNT_CHUNK ? nplain - i : COUNT_CHUNK);
 	if (st == STORE_OK)
-		st = trim_counted(s, ids, nids);
+		st = trim_counted(s, ids, n);
 	free(ids);
+	free(plain);
 	return store_txn_end(s, own, st);
 }

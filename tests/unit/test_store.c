@@ -829,6 +829,128 @@ domain_cb(void *arg, const char *domain, int64_t count, time_t last)
 	    (long long)(last - NOW));
 }
 
+/*
+ * Counts written COUNT_CHUNK to a statement come to what they would one
+ * at a time: 40 counts (two chunks and a half) over three addresses and
+ * one that is gone, with and without a sender domain, half of them
+ * sightings, out of time order.
+ */
+struct sum {
+	int64_t messages;
+	time_t first, last;
+};
+
+static void
+sum_add(struct sum *x, time_t when)
+{
+	if (x->messages == 0 || when < x->first)
+		x->first = when;
+	if (when > x->last)
+		x->last = when;
+	x->messages++;
+}
+
+struct chunk_check {
+	struct sum (*want)[2]; /* by address index, then domain index */
+	int addr;
+	int seen, bad;
+};
+
+static int
+name_index(const char *name)
+{
+	return name[1] - '0'; /* "d0.example", "r1.example", ... */
+}
+
+static void
+chunk_domain_cb(void *arg, const char *domain, int64_t count, time_t last)
+{
+	struct chunk_check *k = arg;
+	struct sum *w = &k->want[k->addr][name_index(domain)];
+
+	k->seen++;
+	if (w->messages != count || w->last != last)
+		k->bad++;
+}
+
+static void
+chunk_sighting_cb(void *arg, const struct store_sighting *sg)
+{
+	struct chunk_check *k = arg;
+	struct sum
+	    *w = &k->want[sg->address.local[1] - '0'][name_index(sg->domain)];
+
+	k->seen++;
+	if (w->messages != sg->messages || w->first != sg->first ||
+	    w->last != sg->last)
+		k->bad++;
+}
+
+static void
+test_counts_chunked(void **state)
+{
+	struct fixture *f = *state;
+	struct store_address a[3], r;
+	struct store_count c[40];
+	struct sum messages[3] = { { 0 } }, domains[3][2], sights[3][2];
+	struct chunk_check k = { .want = domains };
+	int want_domains = 0, want_sights = 0;
+	char local[8];
+
+	created(f);
+	memset(domains, 0, sizeof(domains));
+	memset(sights, 0, sizeof(sights));
+	for (int i = 0; i < 3; i++) {
+		snprintf(local, sizeof(local), "a%d", i);
+		insert_named(f, local, DOMAIN);
+		assert_int_equal(store_find(f->s, local, DOMAIN, NOW, &a[i]),
+		    STORE_OK);
+	}
+	memset(c, 0, sizeof(c));
+	for (int i = 0; i < 40; i++) {
+		int who = i % 4, d = i % 3, rd = (i / 3) % 2;
+
+		c[i].id = who < 3 ? a[who].id : a[2].id + 1000;
+		c[i].when = NOW + (i * 7) % 23;
+		if (d < 2)
+			snprintf(c[i].sender_domain,
+			    sizeof(c[i].sender_domain), "d%d.example", d);
+		snprintf(c[i].sender_regdom, sizeof(c[i].sender_regdom),
+		    "r%d.example", rd);
+		c[i].unexpected = i % 2 == 0;
+		if (who == 3)
+			continue;
+		sum_add(&messages[who], c[i].when);
+		if (d < 2)
+			sum_add(&domains[who][d], c[i].when);
+		if (c[i].unexpected)
+			sum_add(&sights[who][rd], c[i].when);
+	}
+	for (int i = 0; i < 3; i++)
+		for (int d = 0; d < 2; d++) {
+			want_domains += domains[i][d].messages > 0;
+			want_sights += sights[i][d].messages > 0;
+		}
+	assert_int_equal(store_add_counts(f->s, c, 40), STORE_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_find(f->s, a[i].local, DOMAIN, NOW, &r),
+		    STORE_OK);
+		assert_int_equal(r.messages, messages[i].messages);
+		assert_int_equal(r.last_mail, messages[i].last);
+		k.addr = i;
+		assert_int_equal(store_sender_domains(f->s, a[i].id,
+				     chunk_domain_cb, &k),
+		    STORE_OK);
+	}
+	assert_int_equal(k.seen, want_domains);
+	assert_int_equal(k.bad, 0);
+	k = (struct chunk_check){ .want = sights };
+	assert_int_equal(store_sightings(f->s, 0, NOW, chunk_sighting_cb, &k),
+	    STORE_OK);
+	assert_int_equal(k.seen, want_sights);
+	assert_int_equal(k.bad, 0);
+}
+
 static void
 test_counts(void **state)
 {
@@ -1406,6 +1528,7 @@ main(void)
 		T(test_list),
 		T(test_list_empty),
 		T(test_counts),
+		T(test_counts_chunked),
 		T(test_settings),
 		T(test_transaction),
 		T(test_busy),
