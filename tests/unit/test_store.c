@@ -895,7 +895,7 @@ test_counts_chunked(void **state)
 	struct sum messages[3] = { { 0 } }, domains[3][2], sights[3][2];
 	struct chunk_check k = { .want = domains };
 	int want_domains = 0, want_sights = 0;
-	char local[8];
+	char local[16];
 
 	created(f);
 	memset(domains, 0, sizeof(domains));
