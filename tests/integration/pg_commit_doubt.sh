@@ -4,7 +4,8 @@
 # is cut at that moment by tests/integration/cutproxy, which stands
 # between aliasd and the server.  aliasd cannot know whether its counts
 # were written; it asks the server (the transaction's status) before it
-# writes them again, so that they are counted once, not twice.
+# writes them again, so that they are counted once, not twice.  And
+# aliasctl, in the same spot, says that it cannot tell.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/common.sh"
@@ -80,4 +81,17 @@ tap_check "aliasd's log says the commit in doubt was done" \
 tap_check "one more message afterwards" mail 1
 tap_check "counted as usual: 5" t_wait_until 10 count_is 5
 tap_check "aliasd still runs" t_pid_alive "$AD_PID"
+
+# aliasctl (its configuration is aliasd's: through the proxy), its
+# COMMIT done and the answer lost: it cannot know either, says so in
+# one line and exits 75 (try again), and the retirement is there.
+retired=$(aliasctl new ann@example.org)
+: >"$T/cut"
+out=$(aliasctl retire "$retired" 2>&1)
+rc=$?
+tap_check "aliasctl whose commit is in doubt exits 75 ($rc)" [ "$rc" = 75 ]
+tap_check "and says in one line that it may have been done" \
+    eval '[ "$(grep -c . <<<"$out")" = 1 ] && grep -q "may or may not have been done" <<<"$out"'
+tap_check "the retirement was done all the same" \
+    eval '[ "$(pg_psql "SELECT state FROM address WHERE local || '"'@'"' || domain = '"'$retired'"'")" = 1 ]'
 tap_done
