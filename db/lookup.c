@@ -213,35 +213,35 @@ utf8_encode(uint32_t c, char *out)
 }
 
 /*
- * The least text above every text that begins with key (valid UTF-8):
- * key with its last character one code point higher, past the
- * surrogates; a last U+10FFFF is dropped and the one before raised.
- * UTF-8 sorts byte by byte as its code points do, so this is the end of
- * the prefix's range in both stores, and it is valid UTF-8, which
- * PostgreSQL asks of every parameter (raising the last byte would not
- * be: "\xc3\xbf" would become "\xc3\xc0").  -1 when there is none.
+ * The least text above every text that begins with key, which is valid
+ * UTF-8 (valid_utf8): key with its last character one code point
+ * higher, past the surrogates; a last U+10FFFF is dropped and the one
+ * before raised.  UTF-8 sorts byte by byte as its code points do, so
+ * this is the end of the prefix's range in both stores, and it is valid
+ * UTF-8, which PostgreSQL asks of every parameter (raising the last
+ * byte would not be: "\xc3\xbf" would become "\xc3\xc0").  -1 when
+ * there is none.
  */
 static int
 prefix_upper(const char *key, char *upper, size_t len)
 {
-	size_t n = strlen(key), at, last, clen;
-	uint32_t cp = 0;
+	size_t n = strlen(key), last;
+	uint32_t cp;
 
-	if (n >= len)
+	if (n + 2 > len)
 		return -1;
 	memcpy(upper, key, n + 1);
 	while (n > 0) {
-		for (at = last = 0; at < n; at += clen) {
-			if ((clen = address_utf8_decode(upper + at, n - at,
-				 &cp)) == 0)
-				return -1;
-			last = at;
-		}
-		/* cp is the last character's, at last. */
+		/* The last character begins at its last byte that is not a
+		 * continuation byte (10xxxxxx). */
+		for (last = n - 1;
+		     last > 0 && ((unsigned char)upper[last] & 0xc0) == 0x80;
+		     last--)
+			;
+		if (address_utf8_decode(upper + last, n - last, &cp) == 0)
+			return -1;
 		if (cp < 0x10ffff) {
 			cp = cp == 0xd7ff ? 0xe000 : cp + 1;
-			if (last + 5 > len)
-				return -1;
 			upper[last + utf8_encode(cp, upper + last)] = '\0';
 			return 0;
 		}

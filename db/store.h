@@ -291,7 +291,8 @@ typedef void store_item_fn(void *arg, const char *item, const char *key);
 enum store_status store_allow_list(struct store *, int64_t id, store_item_fn *,
     void *arg);
 /* Whether any of the keys (NULL ones skipped) is on the list: one
- * indexed lookup, made at RCPT time. */
+ * indexed lookup.  The gate asks the same inside its address query
+ * (store_find_gate). */
 enum store_status store_allow_match(struct store *, int64_t id,
     const char *key1, const char *key2, bool *found);
 

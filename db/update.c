@@ -419,6 +419,43 @@ count_one(struct store *s, const struct store_count *c)
 	return sighting_count(s, c);
 }
 
+/* What a count writes to the sender domains and to the sightings, or
+ * NULL for nothing. */
+static const char *
+domain_of(const struct store_count *c)
+{
+	return domain_clean(c) ? c->sender_domain : NULL;
+}
+
+static const char *
+sighting_of(const struct store_count *c)
+{
+	return sighting_wanted(c) ? c->sender_regdom : NULL;
+}
+
+/* One chunk's rows of an address, a text and a time, for the counts
+ * text_of gives a text; the other rows stay NULL and join nothing. */
+static enum store_status
+write_rows(struct store *s, enum stmt_id id,
+    const struct store_count *const *c, size_t k,
+    const char *(*text_of)(const struct store_count *), const char *what)
+{
+	enum store_status ps;
+	struct sql_stmt *st;
+	const char *text;
+
+	if ((ps = store_stmt(s, id, &st)) != STORE_OK)
+		return ps;
+	for (size_t i = 0; i < k; i++) {
+		if ((text = text_of(c[i])) == NULL)
+			continue;
+		sql_bind_int64(st, 3 * (int)i + 1, c[i]->id);
+		sql_bind_text(st, 3 * (int)i + 2, text);
+		sql_bind_int64(st, 3 * (int)i + 3, c[i]->when);
+	}
+	return store_step_done(s, st, what);
+}
+
 /*
  * Up to COUNT_CHUNK counts that do not learn, in one statement a table:
  * the messages, the sender domains, the sightings.  Their rows are
@@ -430,40 +467,19 @@ count_chunk(struct store *s, const struct store_count *const *c, size_t k)
 {
 	enum store_status ps;
 	struct sql_stmt *st;
-	int col;
 
 	if ((ps = store_stmt(s, ST_COUNT_MESSAGES, &st)) != STORE_OK)
 		return ps;
 	for (size_t i = 0; i < k; i++) {
-		col = 2 * (int)i;
-		sql_bind_int64(st, col + 1, c[i]->id);
-		sql_bind_int64(st, col + 2, c[i]->when);
+		sql_bind_int64(st, 2 * (int)i + 1, c[i]->id);
+		sql_bind_int64(st, 2 * (int)i + 2, c[i]->when);
 	}
-	if ((ps = store_step_done(s, st, "cannot count mail")) != STORE_OK)
+	if ((ps = store_step_done(s, st, "cannot count mail")) != STORE_OK ||
+	    (ps = write_rows(s, ST_COUNT_DOMAINS, c, k, domain_of,
+		 "cannot count mail")) != STORE_OK)
 		return ps;
-	if ((ps = store_stmt(s, ST_COUNT_DOMAINS, &st)) != STORE_OK)
-		return ps;
-	for (size_t i = 0; i < k; i++) {
-		col = 3 * (int)i;
-		if (!domain_clean(c[i]))
-			continue;
-		sql_bind_int64(st, col + 1, c[i]->id);
-		sql_bind_text(st, col + 2, c[i]->sender_domain);
-		sql_bind_int64(st, col + 3, c[i]->when);
-	}
-	if ((ps = store_step_done(s, st, "cannot count mail")) != STORE_OK)
-		return ps;
-	if ((ps = store_stmt(s, ST_SIGHTS, &st)) != STORE_OK)
-		return ps;
-	for (size_t i = 0; i < k; i++) {
-		col = 3 * (int)i;
-		if (!sighting_wanted(c[i]))
-			continue;
-		sql_bind_int64(st, col + 1, c[i]->id);
-		sql_bind_text(st, col + 2, c[i]->sender_regdom);
-		sql_bind_int64(st, col + 3, c[i]->when);
-	}
-	return store_step_done(s, st, "cannot record a leak sighting");
+	return write_rows(s, ST_SIGHTS, c, k, sighting_of,
+	    "cannot record a leak sighting");
 }
 
 /*

@@ -88,6 +88,22 @@ expect 78 "export virtusertable without owner" "$A" -c "$T/nodomain.conf" export
 one_line_error "owner is not set"
 
 # A store locked by another writer: wait the busy timeout, then 75.
+# locked_writer_checks HOLDER: once lock_held says the lock is taken, a
+# writer gives up after the busy timeout with 75 and one line; readers
+# go on.
+locked_writer_checks() {
+	local i=0 start took
+	# bounded: 200 tries, 20 s and more
+	until lock_held || [ "$i" -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
+	check "the writers' lock is held by $1" lock_held
+	start=$(date +%s)
+	expect 75 "store locked by $1" "$A" new locked@example.org
+	took=$(($(date +%s) - start))
+	one_line_error "locked by another program"
+	check "gave up after the busy timeout, not at once (${took}s)" \
+	    eval '[ "$took" -ge 4 ] && [ "$took" -le 8 ]'
+	expect 0 "reads go on while a writer holds the lock" "$A" for joe@example.org
+}
 if on_sqlite "a store locked by another writer: SQLite's busy timeout, WAL readers"; then
 sqlite3 "$D/aliases.db" >/dev/null 2>&1 <<SQL &
 .timeout 1000
@@ -103,15 +119,7 @@ lock_held() {
 	sqlite3 -cmd ".timeout 0" "$D/aliases.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>&1 |
 	    grep -q locked
 }
-i=0	# bounded: 200 tries, 20 s and more
-until lock_held || [ "$i" -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
-check "the lock is held by another writer" lock_held
-start=$(date +%s)
-expect 75 "store locked by another writer" "$A" new locked@example.org
-took=$(( $(date +%s) - start ))
-one_line_error "locked"
-check "gave up after the busy timeout, not at once (${took}s)" [ "$took" -ge 4 ] && [ "$took" -le 8 ]
-expect 0 "reads go on while a writer holds the lock (WAL)" "$A" for joe@example.org
+locked_writer_checks "another writer"
 pkill -P "$holder" 2>/dev/null
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
@@ -127,15 +135,7 @@ lock_held() {
 	[ "$(PG_DB=$DBNAME pg_psql "SELECT count(*) FROM pg_locks WHERE
 	    locktype = 'advisory' AND objid = 1634494817 AND granted")" = 1 ]
 }
-i=0	# bounded: 200 tries, 20 s and more
-until lock_held || [ "$i" -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
-check "the writers' lock is held by another session" lock_held
-start=$(date +%s)
-expect 75 "store locked by another writer (PostgreSQL)" "$A" new locked@example.org
-took=$(( $(date +%s) - start ))
-one_line_error "locked by another program"
-check "gave up after the busy timeout, not at once (${took}s)" [ "$took" -ge 4 ] && [ "$took" -le 8 ]
-expect 0 "reads go on while a writer holds the lock" "$A" for joe@example.org
+locked_writer_checks "another session (PostgreSQL)"
 # The server's side of the session sleeps on when psql goes: end it.
 pg_admin "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE
     locktype = 'advisory' AND objid = 1634494817" >/dev/null 2>&1

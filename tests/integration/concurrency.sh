@@ -133,11 +133,8 @@ while workers_running && [ "$rounds" -lt "$ROUNDS_MAX" ]; do
 	t_wait_until 90 _t_pid_gone "$lr"
 	wait "$lr" 2>/dev/null
 done
-for p in $WORKERS; do
-	t_wait_until 120 _t_pid_gone "$p" || tap_diag "worker $p did not finish; killing it"
-	t_kill_pid "$p" 2
-	wait "$p" 2>/dev/null
-done
+# shellcheck disable=SC2086
+t_reap 120 worker $WORKERS
 WORKERS=""
 secs=$(( $(date +%s) - started ))
 tap_check "the load overlapped the workers (rounds: $rounds)" [ "$rounds" -ge 2 ]

@@ -124,11 +124,8 @@ tap_check "after each restart the new policy and socketmap sockets outlive the k
 tap_check "aliasd was SIGKILLed twice while smtp-source was sending" \
     [ "$killed_during_load" -eq 2 ]
 
-for p in $LOAD_PIDS; do
-	t_wait_until 90 _t_pid_gone "$p" || tap_diag "smtp-source $p still running; killing it"
-	t_kill_pid "$p" 2
-	wait "$p" 2>/dev/null
-done
+# shellcheck disable=SC2086
+t_reap 90 smtp-source $LOAD_PIDS
 LOAD_PIDS=""
 load_secs=$(( $(date +%s) - load_started ))
 tap_check "the queue drains" pf_wait_queue_empty 30

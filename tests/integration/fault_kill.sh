@@ -85,11 +85,8 @@ done
 tap_check "aliasd was SIGKILLed twice while smtp-source was sending" \
     [ "$killed_during_load" -eq 2 ]
 
-for p in $LOAD_PIDS; do
-	t_wait_until 60 _t_pid_gone "$p" || tap_diag "smtp-source $p still running; killing it"
-	t_kill_pid "$p" 2
-	wait "$p" 2>/dev/null
-done
+# shellcheck disable=SC2086
+t_reap 60 smtp-source $LOAD_PIDS
 LOAD_PIDS=""
 load_secs=$(( $(date +%s) - load_started ))
 

@@ -222,12 +222,8 @@ load_to() {
 	done
 }
 wait_loaders() {	# wait_loaders SECS
-	local p
-	for p in $LOADERS; do
-		t_wait_until "$1" _t_pid_gone "$p" || tap_diag "smtp-source $p still running; killing it"
-		t_kill_pid "$p" 2
-		wait "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	t_reap "$1" smtp-source $LOADERS
 	LOADERS=""
 }
 
@@ -243,11 +239,8 @@ while workers_running && [ "$rounds" -lt "$ROUNDS_MAX" ]; do
 	load_to b load "$PER_ROUND" "${fixed_active[@]}" "${fixed_retired[@]}"
 	wait_loaders 90
 done
-for p in $WORKERS; do
-	t_wait_until 180 _t_pid_gone "$p" || tap_diag "writer $p did not finish; killing it"
-	t_kill_pid "$p" 2
-	wait "$p" 2>/dev/null
-done
+# shellcheck disable=SC2086
+t_reap 180 writer $WORKERS
 WORKERS=""
 secs=$(($(date +%s) - started))
 tap_check "the load overlapped the writers (rounds: $rounds)" [ "$rounds" -ge 2 ]

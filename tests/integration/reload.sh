@@ -157,11 +157,8 @@ tap_check "the same milter child still runs" \
 tap_check "nothing stopped: no 'stopping' line" \
     sh -c "! grep -q stopping '$AD_LOG'"
 
-for p in $LOAD_PIDS; do
-	t_wait_until 90 _t_pid_gone "$p" || tap_diag "smtp-source $p still running; killing it"
-	t_kill_pid "$p" 2
-	wait "$p" 2>/dev/null
-done
+# shellcheck disable=SC2086
+t_reap 90 smtp-source $LOAD_PIDS
 LOAD_PIDS=""
 bad=""
 for a in "${active[@]}"; do

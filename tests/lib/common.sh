@@ -29,6 +29,10 @@
 #   t_kill_pid PID [SECS=5]
 #       Send TERM, wait up to SECS for the process to go, then KILL it and
 #       wait up to 2 s more. Returns 0 when the process is gone.
+#   t_reap SECS WHAT PID...
+#       Wait up to SECS for each PID (a child of this shell) to end; one
+#       still running is named in a TAP diagnostic ("WHAT PID still
+#       running; killing it") and killed (t_kill_pid). Then reap them.
 #
 # TAP output
 #   tap_ok DESCRIPTION                print "ok N - DESCRIPTION"
@@ -124,6 +128,17 @@ t_kill_pid() {
     t_wait_until "$secs" _t_pid_gone "$pid" && return 0
     kill -KILL "$pid" 2>/dev/null
     t_wait_until 2 _t_pid_gone "$pid"
+}
+
+t_reap() {
+    local secs=$1 what=$2 pid
+    shift 2
+    for pid in "$@"; do
+        t_wait_until "$secs" _t_pid_gone "$pid" ||
+            tap_diag "$what $pid still running; killing it"
+        t_kill_pid "$pid" 2
+        wait "$pid" 2>/dev/null
+    done
 }
 
 TAP_N=${TAP_N:-0}
